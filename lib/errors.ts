@@ -1,0 +1,78 @@
+/**
+ * Error types and exit codes. A `UsageError` is the user's mistake on the command line: one
+ * line, exit 2, nothing changed. A `FatalError` stops the whole run (exit 255). A `ZfsError`
+ * is a command that failed on a host. Anything else is a bug and keeps its stack.
+ */
+
+/** Documented process exit codes (README "Exit codes"). */
+export const ExitCode = {
+  /** Everything succeeded, including "every dataset was excluded". */
+  ok: 0,
+  /** Bad option, bad value or missing argument; nothing was changed. */
+  usage: 2,
+  /** A global failure (selection, snapshot, target path, ssh) or 255+ failed datasets. */
+  fatal: 255,
+} as const;
+
+/** Maps a failed-dataset count to the exit code: the count, capped at 255 (upstream #153). */
+export function exitCodeForFailures(failed: number): number {
+  return Math.min(Math.max(failed, 0), 255);
+}
+
+/** A command-line mistake. Printed as one line; exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** A failure that aborts the whole run (exit 255), printed as one line. */
+export class FatalError extends Error {
+  override name = "FatalError";
+}
+
+/** Details of a command that ran on a host and failed. */
+export interface CommandFailure {
+  /** "Source", "Target" or "Local". */
+  host: string;
+  /** Copy-pasteable shell form of the command. */
+  command: string;
+  /** Exit code (128+N when killed by signal N). */
+  code: number;
+  /** The allowed exit codes. */
+  allowed: readonly number[];
+  /** The last lines of stderr, bounded. */
+  stderrTail: string;
+}
+
+/** A zfs (or other) command that exited with a code it was not allowed to. */
+export class ZfsError extends Error implements CommandFailure {
+  override name = "ZfsError";
+  readonly host: string;
+  readonly command: string;
+  readonly code: number;
+  readonly allowed: readonly number[];
+  readonly stderrTail: string;
+
+  /** Builds the message from the failure: the stderr tail first, since that is what says why. */
+  constructor(f: CommandFailure) {
+    const why = lastLine(f.stderrTail);
+    super(
+      `Command failed on ${f.host} with exit code ${f.code}: ${why ? `${why}: ` : ""}"${f.command}"`,
+    );
+    this.host = f.host;
+    this.command = f.command;
+    this.code = f.code;
+    this.allowed = f.allowed;
+    this.stderrTail = f.stderrTail;
+  }
+}
+
+/** The last non-empty line of a text, trimmed. */
+export function lastLine(text: string): string {
+  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  return lines.at(-1) ?? "";
+}
+
+/** Message of any thrown value, for one-line reports. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

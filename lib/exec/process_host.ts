@@ -1,0 +1,81 @@
+/** A Host backed by real processes: local, or remote through ssh. */
+import { BaseHost, type Cmd, type CmdResult, type Host, type HostContext, type HostLabel } from "./host.ts";
+import { spawnProcess } from "./process.ts";
+import { shellJoin } from "./quote.ts";
+import { SshClient } from "./ssh.ts";
+import { buildTransferScript, type HalfPlacement, MarkerReader } from "./pipeline.ts";
+import type { TransferSpec } from "./pipeline_spec.ts";
+import type { TransferResult } from "./host.ts";
+import { TailBuffer } from "./tail_buffer.ts";
+import type { Recorder } from "./fixture.ts";
+
+/** Extra context of a real host. */
+export interface ProcessHostContext extends HostContext {
+  /** Aborts every running command (Ctrl-C). */
+  signal?: AbortSignal;
+  /** Records every command and its outcome into a fixture (ZFS_AUTOBACKUP_RECORD). */
+  recorder?: Recorder | undefined;
+}
+
+/** Runs commands as processes on this machine or over ssh. */
+export class ProcessHost extends BaseHost {
+  /** @param ssh the ssh client, or undefined for this machine */
+  constructor(
+    label: HostLabel,
+    readonly ssh: SshClient | undefined,
+    protected override readonly ctx: ProcessHostContext,
+  ) {
+    super(label, ssh?.opts.address, ctx);
+  }
+
+  /** How this host's half of a pipeline is placed in the local script. */
+  async placement(): Promise<HalfPlacement> {
+    return { sshPrefix: this.ssh ? await this.ssh.prefix() : undefined };
+  }
+
+  protected override async execute(cmd: Cmd): Promise<Omit<CmdResult, "skipped">> {
+    const argv = this.ssh ? await this.ssh.argv(shellJoin(cmd.argv)) : cmd.argv;
+    const r = await spawnProcess(argv, {
+      ...(cmd.stdin !== undefined ? { stdin: cmd.stdin } : {}),
+      ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),
+    });
+    const result = { code: r.code, stdout: r.stdout, stderr: r.stderr };
+    this.ctx.recorder?.command(this.label, cmd.argv, result);
+    return result;
+  }
+
+  protected override async executeTransfer(to: Host, spec: TransferSpec): Promise<Omit<TransferResult, "skipped">> {
+    if (!(to instanceof ProcessHost)) throw new TypeError("Cannot transfer between a real and a replayed host");
+    const built = buildTransferScript(spec.send, spec.recv, await this.placement(), await to.placement());
+    const markers = new MarkerReader(built.nonce);
+    const sendLog = new TailBuffer(8192);
+    const recvLog = new TailBuffer(8192);
+    const signal = spec.signal ?? this.ctx.signal;
+    const r = await spawnProcess(["sh", "-c", built.script], {
+      collectStdout: false,
+      ...(signal ? { signal } : {}),
+      onStdoutLine: (line) => {
+        const rest = markers.take(line);
+        if (rest === null) return;
+        sendLog.append(rest + "\n");
+        spec.onSendLine?.(rest);
+      },
+      onStderrLine: (line) => {
+        const rest = markers.take(line);
+        if (rest === null) return;
+        recvLog.append(rest + "\n");
+        spec.onRecvLine?.(rest);
+      },
+    });
+    const codes = markers.stageCodes(spec.send.length, spec.recv.length);
+    // sh itself failing (cannot start) leaves no markers at all.
+    if (markers.codes.size === 0 && r.code !== 0) codes.fill(r.code);
+    const result = { codes, sendLog: sendLog.toString(), recvLog: recvLog.toString() };
+    this.ctx.recorder?.transfer(this.label, to.label, spec, result);
+    return result;
+  }
+
+  override async close(): Promise<void> {
+    await this.ssh?.close();
+  }
+}

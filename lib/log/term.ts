@@ -1,0 +1,43 @@
+/** The terminal seam: the only place that asks whether stdout/stderr are terminals. */
+
+/** Where text goes. Tests pass an in-memory sink. */
+export interface Sink {
+  /** Writes text as is (no newline added). */
+  write(text: string): void;
+  /** True when the sink is an interactive terminal. */
+  readonly isTerminal: boolean;
+}
+
+const encoder = new TextEncoder();
+
+/** A sink that writes synchronously to a Deno stdio stream; a closed pipe is ignored. */
+export function fileSink(file: typeof Deno.stdout | typeof Deno.stderr): Sink {
+  return {
+    isTerminal: file.isTerminal(),
+    write(text: string) {
+      let data = encoder.encode(text);
+      try {
+        while (data.length > 0) data = data.subarray(file.writeSync(data));
+      } catch (e) {
+        // `zfs-autobackup ... | head` must not crash the backup itself.
+        if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+      }
+    },
+  };
+}
+
+/** A sink that keeps everything written, for tests. */
+export class MemorySink implements Sink {
+  text = "";
+  /** @param isTerminal pretend to be a terminal. */
+  constructor(readonly isTerminal = false) {}
+  /** Appends to `text`. */
+  write(text: string): void {
+    this.text += text;
+  }
+}
+
+/** True when colours are allowed at all (NO_COLOR not set). */
+export function colorAllowed(): boolean {
+  return !Deno.noColor;
+}
