@@ -1,0 +1,153 @@
+/**
+ * The program: parse options, build hosts, run a mode, map the outcome to an exit code.
+ * Returns the exit code instead of calling Deno.exit so tests can run it in-process.
+ */
+import { parseOptions } from "./cli/parse.ts";
+import type { Options } from "./cli/options.ts";
+import { ExitCode, exitCodeForFailures, FatalError, UsageError, ZfsError } from "./errors.ts";
+import type { Host, HostContext, HostLabel } from "./exec/host.ts";
+import { ProcessHost } from "./exec/process_host.ts";
+import { ControlDir, SshClient } from "./exec/ssh.ts";
+import { RECORD_ENV, Recorder } from "./exec/fixture.ts";
+import { Logger } from "./log/logger.ts";
+import { colorAllowed, type Sink } from "./log/term.ts";
+import { RunContext } from "./run/context.ts";
+import { printPreamble } from "./run/preamble.ts";
+import { runSnapshotOnly } from "./run/snapshot_only.ts";
+import { runBackup } from "./run/backup.ts";
+import { parseSchedule, parseTtl } from "./thinner/schedule.ts";
+import { HEADER } from "./version.ts";
+
+/** Everything the program needs from the outside world. */
+export interface AppDeps {
+  args: readonly string[];
+  stdout: Sink;
+  stderr: Sink;
+  /** The clock, epoch milliseconds. */
+  now: () => number;
+  /** Reads an environment variable. */
+  env: (name: string) => string | undefined;
+  /** Builds the hosts; tests swap in replaying hosts. Defaults to real processes and ssh. */
+  makeHosts?: (opts: Options, ctx: HostContext) => Hosts;
+  /** Aborts running commands (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+/** The hosts of a run. */
+export interface Hosts {
+  source: Host;
+  target: Host | undefined;
+  /** Releases connections and temporary files. */
+  close(): Promise<void>;
+}
+
+/** Real hosts: local processes, or ssh with a shared ControlMaster directory. */
+export function processHosts(
+  opts: Options,
+  ctx: HostContext & { signal?: AbortSignal; recorder?: Recorder | undefined },
+): Hosts {
+  const controlDir = new ControlDir();
+  const make = (label: HostLabel, address: string | undefined) =>
+    new ProcessHost(label, address ? new SshClient({ address, configFile: opts.sshConfig }, controlDir) : undefined, ctx);
+  const source = make("Source", opts.sshSource);
+  const target = opts.targetPath !== undefined ? make("Target", opts.sshTarget) : undefined;
+  return {
+    source,
+    target,
+    async close() {
+      await Promise.all([source.close(), target?.close()]);
+      await controlDir.remove();
+    },
+  };
+}
+
+/** Validates the option values that need their own parsers (schedules, times). */
+function validateOptions(opts: Options): void {
+  for (const [flag, value] of [["--keep-source", opts.keepSource], ["--keep-target", opts.keepTarget]] as const) {
+    try {
+      parseSchedule(value);
+    } catch (e) {
+      throw new UsageError(`${flag}: ${(e as Error).message}`);
+    }
+  }
+  if (opts.destroyMissing !== undefined) {
+    try {
+      parseTtl(opts.destroyMissing);
+    } catch (e) {
+      throw new UsageError(`--destroy-missing: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** Runs the program and returns its exit code. */
+export async function runApp(deps: AppDeps): Promise<number> {
+  let opts: Options;
+  try {
+    const parsed = parseOptions(deps.args);
+    if (parsed.kind === "help") {
+      deps.stdout.write(parsed.text.endsWith("\n") ? parsed.text : parsed.text + "\n");
+      return ExitCode.ok;
+    }
+    if (parsed.kind === "version") {
+      deps.stdout.write(`${HEADER}\n`);
+      return ExitCode.ok;
+    }
+    opts = parsed.options;
+    validateOptions(opts);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      deps.stderr.write(`zfs-autobackup: error: ${e.message} (see --help)\n`);
+      return ExitCode.usage;
+    }
+    throw e;
+  }
+
+  const color = colorAllowed();
+  const log = new Logger(
+    {
+      verbose: opts.verbose,
+      debug: opts.debug,
+      debugOutput: opts.debugOutput,
+      color,
+      progress: opts.progress ?? (deps.stderr.isTerminal && !opts.noProgress),
+    },
+    deps.stdout,
+    deps.stderr,
+  );
+  const recordPath = deps.env(RECORD_ENV);
+  const now = deps.now();
+  const recorder = recordPath
+    ? new Recorder(recordPath, { now: new Date(now).toISOString(), args: deps.args.join(" ") })
+    : undefined;
+  const hostCtx = { log, testMode: opts.test, ...(deps.signal ? { signal: deps.signal } : {}), recorder };
+  const hosts = (deps.makeHosts ?? processHosts)(opts, hostCtx);
+  try {
+    const ctx = new RunContext(opts, log, now, hosts.source, hosts.target);
+    printPreamble(ctx);
+    const failed = opts.targetPath === undefined ? await runSnapshotOnly(ctx) : await runBackup(ctx);
+    const commands = hosts.source.commandCount + (hosts.target && hosts.target !== hosts.source ? hosts.target.commandCount : 0);
+    log.verbose("");
+    log.verbose(`${commands} commands run (Source: ${hosts.source.commandCount}${hosts.target ? `, Target: ${hosts.target.commandCount}` : ""})`);
+    if (failed === 0) {
+      log.title(opts.test ? "All tests successful." : "All operations completed successfully");
+      if (opts.targetPath === undefined) log.verbose("(No target_path specified, only operated as snapshot tool.)");
+    }
+    if (opts.test) log.note("TEST MODE - DID NOT MAKE ANY CHANGES!");
+    return exitCodeForFailures(failed);
+  } catch (e) {
+    if (deps.signal?.aborted) {
+      log.error("Aborted");
+      return ExitCode.fatal;
+    }
+    if (e instanceof FatalError || e instanceof ZfsError || e instanceof UsageError) {
+      log.error(e.message);
+      if (e instanceof ZfsError && e.stderrTail.trim()) log.debug(`stderr of the failed command:\n${e.stderrTail}`);
+      return ExitCode.fatal;
+    }
+    log.error(`Bug: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    return ExitCode.fatal;
+  } finally {
+    log.clearProgress();
+    await hosts.close();
+  }
+}

@@ -1,0 +1,55 @@
+/** The verbose lines printed before any work, in upstream's layout. */
+import { HEADER } from "../version.ts";
+import { describeSchedule } from "../thinner/schedule.ts";
+import type { RunContext } from "./context.ts";
+import { excludePaths, excludeReceivedActive } from "./select_step.ts";
+
+function pad(label: string): string {
+  return label.padEnd(27);
+}
+
+/** Formats an epoch-ms instant as "YYYY-MM-DD HH:MM:SS" in UTC or local time. */
+export function formatClock(ms: number, utc: boolean): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, "0");
+  const [y, mo, da, h, mi, s] = utc
+    ? [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]
+    : [d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds()];
+  return `${y}-${two(mo)}-${two(da)} ${two(h)}:${two(mi)}:${two(s)}`;
+}
+
+/** Prints the header, notes, run settings and the source settings. */
+export function printPreamble(ctx: RunContext): void {
+  const { log, opts } = ctx;
+  log.verbose(HEADER);
+  log.verbose("");
+  if (opts.test) log.note("TEST MODE - SIMULATING WITHOUT MAKING ANY CHANGES");
+  for (const n of opts.deprecationNotes) log.note(n);
+  if (excludePaths(ctx).length) {
+    log.verboseNote("Source and target are on the same host, excluding target-path from selection.");
+  }
+  if (opts.targetPath === undefined && excludeReceivedActive(ctx) && !opts.excludeReceived) {
+    log.verboseNote("Only operating as snapshot tool: excluding received datasets (use --include-received to keep them).");
+  }
+  log.verbose("");
+  log.verbose(`${pad(opts.utc ? "Current time UTC" : "Current time")}: ${formatClock(ctx.now, opts.utc)}`);
+  log.verbose(`${pad("Selecting dataset property")}: ${ctx.property}`);
+  log.verbose(`${pad("Snapshot format")}: ${ctx.format.pattern}`);
+  log.verbose(`${pad("Timezone")}: ${opts.utc ? "UTC" : "Local"}`);
+  if (!opts.noHolds) log.verbose(`${pad("Hold name")}: ${ctx.holdTag}`);
+  log.title("Source settings");
+  printHostSettings(ctx, "Source", opts.sshSource, describeSchedule(ctx.keepSource));
+}
+
+/** Prints ssh and thinning lines for one side. */
+export function printHostSettings(
+  ctx: RunContext,
+  label: "Source" | "Target",
+  address: string | undefined,
+  schedule: string[],
+): void {
+  const { log, opts } = ctx;
+  if (opts.sshConfig) log.verbose(`[${label}] Using custom SSH config: ${opts.sshConfig}`);
+  if (address) log.verbose(`[${label}] SSH to: ${address}`);
+  if (!opts.noThinning) for (const line of schedule) log.verbose(`[${label}] ${line}`);
+}

@@ -1,0 +1,86 @@
+/** Selecting the source datasets (section "Selecting"). */
+import { FatalError } from "../errors.ts";
+import { parseGetRows } from "../zfs/get_rows.ts";
+import { type Dataset, listDatasets } from "../zfs/listing.ts";
+import {
+  compareDatasetNames,
+  decideSelection,
+  EXCLUSION_TEXT,
+  excludeUnchanged,
+  type SelectionDecision,
+} from "../select/selection.ts";
+import type { RunContext } from "./context.ts";
+
+/** The selected datasets with their snapshots, plus every dataset name on the source. */
+export interface SourceSelection {
+  selected: Dataset[];
+  /** All filesystems and volumes on the source host (for `zfs snapshot -r` decisions). */
+  allDatasets: string[];
+}
+
+/** Whether received datasets are skipped: explicit, or automatic in local snapshot-only mode. */
+export function excludeReceivedActive(ctx: RunContext): boolean {
+  const o = ctx.opts;
+  if (o.excludeReceived) return true;
+  return o.targetPath === undefined && !o.includeReceived;
+}
+
+/** Paths never selected: the target path when source and target are the same host. */
+export function excludePaths(ctx: RunContext): string[] {
+  const o = ctx.opts;
+  return o.targetPath !== undefined && o.sshSource === o.sshTarget ? [o.targetPath] : [];
+}
+
+function logDecision(ctx: RunContext, d: SelectionDecision): void {
+  const prefix = `[Source] ${d.name}:`;
+  if (d.selected) ctx.log.verbose(`${prefix} Selected`);
+  else if (d.reason === "path" || d.reason === "child" || d.reason === "parent") {
+    ctx.log.debug(`${prefix} ${EXCLUSION_TEXT[d.reason]}`);
+  } else if (d.reason) ctx.log.verbose(`${prefix} ${EXCLUSION_TEXT[d.reason]}`);
+}
+
+/** Runs the selection listing and the batched listing of the selected datasets. */
+export async function selectSource(ctx: RunContext): Promise<SourceSelection> {
+  ctx.log.title("Selecting");
+  const features = await ctx.features(ctx.source);
+  const r = await ctx.source.run({
+    argv: [
+      "zfs",
+      "get",
+      ...(features.has.getTypes ? ["-t", "filesystem,volume"] : []),
+      "-H",
+      "-o",
+      "name,property,value,source",
+      ctx.property,
+    ],
+    readonly: true,
+  });
+  // Old zfs has no "-t" and lists snapshots too.
+  const rows = parseGetRows(r.stdout).filter((row) => !row.name.includes("@"));
+  const allDatasets = rows.map((row) => row.name);
+  let decisions = decideSelection(rows, ctx.property, {
+    excludePaths: excludePaths(ctx),
+    excludeReceived: excludeReceivedActive(ctx),
+  });
+  if (decisions.length === 0) {
+    throw new FatalError(
+      `No source filesystems selected, please do a 'zfs set ${ctx.property}=true' on the source datasets you want to select.`,
+    );
+  }
+  decisions.sort((a, b) => compareDatasetNames(a.name, b.name));
+  const candidates = decisions.filter((d) => d.selected).map((d) => d.name);
+  const listed = candidates.length ? await listDatasets(ctx.source, features, candidates, "children") : new Map();
+  if (ctx.opts.excludeUnchanged > 0 && !features.has.written) {
+    ctx.log.verboseNote("[Source] zfs has no written property: --exclude-unchanged cannot exclude anything.");
+  }
+  decisions = excludeUnchanged(decisions, ctx.opts.excludeUnchanged, (n) => listed.get(n)?.written);
+  for (const d of decisions) logDecision(ctx, d);
+  const selected: Dataset[] = [];
+  for (const d of decisions) {
+    if (!d.selected) continue;
+    const ds = listed.get(d.name);
+    // Gone between the two listings (destroyed meanwhile): nothing to back up.
+    if (ds) selected.push(ds);
+  }
+  return { selected, allDatasets };
+}

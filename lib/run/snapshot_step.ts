@@ -1,0 +1,111 @@
+/** Taking the snapshots (section "Snapshotting"), with the pre/post snapshot commands. */
+import { errorMessage, FatalError } from "../errors.ts";
+import { parseGetRows, numericValue } from "../zfs/get_rows.ts";
+import type { Dataset } from "../zfs/listing.ts";
+import { decideWritten, groupWrittenQueries, planSnapshots, type SnapshotDecision, snapshotCalls } from "../snapshot/plan.ts";
+import { chunkByLength } from "../zfs/batch.ts";
+import type { RunContext } from "./context.ts";
+
+/** createtxg given to snapshots this run made: newer than anything listed. */
+export const NEW_SNAPSHOT_TXG = Number.MAX_SAFE_INTEGER;
+
+/** Fills in decisions that need `written@SNAP`, one `zfs get` per snapshot name. */
+async function resolveWritten(
+  ctx: RunContext,
+  decisions: Map<string, SnapshotDecision>,
+  queries: { dataset: string; snapshot: string }[],
+): Promise<void> {
+  for (const [snap, datasets] of groupWrittenQueries(queries)) {
+    const prop = `written@${snap}`;
+    const values = new Map<string, number | undefined>();
+    for (const chunk of chunkByLength(datasets)) {
+      const r = await ctx.source.run({
+        argv: ["zfs", "get", "-H", "-p", "-o", "name,property,value", prop, ...chunk],
+        readonly: true,
+      });
+      for (const row of parseGetRows(r.stdout)) values.set(row.name, numericValue(row.value));
+    }
+    for (const ds of datasets) {
+      const w = values.get(ds);
+      decisions.set(ds, {
+        dataset: ds,
+        reason: w === undefined ? { snapshot: true, why: "written-unknown" } : decideWritten(w, ctx.opts.minChange, snap),
+      });
+    }
+  }
+}
+
+/** Runs user commands on the source host through a real shell (so `>`, `&&`, `|` work). */
+async function runUserCommand(ctx: RunContext, cmd: string): Promise<void> {
+  await ctx.source.run({ argv: ["sh", "-c", cmd] });
+}
+
+/**
+ * Snapshots the selected datasets that need it and records the new snapshots in the
+ * in-memory model (so --test continues realistically). Returns the new snapshot name, or
+ * undefined when nothing was snapshotted.
+ */
+export async function takeSnapshots(
+  ctx: RunContext,
+  selected: readonly Dataset[],
+  allDatasets: readonly string[],
+): Promise<string | undefined> {
+  if (ctx.opts.noSnapshot) return undefined;
+  ctx.log.title("Snapshotting");
+  const features = await ctx.features(ctx.source);
+  const plan = planSnapshots(selected, ctx.opts.minChange, ctx.isOurs, features.has.written);
+  await resolveWritten(ctx, plan.decisions, plan.queries);
+  if (!features.has.written && ctx.opts.minChange > 0) {
+    ctx.log.verbose("[Source] zfs has no written property: snapshotting every selected dataset (--min-change ignored).");
+  }
+  const targets: string[] = [];
+  for (const ds of selected) {
+    const d = plan.decisions.get(ds.name)!;
+    if (d.reason.snapshot) targets.push(ds.name);
+    else ctx.log.verbose(`[Source] ${ds.name}: No changes since ${d.reason.since}`);
+  }
+  if (targets.length === 0) {
+    ctx.log.verbose("[Source] No changes anywhere: not creating snapshots.");
+    return undefined;
+  }
+  const name = ctx.format.format(ctx.now);
+  try {
+    for (const cmd of ctx.opts.preSnapshotCmds) {
+      try {
+        await runUserCommand(ctx, cmd);
+      } catch (e) {
+        throw new FatalError(`Cannot run --pre-snapshot-cmd "${cmd}": ${errorMessage(e)}`);
+      }
+    }
+    const calls = snapshotCalls(targets, name, allDatasets, ctx.opts.setSnapshotProperties);
+    const pools = new Set(calls.map((c) => c.pool));
+    for (const pool of pools) {
+      const poolCalls = calls.filter((c) => c.pool === pool);
+      ctx.log.verbose(`[Source] Creating snapshots ${name} in pool ${pool}`);
+      if (poolCalls.length > 1) {
+        ctx.log.verboseNote(`[Source] Pool ${pool}: too many datasets for one command; split into ${poolCalls.length}.`);
+      }
+      for (const call of poolCalls) {
+        try {
+          await ctx.source.run({ argv: call.argv });
+        } catch (e) {
+          throw new FatalError(`Cannot create snapshots in pool "${pool}": ${errorMessage(e)}`);
+        }
+      }
+    }
+  } finally {
+    for (const cmd of ctx.opts.postSnapshotCmds) {
+      await runUserCommand(ctx, cmd).catch((e) =>
+        ctx.log.error(`[Source] Cannot run --post-snapshot-cmd "${cmd}": ${errorMessage(e)}`)
+      );
+    }
+  }
+  const made = new Set(targets);
+  for (const ds of selected) {
+    if (made.has(ds.name)) {
+      ds.snapshots.push({ name, guid: undefined, createtxg: NEW_SNAPSHOT_TXG, written: 0, userrefs: 0 });
+      ds.written = 0;
+    }
+  }
+  return name;
+}

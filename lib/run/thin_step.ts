@@ -1,0 +1,124 @@
+/**
+ * Applying the thinner to datasets of one host: decide (pure thinner), check holds in one
+ * batched call, then destroy per dataset in as few calls as possible.
+ */
+import type { Host } from "../exec/host.ts";
+import type { Dataset } from "../zfs/listing.ts";
+import { thin } from "../thinner/thinner.ts";
+import type { Schedule } from "../thinner/schedule.ts";
+import { holdsCommands, parseHolds, releaseCommands } from "../zfs/commands.ts";
+import { destroySnapshots } from "../zfs/destroy.ts";
+import type { RunContext } from "./context.ts";
+
+/** One dataset to thin and the snapshots that must survive whatever the schedule says. */
+export interface ThinJob {
+  dataset: Dataset;
+  /** Short names never destroyed (the common snapshot, incompatible ones, ...). */
+  protect?: ReadonlySet<string>;
+}
+
+/** How held snapshots are treated. */
+export interface ThinOptions {
+  /**
+   * Snapshot-only mode keeps snapshots that carry our hold (the last common snapshot of a
+   * backup made by another run); replication releases our stale holds and destroys.
+   */
+  keepOwnHolds: boolean;
+}
+
+/** What a thinning pass did. */
+export interface ThinSummary {
+  destroyed: number;
+  kept: number;
+  failed: number;
+}
+
+/** Human list of snapshot names: all of them when few, the ends and a count when many. */
+export function nameList(names: readonly string[], max = 10): string {
+  if (names.length <= max) return names.join(", ");
+  return `${names.slice(0, 3).join(", ")}, ... (${names.length - 6} more) ..., ${names.slice(-3).join(", ")}`;
+}
+
+/** Tags per held snapshot, from one batched `zfs holds -H` (only snapshots with holds are asked). */
+export async function listHolds(host: Host, snapshots: readonly string[]): Promise<Map<string, Set<string>>> {
+  const holds = new Map<string, Set<string>>();
+  for (const argv of holdsCommands(snapshots)) {
+    const r = await host.run({ argv, readonly: true, allowed: [0, 1] });
+    for (const [name, tags] of parseHolds(r.stdout)) holds.set(name, tags);
+  }
+  return holds;
+}
+
+/** Thins datasets on one host with one schedule. */
+export async function thinDatasets(
+  ctx: RunContext,
+  host: Host,
+  jobs: readonly ThinJob[],
+  schedule: Schedule,
+  options: ThinOptions,
+): Promise<ThinSummary> {
+  const summary: ThinSummary = { destroyed: 0, kept: 0, failed: 0 };
+  if (ctx.opts.noThinning) return summary;
+  const log = ctx.log;
+  const label = `[${host.label}]`;
+  const plans: { ds: Dataset; destroy: string[] }[] = [];
+  const heldCandidates: string[] = [];
+  for (const { dataset: ds, protect } of jobs) {
+    const ours = ds.snapshots
+      .map((s) => ({ snap: s, time: ctx.format.parse(s.name) }))
+      .filter((o): o is { snap: typeof o.snap; time: number } => o.time !== undefined);
+    if (ours.length === 0) continue;
+    const always = new Set([ours.at(-1)!, ...ours.filter((o) => protect?.has(o.snap.name))]);
+    const decisions = thin(schedule, ours, (o) => o.time, ctx.nowSeconds, always);
+    const destroy: string[] = [];
+    for (const d of decisions) {
+      const full = `${ds.name}@${d.item.snap.name}`;
+      if (d.keep) {
+        log.debug(`${label} ${full}: Keeping (${d.reason})`);
+        summary.kept++;
+      } else {
+        log.debug(`${label} ${full}: Destroying (${d.reason})`);
+        destroy.push(d.item.snap.name);
+        if ((d.item.snap.userrefs ?? 0) > 0) heldCandidates.push(full);
+      }
+    }
+    if (destroy.length) plans.push({ ds, destroy });
+  }
+  if (plans.length === 0) return summary;
+
+  // Held snapshots: ours may be released (replication) or kept (snapshot-only); another
+  // tool's hold would make the whole batched destroy fail, so those are left alone.
+  const canList = (await ctx.features(host)).has.holds;
+  const holds = canList && heldCandidates.length ? await listHolds(host, heldCandidates) : new Map();
+  const toRelease: string[] = [];
+  const skip = new Set<string>();
+  for (const full of heldCandidates) {
+    const tags = holds.get(full);
+    if (!canList || !tags) {
+      if (canList) continue; // Released meanwhile.
+      skip.add(full);
+      log.verbose(`${label} ${full}: Keeping (held; this zfs cannot tell by whom)`);
+    } else if (tags.has(ctx.holdTag) && options.keepOwnHolds) {
+      skip.add(full);
+      log.verbose(`${label} ${full}: Keeping (common snapshot)`);
+    } else if ([...tags].some((t) => t !== ctx.holdTag)) {
+      skip.add(full);
+      log.verbose(`${label} ${full}: Keeping (held by ${[...tags].filter((t) => t !== ctx.holdTag).join(", ")})`);
+    } else toRelease.push(full);
+  }
+  summary.kept += skip.size;
+  for (const argv of releaseCommands(ctx.holdTag, toRelease)) await host.run({ argv, allowed: [0, 1] });
+
+  for (const { ds, destroy } of plans) {
+    const names = destroy.filter((n) => !skip.has(`${ds.name}@${n}`));
+    if (names.length === 0) continue;
+    log.verbose(`${label} ${ds.name}: Destroying ${names.length === 1 ? "" : `${names.length} snapshots: `}${nameList(names)}`);
+    const out = await destroySnapshots(host, ds.name, names, ctx.noBatchDestroy);
+    for (const f of out.failed) log.error(`${label} ${ds.name}@${f.name}: Cannot destroy: ${f.error}`);
+    summary.destroyed += out.destroyed.length;
+    summary.failed += out.failed.length;
+    const gone = new Set(out.destroyed);
+    ds.snapshots = ds.snapshots.filter((s) => !gone.has(s.name));
+  }
+  return summary;
+}

@@ -1,0 +1,157 @@
+/**
+ * The per-dataset replication plan (pure): common snapshot, incompatible target snapshots,
+ * what to transfer, and what the thinner destroys before and after the transfers.
+ * Mirrors upstream's planning rules (reference §4.3–4.6, §4.9).
+ */
+import type { Dataset, Snapshot } from "../zfs/listing.ts";
+import type { Schedule } from "../thinner/schedule.ts";
+import { thin } from "../thinner/thinner.ts";
+import { findCommonSnapshot } from "./common_snapshot.ts";
+
+/** Everything the planner needs besides the two datasets. */
+export interface PlanRules {
+  /** Seconds encoded in an own snapshot name, undefined when the name is not ours. */
+  timeOf: (name: string) => number | undefined;
+  otherSnapshots: boolean;
+  guidCheck: boolean;
+  /** The stream is raw (encrypted source without --decrypt): any newer target snapshot is incompatible. */
+  raw: boolean;
+  /** True when a source snapshot (full name) matches --exclude-snapshot-pattern. */
+  excluded: (fullName: string) => boolean;
+  keepSource: Schedule;
+  keepTarget: Schedule;
+  /** Thinning on at all (false with --no-thinning). */
+  thinning: boolean;
+  /** Unix seconds. */
+  now: number;
+}
+
+/** One `zfs send` of a snapshot, incremental from `from` when set. */
+export interface TransferStep {
+  snapshot: string;
+  from: string | undefined;
+}
+
+/** The plan for one dataset. */
+export interface SyncPlan {
+  common: string | undefined;
+  guidMismatches: string[];
+  /** Set when the dataset cannot be synced as things are. */
+  error: string | undefined;
+  /** Target snapshots after the common one that block receiving. */
+  incompatible: string[];
+  /** The first source snapshot to send (the resume token must match it). */
+  start: string | undefined;
+  /** Source snapshots to destroy before transferring. */
+  preDestroySource: string[];
+  /** Existing target snapshots to destroy before transferring. */
+  preDestroyTarget: string[];
+  transfers: TransferStep[];
+  /** Candidates not sent, with why. */
+  skipped: { snapshot: string; why: "target-obsolete" | "excluded" }[];
+  sourceObsolete: Set<string>;
+  targetObsolete: Set<string>;
+}
+
+/** The ours snapshots of a list, with their times, oldest first. */
+function withTimes(names: readonly string[], timeOf: PlanRules["timeOf"]): { name: string; time: number }[] {
+  const out: { name: string; time: number }[] = [];
+  for (const name of names) {
+    const time = timeOf(name);
+    if (time !== undefined) out.push({ name, time });
+  }
+  return out;
+}
+
+/** Names the thinner would destroy; the newest own snapshot is always kept. */
+function obsolete(names: readonly string[], schedule: Schedule, rules: PlanRules): Set<string> {
+  if (!rules.thinning) return new Set();
+  const ours = withTimes(names, rules.timeOf);
+  if (ours.length === 0) return new Set();
+  const decisions = thin(schedule, ours, (o) => o.time, rules.now, new Set([ours.at(-1)!]));
+  return new Set(decisions.filter((d) => !d.keep).map((d) => d.item.name));
+}
+
+/**
+ * Target snapshots after the common one that would make the receive fail. Non-raw: from the
+ * first one with data written (unknown counts as written), everything after it. Raw: all.
+ */
+export function incompatibleSnapshots(target: readonly Snapshot[], common: string | undefined, raw: boolean): string[] {
+  if (common === undefined) return [];
+  const idx = target.findIndex((t) => t.name === common);
+  const after = target.slice(idx + 1);
+  if (raw) return after.map((t) => t.name);
+  const first = after.findIndex((t) => t.written !== 0);
+  return first < 0 ? [] : after.slice(first).map((t) => t.name);
+}
+
+/** Plans the sync of `source` into `target` (undefined = does not exist yet). */
+export function planSync(source: Dataset, target: Dataset | undefined, rules: PlanRules): SyncPlan {
+  const src = source.snapshots;
+  const tgt = target?.snapshots ?? [];
+  const isOurs = (n: string) => rules.timeOf(n) !== undefined;
+  const wanted = (n: string) => rules.otherSnapshots || isOurs(n);
+
+  const { common, guidMismatches } = findCommonSnapshot(src, tgt, rules.guidCheck);
+  let error: string | undefined;
+  if (common === undefined && tgt.length > 0) error = "Cannot find common snapshot with target";
+
+  // Start: the first wanted snapshot after the common one, or from the oldest without one.
+  const commonIdx = common === undefined ? -1 : src.findIndex((s) => s.name === common);
+  const startIdx = src.findIndex((s, i) => i > commonIdx && wanted(s.name));
+  const start = startIdx < 0 ? undefined : src[startIdx]!.name;
+  const candidates = startIdx < 0 ? [] : src.slice(startIdx).filter((s) => wanted(s.name)).map((s) => s.name);
+
+  const incompatible = incompatibleSnapshots(tgt, common, rules.raw);
+  const incompatibleSet = new Set(incompatible);
+  const targetNames = new Set(tgt.map((t) => t.name));
+
+  const sourceObsolete = obsolete(src.map((s) => s.name), rules.keepSource, rules);
+  // The target's future: its snapshots (minus incompatible ones) plus the candidates to come.
+  const targetFuture = [
+    ...tgt.filter((t) => !incompatibleSet.has(t.name)).map((t) => t.name),
+    ...candidates.filter((c) => !targetNames.has(c)),
+  ];
+  const targetObsolete = obsolete(targetFuture, rules.keepTarget, rules);
+
+  const candidateSet = new Set(candidates);
+  const preDestroySource: string[] = [];
+  let afterCommon = common === undefined;
+  for (const s of src) {
+    if (s.name === common) {
+      afterCommon = true;
+      continue;
+    }
+    if (!sourceObsolete.has(s.name)) continue;
+    // Queued snapshots the target still wants must survive until sent (upstream #84).
+    if (!afterCommon || !candidateSet.has(s.name) || targetObsolete.has(s.name)) preDestroySource.push(s.name);
+  }
+  const preDestroyTarget = tgt
+    .filter((t) => t.name !== common && targetObsolete.has(t.name) && !incompatibleSet.has(t.name))
+    .map((t) => t.name);
+
+  const transfers: TransferStep[] = [];
+  const skipped: SyncPlan["skipped"] = [];
+  let prev = common;
+  for (const c of candidates) {
+    if (targetObsolete.has(c)) skipped.push({ snapshot: c, why: "target-obsolete" });
+    else if (rules.excluded(`${source.name}@${c}`)) skipped.push({ snapshot: c, why: "excluded" });
+    else {
+      transfers.push({ snapshot: c, from: prev });
+      prev = c;
+    }
+  }
+  return {
+    common,
+    guidMismatches,
+    error,
+    incompatible,
+    start,
+    preDestroySource,
+    preDestroyTarget,
+    transfers,
+    skipped,
+    sourceObsolete,
+    targetObsolete,
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * Batched listings. Instead of upstream's handful of commands per dataset, each side is read
+ * with as few `zfs get -H -p` calls as possible: datasets with their snapshots and the
+ * properties the plan needs, parsed into plain data.
+ */
+import type { Host } from "../exec/host.ts";
+import type { HostFeatures } from "./features.ts";
+import { groupRows, numericValue, parseGetRows } from "./get_rows.ts";
+import { chunkByLength } from "./batch.ts";
+
+/** A snapshot as listed. */
+export interface Snapshot {
+  /** Short name (after "@"). */
+  name: string;
+  /** Unique id; undefined for snapshots this run made (not listed yet). */
+  guid: string | undefined;
+  createtxg: number;
+  /** Bytes written between the previous snapshot and this one (undefined on old zfs). */
+  written: number | undefined;
+  /** Number of holds (undefined when unknown). */
+  userrefs: number | undefined;
+}
+
+/** A filesystem or volume with its snapshots, oldest first. */
+export interface Dataset {
+  name: string;
+  type: "filesystem" | "volume";
+  createtxg: number;
+  /** Bytes written since the newest snapshot (undefined on old zfs). */
+  written: number | undefined;
+  /** Non-empty when an interrupted receive can be resumed. */
+  resumeToken: string | undefined;
+  /** "off" or a cipher; undefined where zfs has no encryption. */
+  encryption: string | undefined;
+  /** Origin snapshot of a clone. */
+  origin: string | undefined;
+  snapshots: Snapshot[];
+}
+
+/** The properties a listing asks for, given what the host supports. */
+export function listingProperties(f: HostFeatures): string[] {
+  const props = ["type", "createtxg", "guid", "userrefs", "origin"];
+  if (f.has.written) props.push("written");
+  if (f.has.resumeToken) props.push("receive_resume_token");
+  if (f.has.encryption) props.push("encryption");
+  return props;
+}
+
+function valueOrUndefined(v: string | undefined): string | undefined {
+  return v === undefined || v === "-" || v === "" ? undefined : v;
+}
+
+/**
+ * Builds datasets from `zfs get` rows. Snapshots whose dataset is not in the rows are ignored
+ * (old zfs lists more than asked for); snapshots are sorted by createtxg.
+ */
+export function buildDatasets(stdout: string): Map<string, Dataset> {
+  const grouped = groupRows(parseGetRows(stdout));
+  const datasets = new Map<string, Dataset>();
+  for (const [name, p] of grouped) {
+    const type = p.get("type");
+    if (type !== "filesystem" && type !== "volume") continue;
+    datasets.set(name, {
+      name,
+      type,
+      createtxg: numericValue(p.get("createtxg")) ?? 0,
+      written: numericValue(p.get("written")),
+      resumeToken: valueOrUndefined(p.get("receive_resume_token")),
+      encryption: valueOrUndefined(p.get("encryption")),
+      origin: valueOrUndefined(p.get("origin")),
+      snapshots: [],
+    });
+  }
+  for (const [name, p] of grouped) {
+    const at = name.indexOf("@");
+    if (at < 0 || p.get("type") !== "snapshot") continue;
+    const ds = datasets.get(name.slice(0, at));
+    if (!ds) continue;
+    ds.snapshots.push({
+      name: name.slice(at + 1),
+      guid: valueOrUndefined(p.get("guid")),
+      createtxg: numericValue(p.get("createtxg")) ?? 0,
+      written: numericValue(p.get("written")),
+      userrefs: numericValue(p.get("userrefs")),
+    });
+  }
+  for (const ds of datasets.values()) ds.snapshots.sort((a, b) => a.createtxg - b.createtxg);
+  return datasets;
+}
+
+/** Argv of one batched listing. */
+export function listingArgv(
+  f: HostFeatures,
+  roots: readonly string[],
+  depth: "recursive" | "children",
+): string[] {
+  return [
+    "zfs",
+    "get",
+    "-H",
+    "-p",
+    "-o",
+    "name,property,value",
+    ...(depth === "recursive" ? ["-r"] : ["-d", "1"]),
+    ...(f.has.getTypes ? ["-t", "filesystem,volume,snapshot"] : []),
+    listingProperties(f).join(","),
+    ...roots,
+  ];
+}
+
+/**
+ * Lists `roots` with their snapshots (and, for "recursive", everything below them). Split
+ * into several commands only when the names would overflow one command line.
+ */
+export async function listDatasets(
+  host: Host,
+  f: HostFeatures,
+  roots: readonly string[],
+  depth: "recursive" | "children",
+): Promise<Map<string, Dataset>> {
+  const all = new Map<string, Dataset>();
+  // With "-d 1" a root's direct children show up without their snapshots: keep only roots.
+  const wanted = depth === "children" ? new Set(roots) : undefined;
+  for (const chunk of chunkByLength(roots)) {
+    const r = await host.run({ argv: listingArgv(f, chunk, depth), readonly: true });
+    for (const [name, ds] of buildDatasets(r.stdout)) if (!wanted || wanted.has(name)) all.set(name, ds);
+  }
+  return all;
+}
