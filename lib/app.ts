@@ -122,7 +122,7 @@ export async function runApp(deps: AppDeps): Promise<number> {
   const hostCtx = { log, testMode: opts.test, ...(deps.signal ? { signal: deps.signal } : {}), recorder };
   const hosts = (deps.makeHosts ?? processHosts)(opts, hostCtx);
   try {
-    const ctx = new RunContext(opts, log, now, hosts.source, hosts.target);
+    const ctx = new RunContext(opts, log, now, hosts.source, hosts.target, deps.signal);
     printPreamble(ctx);
     const failed = opts.targetPath === undefined ? await runSnapshotOnly(ctx) : await runBackup(ctx);
     const commands = hosts.source.commandCount + (hosts.target && hosts.target !== hosts.source ? hosts.target.commandCount : 0);

@@ -54,7 +54,7 @@ export class ZfsError extends Error implements CommandFailure {
 
   /** Builds the message from the failure: the stderr tail first, since that is what says why. */
   constructor(f: CommandFailure) {
-    const why = lastLine(f.stderrTail);
+    const why = reasonLine(f.stderrTail);
     super(
       `Command failed on ${f.host} with exit code ${f.code}: ${why ? `${why}: ` : ""}"${f.command}"`,
     );
@@ -70,6 +70,21 @@ export class ZfsError extends Error implements CommandFailure {
 export function lastLine(text: string): string {
   const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
   return lines.at(-1) ?? "";
+}
+
+const REASON = /cannot|error|invalid|too many|missing|failed|denied|not found|no such|refused|unknown|does not exist/i;
+
+/**
+ * The line of a command's stderr that says why it failed: the last one that looks like an
+ * error (zfs follows a bad option with pages of usage text), else the last line.
+ */
+export function reasonLine(text: string): string {
+  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  const i = lines.findLastIndex((l) => REASON.test(l));
+  if (i < 0) return lines.at(-1) ?? "";
+  // zfs wraps long messages: "...has been modified" / "since most recent snapshot".
+  const next = lines[i + 1];
+  return next !== undefined && /^[a-z]/.test(next) ? `${lines[i]} ${next}` : lines[i]!;
 }
 
 /** Message of any thrown value, for one-line reports. */

@@ -118,12 +118,12 @@ function scanLong(arg: string, args: readonly string[], i: number, out: Scanned)
   const eq = arg.indexOf("=");
   const typed = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
   const inline = eq < 0 ? undefined : arg.slice(eq + 1);
-  const spec = resolveLong(typed, arg);
+  const { spec, name } = resolveLong(typed, arg);
   const next = args[i + 1];
   switch (spec.kind) {
     case "flag":
       if (inline !== undefined) {
-        throw new UsageError(`Cannot use ${quote(arg)}: --${spec.name} takes no value`);
+        throw new UsageError(`Cannot use ${quote(arg)}: --${name} takes no value`);
       }
       markExit(spec, out);
       out.words.push(`--${spec.name}`);
@@ -170,14 +170,17 @@ function markExit(spec: OptionSpec, out: Scanned): void {
   if (out.exit === undefined && (spec.name === "help" || spec.name === "version")) out.exit = spec.name;
 }
 
-/** Exact long name, else a unique prefix of one (argparse abbreviations, hidden options included). */
-function resolveLong(typed: string, arg: string): OptionSpec {
+/**
+ * Exact long name, else a unique prefix of one (argparse abbreviations, hidden options included).
+ * Returns the option and the full name it was reached by (an alias stays an alias in messages).
+ */
+function resolveLong(typed: string, arg: string): { spec: OptionSpec; name: string } {
   const exact = BY_LONG_NAME.get(typed);
-  if (exact) return exact;
+  if (exact) return { spec: exact, name: typed };
   const matches = typed === "" ? [] : [...BY_LONG_NAME.keys()].filter((n) => n.startsWith(typed));
   const specs = new Set(matches.map((n) => BY_LONG_NAME.get(n)!));
   const [only] = specs;
-  if (specs.size === 1 && only) return only;
+  if (specs.size === 1 && only) return { spec: only, name: matches[0]! };
   if (specs.size > 1) {
     const names = matches.map((n) => `--${n}`).join(", ");
     throw new UsageError(`Cannot use ${quote(arg)}: ambiguous option, could be ${names}`);

@@ -46,6 +46,8 @@ export const EXIT_NOT_FOUND = 127;
 export async function spawnProcess(argv: readonly string[], opts: SpawnOptions = {}): Promise<SpawnResult> {
   const [program, ...args] = argv;
   if (program === undefined) throw new TypeError("Cannot spawn an empty command");
+  // An aborted run starts nothing new (an abort listener would never fire for it).
+  opts.signal?.throwIfAborted();
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(program, {

@@ -46,12 +46,19 @@ export class ProcessHost extends BaseHost {
 
   protected override async executeTransfer(to: Host, spec: TransferSpec): Promise<Omit<TransferResult, "skipped">> {
     if (!(to instanceof ProcessHost)) throw new TypeError("Cannot transfer between a real and a replayed host");
-    const built = buildTransferScript(spec.send, spec.recv, await this.placement(), await to.placement());
+    // Both ends on one remote machine: run the whole pipeline there, so the stream never
+    // makes the round trip through this host.
+    const sameRemote = this.ssh !== undefined && to.address === this.address;
+    const local = { sshPrefix: undefined };
+    const built = sameRemote
+      ? buildTransferScript(spec.send, spec.recv, local, local)
+      : buildTransferScript(spec.send, spec.recv, await this.placement(), await to.placement());
+    const argv = sameRemote ? await this.ssh!.argv(shellJoin(["sh", "-c", built.script])) : ["sh", "-c", built.script];
     const markers = new MarkerReader(built.nonce);
     const sendLog = new TailBuffer(8192);
     const recvLog = new TailBuffer(8192);
     const signal = spec.signal ?? this.ctx.signal;
-    const r = await spawnProcess(["sh", "-c", built.script], {
+    const r = await spawnProcess(argv, {
       collectStdout: false,
       ...(signal ? { signal } : {}),
       onStdoutLine: (line) => {

@@ -32,6 +32,7 @@ export class RunContext {
     readonly now: number,
     readonly source: Host,
     readonly target: Host | undefined,
+    readonly signal?: AbortSignal,
   ) {
     this.property = applyName(opts.propertyFormat, opts.backupName);
     this.holdTag = applyName(opts.holdFormat, opts.backupName);

@@ -77,13 +77,13 @@ export async function takeSnapshots(
         throw new FatalError(`Cannot run --pre-snapshot-cmd "${cmd}": ${errorMessage(e)}`);
       }
     }
-    const calls = snapshotCalls(targets, name, allDatasets, ctx.opts.setSnapshotProperties);
+    const calls = snapshotCalls(targets, name, allDatasets, ctx.opts.setSnapshotProperties, features.has.snapshotMany);
     const pools = new Set(calls.map((c) => c.pool));
     for (const pool of pools) {
       const poolCalls = calls.filter((c) => c.pool === pool);
       ctx.log.verbose(`[Source] Creating snapshots ${name} in pool ${pool}`);
       if (poolCalls.length > 1) {
-        ctx.log.verboseNote(`[Source] Pool ${pool}: too many datasets for one command; split into ${poolCalls.length}.`);
+        ctx.log.verboseNote(`[Source] Pool ${pool}: snapshots made in ${poolCalls.length} commands, not atomically.`);
       }
       for (const call of poolCalls) {
         try {

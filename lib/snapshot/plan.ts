@@ -93,13 +93,15 @@ export interface SnapshotCall {
 /**
  * The calls that snapshot `targets` (datasets, in order) as `name`. `allDatasets` is every
  * filesystem and volume on the host, so `-r` is used only when a root's whole subtree is in
- * `targets` (otherwise -r would snapshot datasets that were not chosen).
+ * `targets` (otherwise -r would snapshot datasets that were not chosen). `many` = the zfs
+ * takes several snapshot names in one call.
  */
 export function snapshotCalls(
   targets: readonly string[],
   name: string,
   allDatasets: readonly string[],
   properties: readonly PropertyAssignment[],
+  many = true,
   budget = ARG_BUDGET,
 ): SnapshotCall[] {
   const props = properties.flatMap((p) => ["-o", `${p.name}=${p.value}`]);
@@ -112,11 +114,12 @@ export function snapshotCalls(
   for (const [pool, members] of byPool) {
     const chosen = new Set(members);
     const roots = recursiveRoots(chosen, allDatasets.filter((d) => poolOf(d) === pool));
-    if (roots) {
+    if (roots && (many || roots.length === 1)) {
       calls.push({ pool, argv: ["zfs", "snapshot", ...props, "-r", ...roots.map((r) => `${r}@${name}`)], datasets: members });
       continue;
     }
-    for (const chunk of chunkByLength(members.map((m) => `${m}@${name}`), budget)) {
+    // Old zfs takes one snapshot per call: atomicity across datasets is lost there.
+    for (const chunk of chunkByLength(members.map((m) => `${m}@${name}`), many ? budget : 0)) {
       calls.push({ pool, argv: ["zfs", "snapshot", ...props, ...chunk], datasets: chunk.map((c) => c.slice(0, -name.length - 1)) });
     }
   }

@@ -24,6 +24,8 @@ export const PROBES = {
   resumeToken: "get receive_resume_token",
   encryption: "get encryption",
   holds: "holds -H",
+  /** Several snapshots in one `zfs snapshot` (old zfs takes one): told apart by the message. */
+  snapshotMany: "snapshot many",
 } as const;
 
 /** A feature that can be probed. */
@@ -45,11 +47,12 @@ export interface HostFeatures {
 
 /** The single shell script that probes everything on one host. */
 export function probeScript(): string {
-  const probes = Object.values(PROBES)
-    .map((p) => `zfs ${p} ${PROBE_DATASET} </dev/null >/dev/null 2>&1; echo "${PROBE_TAG} ${p}:$?"`)
-    .join("; ");
-  return `${probes}; echo "${VERSION_TAG} $(zfs version 2>/dev/null | head -n 1)"; ` +
-    `zpool get -H -o name,property,value all 2>/dev/null | grep 'feature@' || true`;
+  const plain = Object.values(PROBES).filter((p) => p !== PROBES.snapshotMany).map((p) => `"${p}"`).join(" ");
+  return `for p in ${plain}; do zfs $p ${PROBE_DATASET} </dev/null >/dev/null 2>&1; echo "${PROBE_TAG} $p:$?"; done; ` +
+    `if zfs snapshot ${PROBE_DATASET}@a ${PROBE_DATASET}/b@a 2>&1 </dev/null | grep -q "too many arguments"; ` +
+    `then echo "${PROBE_TAG} ${PROBES.snapshotMany}:2"; else echo "${PROBE_TAG} ${PROBES.snapshotMany}:1"; fi; ` +
+    `echo "${VERSION_TAG} $(zfs version 2>/dev/null | head -n 1)"; ` +
+    `zpool get -H -o name,property,value all 2>/dev/null | grep feature@ || true`;
 }
 
 /** Parses the probe script's output. */
@@ -103,6 +106,7 @@ export const FEATURE_NAMES: Record<ProbedFeature, string> = {
   resumeToken: "resume tokens",
   encryption: "encryption",
   holds: "holds",
+  snapshotMany: "several snapshots in one zfs snapshot (snapshots are not atomic across datasets)",
 };
 
 /** Lists what a host lacks, in a stable order. */

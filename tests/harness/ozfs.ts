@@ -79,7 +79,9 @@ export async function ozfsRun(
 export async function ozfsOk(cmd: string, opts: { stdin?: string; config?: string } = {}): Promise<string> {
   const r = await ozfsRun(cmd, opts);
   if (r.code !== 0) {
-    throw new Error(`Running "${cmd}" in the OpenZFS guest failed with exit code ${r.code}: ${r.stderr.trim()}`);
+    throw new Error(
+      `Running "${cmd}" in the OpenZFS guest failed with exit code ${r.code}: ${r.stderr.trim()}`,
+    );
   }
   return r.stdout;
 }
@@ -130,7 +132,9 @@ export async function createOzfsPools(suffixes: readonly string[], sizeMiB = 128
   const r = await ozfsRun(create, { config });
   if (r.code !== 0) {
     await destroy().catch(() => {});
-    throw new Error(`Creating guest pools "${names.join(", ")}" failed with exit code ${r.code}: ${r.stderr.trim()}`);
+    throw new Error(
+      `Creating guest pools "${names.join(", ")}" failed with exit code ${r.code}: ${r.stderr.trim()}`,
+    );
   }
   return { names, guestDir, destroy, [Symbol.asyncDispose]: destroy };
 }
@@ -140,7 +144,9 @@ function destroyScript(names: readonly string[], dirs: readonly string[]): strin
   return [
     "rc=0",
     ...names.map((n) =>
-      `if zpool list -H -o name ${shellQuote(n)} >/dev/null 2>&1; then zpool destroy -f ${shellQuote(n)} || rc=1; fi`
+      `if zpool list -H -o name ${shellQuote(n)} >/dev/null 2>&1; then zpool destroy -f ${
+        shellQuote(n)
+      } || rc=1; fi`
     ),
     ...dirs.map((d) => `rm -rf ${shellQuote(d)}`),
     "exit $rc",
@@ -231,12 +237,14 @@ export async function prepareOzfsVm(
       ...(signal ? { signal } : {}),
     });
 
-  return await withLock("ozfs-vm", async () => {
+  return await withLock(`ozfs-vm${guestKey()}`, async () => {
     if (!await exists(join(state, `image-${flavor}`, "root.qcow2"))) {
       if (!await exists(imageTar)) return { skipped: `no image in "${state}" and no "${imageTar}"` };
       const t = performance.now();
       const r = await vm(["import", imageTar]);
-      if (r.code !== 0) throw new Error(`Importing the OpenZFS image "${imageTar}" failed with exit code ${r.code}`);
+      if (r.code !== 0) {
+        throw new Error(`Importing the OpenZFS image "${imageTar}" failed with exit code ${r.code}`);
+      }
       log(`ozfs: image imported in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     }
     await registerUser();
@@ -270,25 +278,36 @@ async function waitReady(config: string, timeoutMs: number, signal?: AbortSignal
     );
     if (r.code === 0) return;
     if (signal?.aborted) throw new Error("Waiting for the OpenZFS guest failed: interrupted");
-    if (Date.now() > deadline) throw new Error(`Waiting for the OpenZFS guest failed: not ready after ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      throw new Error(`Waiting for the OpenZFS guest failed: not ready after ${timeoutMs} ms`);
+    }
     await new Promise((res) => setTimeout(res, 1000));
   }
 }
 
+/** Per-guest bookkeeping key: one guest per OZFS_DIR, so key lock and users by that path. */
+function guestKey(): string {
+  return ozfsStateDir().replaceAll("/", "_");
+}
+
+function usersDir(): string {
+  return join(OZFS_USERS_DIR, guestKey());
+}
+
 async function registerUser(): Promise<void> {
-  await Deno.mkdir(OZFS_USERS_DIR, { recursive: true });
-  await Deno.writeTextFile(join(OZFS_USERS_DIR, String(Deno.pid)), "");
+  await Deno.mkdir(usersDir(), { recursive: true });
+  await Deno.writeTextFile(join(usersDir(), String(Deno.pid)), "");
 }
 
 /** Pids of other live run_tests.ts processes registered as guest users. */
 async function otherUsers(): Promise<number[]> {
   const pids: number[] = [];
-  const entries = await Array.fromAsync(Deno.readDir(OZFS_USERS_DIR)).catch(() => []);
+  const entries = await Array.fromAsync(Deno.readDir(usersDir())).catch(() => []);
   for (const e of entries) {
     const pid = Number(e.name);
     if (pid === Deno.pid) continue;
     if (Number.isInteger(pid) && pidAlive(pid)) pids.push(pid);
-    else await Deno.remove(join(OZFS_USERS_DIR, e.name)).catch(() => {});
+    else await Deno.remove(join(usersDir(), e.name)).catch(() => {});
   }
   return pids;
 }
@@ -303,8 +322,8 @@ export async function releaseOzfsVm(
   log: (line: string) => void,
 ): Promise<void> {
   await closeOzfsMasters(join(ozfsStateDir(), "ssh_config"));
-  await withLock("ozfs-vm", async () => {
-    await Deno.remove(join(OZFS_USERS_DIR, String(Deno.pid))).catch(() => {});
+  await withLock(`ozfs-vm${guestKey()}`, async () => {
+    await Deno.remove(join(usersDir(), String(Deno.pid))).catch(() => {});
     if (!startedByUs) return;
     if (keep) {
       log("ozfs: leaving the guest running (ZAB_KEEP_VM=1); stop it with `ozfs-vm down`");

@@ -53,7 +53,9 @@ async function sshdPath(): Promise<string> {
 
 async function run(argv: string[]): Promise<string> {
   const r = await spawnProcess(argv);
-  if (r.code !== 0) throw new Error(`Running "${argv.join(" ")}" failed with exit code ${r.code}: ${r.stderr.trim()}`);
+  if (r.code !== 0) {
+    throw new Error(`Running "${argv.join(" ")}" failed with exit code ${r.code}: ${r.stderr.trim()}`);
+  }
   return r.stdout;
 }
 

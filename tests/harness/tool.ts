@@ -46,14 +46,18 @@ export function faketimeLib(): string {
       // Try the next one.
     }
   }
-  throw new Error(`Finding libfaketime failed: none of "${candidates.join(", ")}" exists (install libfaketime)`);
+  throw new Error(
+    `Finding libfaketime failed: none of "${candidates.join(", ")}" exists (install libfaketime)`,
+  );
 }
 
 const FAKE_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
 /** The environment variables that make a child see `start` as the current UTC time. */
 export function fakeTimeEnv(start: string): Record<string, string> {
-  if (!FAKE_TIME.test(start)) throw new Error(`Faking the time failed: "${start}" is not "YYYY-MM-DD hh:mm:ss"`);
+  if (!FAKE_TIME.test(start)) {
+    throw new Error(`Faking the time failed: "${start}" is not "YYYY-MM-DD hh:mm:ss"`);
+  }
   return {
     LD_PRELOAD: faketimeLib(),
     // "@" starts the clock at this moment and lets it run, unlike a frozen absolute time.
@@ -66,7 +70,16 @@ export function fakeTimeEnv(start: string): Record<string, string> {
 /** The argv that runs the tool (or `entry`) with this repository's deno.json. */
 export function toolArgv(args: readonly string[], entry: string = join(REPO_ROOT, "main.ts")): string[] {
   // -q keeps Deno's own diagnostics (downloads, warnings) out of the stderr tests assert on.
-  return [Deno.execPath(), "run", "-q", "--allow-all", "--config", join(REPO_ROOT, "deno.json"), entry, ...args];
+  return [
+    Deno.execPath(),
+    "run",
+    "-q",
+    "--allow-all",
+    "--config",
+    join(REPO_ROOT, "deno.json"),
+    entry,
+    ...args,
+  ];
 }
 
 /**

@@ -70,7 +70,9 @@ export async function ensureZfsFuse(timeoutMs = 15_000): Promise<void> {
     }
     const deadline = Date.now() + timeoutMs;
     while (!await daemonAnswers()) {
-      if (Date.now() > deadline) throw new Error(`Waiting for zfs-fuse failed: no answer after ${timeoutMs} ms`);
+      if (Date.now() > deadline) {
+        throw new Error(`Waiting for zfs-fuse failed: no answer after ${timeoutMs} ms`);
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   });

@@ -1,0 +1,68 @@
+/**
+ * The end of the sync loop: move holds to the new common snapshots, release the old ones,
+ * destroy snapshots that became obsolete during the transfers, and mount new datasets.
+ * Everything is batched per side; holds go before releases so a chain is never unprotected.
+ */
+import { errorMessage } from "../errors.ts";
+import type { Host } from "../exec/host.ts";
+import { holdCommands, releaseCommands } from "../zfs/commands.ts";
+import { destroySnapshots } from "../zfs/destroy.ts";
+import { groupRows, parseGetRows } from "../zfs/get_rows.ts";
+import { chunkByLength } from "../zfs/batch.ts";
+import type { RunContext } from "./context.ts";
+import type { SyncState } from "./sync_state.ts";
+
+async function batched(ctx: RunContext, host: Host, commands: string[][]): Promise<void> {
+  for (const argv of commands) {
+    // Exit 1: "tag already exists" / "no such tag" for some of them; the rest are done.
+    await host.run({ argv, allowed: [0, 1] }).catch((e) => ctx.log.error(`[${host.label}] ${errorMessage(e)}`));
+  }
+}
+
+/** Places and releases holds in a few calls. */
+export async function moveHolds(ctx: RunContext, state: SyncState): Promise<void> {
+  const target = ctx.target!;
+  if (ctx.opts.noHolds) return;
+  if (await ctx.holdsOn(target)) {
+    await batched(ctx, target, holdCommands(ctx.holdTag, state.holdTarget));
+  }
+  if (await ctx.holdsOn(ctx.source)) {
+    await batched(ctx, ctx.source, holdCommands(ctx.holdTag, state.holdSource));
+    await batched(ctx, ctx.source, releaseCommands(ctx.holdTag, state.releaseSource));
+  }
+  if (await ctx.holdsOn(target)) {
+    await batched(ctx, target, releaseCommands(ctx.holdTag, state.releaseTarget));
+  }
+}
+
+/** Destroys the snapshots queued during transfers. */
+export async function destroyQueued(ctx: RunContext, state: SyncState): Promise<void> {
+  for (const [host, queue] of [[ctx.source, state.destroySource], [ctx.target!, state.destroyTarget]] as const) {
+    for (const [dataset, names] of queue) {
+      ctx.log.verbose(`[${host.label}] ${dataset}: Destroying ${names.join(", ")}`);
+      const out = await destroySnapshots(host, dataset, names, ctx.noBatchDestroy);
+      for (const f of out.failed) ctx.log.error(`[${host.label}] ${dataset}@${f.name}: Cannot destroy: ${f.error}`);
+    }
+  }
+}
+
+/**
+ * Mounts datasets made by a full receive, the way `zfs mount -a` would: filesystems with
+ * canmount=on, a real mountpoint and a loaded key (upstream 3.3, #112). One listing for all.
+ */
+export async function mountReceived(ctx: RunContext, state: SyncState): Promise<void> {
+  const target = ctx.target!;
+  if (state.mounts.length === 0 || ctx.opts.test) return;
+  const f = await ctx.features(target);
+  const props = ["type", "canmount", "mountpoint", ...(f.has.encryption ? ["keystatus"] : [])].join(",");
+  for (const chunk of chunkByLength(state.mounts)) {
+    const r = await target.run({ argv: ["zfs", "get", "-H", "-p", "-o", "name,property,value", props, ...chunk], readonly: true, allowed: [0, 1] });
+    for (const [name, p] of groupRows(parseGetRows(r.stdout))) {
+      const mp = p.get("mountpoint");
+      if (p.get("type") !== "filesystem" || p.get("canmount") !== "on" || mp === "legacy" || mp === "none") continue;
+      if (p.get("keystatus") === "unavailable") continue;
+      await target.run({ argv: ["zfs", "mount", name], allowed: [0, 1] })
+        .catch((e) => ctx.log.error(`[Target] ${name}: Cannot mount: ${errorMessage(e)}`));
+    }
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Target datasets below TARGET-PATH that no selected source dataset maps to ("missing"):
+ * thinned with the target schedule, and with --destroy-missing destroyed once their newest
+ * own snapshot is older than the given time (reference §5.5). Errors are logged, not counted.
+ */
+import { errorMessage } from "../errors.ts";
+import type { Dataset } from "../zfs/listing.ts";
+import { parseTtl } from "../thinner/schedule.ts";
+import { destroySnapshots } from "../zfs/destroy.ts";
+import { isAtOrBelow } from "../select/selection.ts";
+import type { RunContext } from "./context.ts";
+import { thinDatasets } from "./thin_step.ts";
+
+/** The missing datasets below (not at) TARGET-PATH, in listing order (parents first). */
+export function missingDatasets(targets: Map<string, Dataset>, targetPath: string, mapped: Set<string>): Dataset[] {
+  return [...targets.values()].filter((d) => d.name !== targetPath && isAtOrBelow(d.name, targetPath) && !mapped.has(d.name));
+}
+
+/** Thins the missing datasets. */
+export async function thinMissing(ctx: RunContext, missing: Dataset[]): Promise<void> {
+  if (ctx.opts.noThinning || missing.length === 0) return;
+  ctx.log.title("Thinning missing target datasets");
+  const s = await thinDatasets(ctx, ctx.target!, missing.map((dataset) => ({ dataset })), ctx.keepTarget, {
+    keepOwnHolds: false,
+  });
+  if (s.destroyed || s.failed) ctx.log.verbose(`[Target] Thinning missing: ${s.destroyed} destroyed, ${s.failed} failed`);
+}
+
+/** --destroy-missing. */
+export async function destroyMissing(ctx: RunContext, missing: Dataset[], all: Map<string, Dataset>): Promise<void> {
+  if (ctx.opts.destroyMissing === undefined || missing.length === 0) return;
+  const ttl = parseTtl(ctx.opts.destroyMissing);
+  const target = ctx.target!;
+  const log = ctx.log;
+  const hasChildren = (name: string) => [...all.keys()].some((n) => n.startsWith(name + "/"));
+  for (const ds of missing) {
+    const prefix = `[Target] ${ds.name}:`;
+    try {
+      const ours = ds.snapshots.filter((s) => ctx.isOurs(s.name));
+      if (ours.length === 0) {
+        if (hasChildren(ds.name)) log.debug(`${prefix} Destroy missing: ignoring (has children)`);
+        else log.verbose(`${prefix} Destroy missing: has no snapshots made by us (please destroy manually).`);
+        continue;
+      }
+      const newest = ours.at(-1)!;
+      if (ctx.format.parse(newest.name)! + ttl > ctx.nowSeconds) {
+        log.verbose(`${prefix} Destroy missing: Waiting for deadline.`);
+        continue;
+      }
+      const older = ours.slice(0, -1).map((s) => s.name);
+      if (older.length) {
+        const out = await destroySnapshots(target, ds.name, older, ctx.noBatchDestroy);
+        if (out.failed.length) throw new Error(out.failed[0]!.error);
+      }
+      if (ds.snapshots.length > ours.length) {
+        log.verbose(`${prefix} Destroy missing: Still in use by other snapshots`);
+        continue;
+      }
+      if (hasChildren(ds.name)) {
+        log.verbose(`${prefix} Destroy missing: Still has children here.`);
+        continue;
+      }
+      log.verbose(`${prefix} Destroy missing.`);
+      if (await ctx.holdsOn(target)) {
+        await target.run({ argv: ["zfs", "release", ctx.holdTag, `${ds.name}@${newest.name}`], allowed: [0, 1] });
+      }
+      await target.run({ argv: ["zfs", "destroy", `${ds.name}@${newest.name}`] });
+      await target.run({ argv: ["zfs", "destroy", ds.name] });
+      all.delete(ds.name);
+    } catch (e) {
+      log.error(`${prefix} Error during --destroy-missing: ${errorMessage(e)}`);
+    }
+  }
+}

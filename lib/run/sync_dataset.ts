@@ -1,0 +1,224 @@
+/** Synchronising one source dataset into its target (section "Synchronising"). */
+import { errorMessage, ZfsError } from "../errors.ts";
+import type { Dataset } from "../zfs/listing.ts";
+import { planSync, type PlanRules, type SyncPlan } from "../sync/plan.ts";
+import { missingParents } from "../sync/target_path.ts";
+import { decideFlags, recvArgv, recvStages, sendArgv, sendStages } from "../transfer/send_recv.ts";
+import { destroySnapshots } from "../zfs/destroy.ts";
+import type { Host } from "../exec/host.ts";
+import type { RunContext } from "./context.ts";
+import type { SyncState } from "./sync_state.ts";
+import { judgeTransfer, SendProgress } from "./transfer_step.ts";
+
+/** A reason a dataset cannot be synced; printed as `<dataset>: FAILED: <message>`. */
+export class SyncError extends Error {
+  override name = "SyncError";
+}
+
+/** Targets that exist (listed) or will exist (created or received in this run). */
+export type TargetIndex = Map<string, Dataset>;
+
+/** Planner rules for one dataset. */
+export function planRules(ctx: RunContext, raw: boolean): PlanRules {
+  const patterns = ctx.opts.excludeSnapshotPatterns.map((p) => new RegExp(p));
+  return {
+    timeOf: (n) => ctx.format.parse(n),
+    otherSnapshots: ctx.opts.otherSnapshots,
+    guidCheck: !ctx.opts.noGuidCheck,
+    raw,
+    excluded: (full) => patterns.some((re) => re.test(full)),
+    keepSource: ctx.keepSource,
+    keepTarget: ctx.keepTarget,
+    thinning: !ctx.opts.noThinning,
+    now: ctx.nowSeconds,
+  };
+}
+
+/** Destroys snapshots while syncing; failures are logged, not fatal (upstream pre-clean). */
+async function preDestroy(ctx: RunContext, host: Host, ds: Dataset, names: string[]): Promise<void> {
+  if (names.length === 0) return;
+  ctx.log.verbose(`[${host.label}] ${ds.name}: Destroying ${names.join(", ")}`);
+  const out = await destroySnapshots(host, ds.name, names, ctx.noBatchDestroy);
+  for (const f of out.failed) ctx.log.error(`[${host.label}] ${ds.name}@${f.name}: Cannot destroy: ${f.error}`);
+  const gone = new Set(out.destroyed);
+  ds.snapshots = ds.snapshots.filter((s) => !gone.has(s.name));
+}
+
+/** `zfs send -t TOKEN -n -v` tells which snapshot the token would finish. */
+async function tokenSnapshot(ctx: RunContext, token: string): Promise<string | undefined> {
+  const r = await ctx.source.run({ argv: ["zfs", "send", "-t", token, "-n", "-v"], allowed: [0, 255], readonly: true });
+  // SmartOS prints the token contents on stderr.
+  const m = /toname = .*@(.*)/.exec(`${r.stdout}\n${r.stderr}`);
+  return m?.[1]?.trim();
+}
+
+/** Decides whether the target's resume token is used, aborting it when not. Returns the token to use. */
+async function handleResume(
+  ctx: RunContext,
+  target: Host,
+  tname: string,
+  tgt: Dataset,
+  plan: SyncPlan,
+  targets: TargetIndex,
+): Promise<string | undefined> {
+  const token = tgt.resumeToken;
+  if (token === undefined) return undefined;
+  let why: string | undefined;
+  if (plan.start === undefined) why = "Aborting resume, its obsolete.";
+  else {
+    const name = await tokenSnapshot(ctx, token);
+    if (name !== plan.start) why = "Aborting resume, its no longer valid.";
+    else if (plan.transfers[0]?.snapshot !== plan.start) why = "Aborting resume, we dont want that snapshot anymore.";
+  }
+  if (why === undefined) return token;
+  ctx.log.verbose(`[Target] ${tname}: ${why}`);
+  await target.run({ argv: ["zfs", "recv", "-A", tname] });
+  tgt.resumeToken = undefined;
+  // Aborting an interrupted first receive removes the half-made dataset.
+  if (tgt.snapshots.length === 0) targets.delete(tname);
+  return undefined;
+}
+
+/** Creates missing target parents (canmount=off), top-down. */
+async function ensureParents(ctx: RunContext, target: Host, tname: string, targets: TargetIndex): Promise<void> {
+  for (const parent of missingParents(tname, (n) => targets.has(n))) {
+    ctx.log.verbose(`[Target] ${parent}: Creating parent (canmount=off)`);
+    await target.run({ argv: ["zfs", "create", "-o", "canmount=off", parent] });
+    targets.set(parent, {
+      name: parent,
+      type: "filesystem",
+      createtxg: 0,
+      written: 0,
+      resumeToken: undefined,
+      encryption: undefined,
+      origin: undefined,
+      snapshots: [],
+    });
+  }
+}
+
+/** Handles target snapshots that block the receive: fail, or destroy them and roll back. */
+async function handleIncompatible(ctx: RunContext, target: Host, tgt: Dataset, plan: SyncPlan): Promise<void> {
+  if (plan.incompatible.length === 0) return;
+  if (!ctx.opts.destroyIncompatible) {
+    for (const s of plan.incompatible) ctx.log.error(`[Target] ${tgt.name}@${s}: Incompatible snapshot`);
+    throw new SyncError("Please destroy incompatible snapshots on target, or use --destroy-incompatible.");
+  }
+  ctx.log.verbose(`[Target] ${tgt.name}: Destroying incompatible snapshots: ${plan.incompatible.join(", ")}`);
+  const out = await destroySnapshots(target, tgt.name, plan.incompatible, ctx.noBatchDestroy);
+  if (out.failed.length) throw new SyncError(`Cannot destroy incompatible snapshot: ${out.failed[0]!.error}`);
+  const gone = new Set(out.destroyed);
+  tgt.snapshots = tgt.snapshots.filter((s) => !gone.has(s.name));
+  const latest = tgt.snapshots.at(-1);
+  if (latest) {
+    ctx.log.verbose(`[Target] ${tgt.name}: Rolling back to ${latest.name}`);
+    await target.run({ argv: ["zfs", "rollback", `${tgt.name}@${latest.name}`] });
+  }
+}
+
+/** Syncs one dataset; throws `SyncError`/`ZfsError` to fail it. */
+export async function syncDataset(
+  ctx: RunContext,
+  state: SyncState,
+  src: Dataset,
+  tname: string,
+  targets: TargetIndex,
+): Promise<void> {
+  const target = ctx.target!;
+  const opts = ctx.opts;
+  const [sf, tf] = await Promise.all([ctx.features(ctx.source), ctx.features(target)]);
+  let tgt = targets.get(tname);
+  const flags = decideFlags(opts, sf, tf, src, tname, ctx.log.opts.progress);
+  if (flags.send.raw && !sf.has.sendRaw) throw new SyncError("Cannot send encrypted dataset: this zfs has no raw send");
+  const plan = planSync(src, tgt, planRules(ctx, flags.send.raw));
+  for (const m of plan.guidMismatches) ctx.log.note(`[Target] ${tname}@${m}: Common snapshot has invalid guid, ignoring.`);
+  const replace = plan.error !== undefined && opts.force;
+  if (plan.error !== undefined && !replace) {
+    throw new SyncError(`${plan.error} (destroy the target dataset, or use --force to overwrite it)`);
+  }
+  if (src.origin && !(tgt?.snapshots.length)) ctx.log.note(`[Source] ${src.name}: Clones support is disabled, expect dataset expansion`);
+  for (const s of plan.skipped) ctx.log.debug(`[Source] ${src.name}@${s.snapshot}: skipped (${s.why === "excluded" ? "excluded by pattern" : "target doesn't need it"})`);
+
+  await preDestroy(ctx, ctx.source, src, plan.preDestroySource);
+  if (tgt) await preDestroy(ctx, target, tgt, plan.preDestroyTarget);
+  if (tgt && !replace) await handleIncompatible(ctx, target, tgt, plan);
+  if (opts.noSend) return;
+
+  let token = tgt ? await handleResume(ctx, target, tname, tgt, plan, targets) : undefined;
+  tgt = targets.get(tname);
+  if (plan.transfers.length === 0) return;
+  if (!tgt) await ensureParents(ctx, target, tname, targets);
+  if (opts.rollback && tgt?.snapshots.length) {
+    const latest = tgt.snapshots.at(-1)!.name;
+    ctx.log.verbose(`[Target] ${tname}: Rolling back to ${latest}`);
+    await target.run({ argv: ["zfs", "rollback", `${tname}@${latest}`] });
+  }
+
+  const local = ctx.source.address === undefined && target.address === undefined;
+  let done: string | undefined;
+  try {
+    for (const step of plan.transfers) {
+      const full = step.from === undefined;
+      ctx.log.verbose(`[Source] ${src.name}@${step.snapshot}: -> ${tname}${full ? " (new)" : ""}${token ? " (resuming)" : ""}`);
+      const spec = {
+        send: sendStages(opts, sendArgv(flags.send, src.name, step.snapshot, step.from, token)),
+        recv: recvStages(opts, recvArgv(flags.recv, tname), { local }),
+        ...(flags.send.progress ? { onSendLine: progressFeeder(ctx) } : {}),
+        onRecvLine: (l: string) => ctx.log.debug(`[Target] ${l}`),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      };
+      token = undefined;
+      const result = await ctx.source.transfer(target, spec);
+      ctx.log.clearProgress();
+      const err = judgeTransfer(spec, result, opts.ignoreTransferErrors);
+      if (err) throw new SyncError(err);
+      if (opts.ignoreTransferErrors && !result.skipped) {
+        const r = await target.run({
+          argv: ["zfs", "list", "-H", "-o", "name", "-t", "snapshot", `${tname}@${step.snapshot}`],
+          allowed: [0, 1],
+          readonly: true,
+        });
+        if (r.code !== 0) throw new SyncError("Target doesn't exist after transfer, something went wrong.");
+      }
+      recordTransfer(targets, src, tname, step.snapshot);
+      if (full && !opts.clearMountpoint) state.mounts.push(tname);
+      if (step.from !== undefined) {
+        if (plan.sourceObsolete.has(step.from)) state.defer("source", src.name, step.from);
+        if (plan.targetObsolete.has(step.from)) state.defer("target", tname, step.from);
+      }
+      done = step.snapshot;
+    }
+  } finally {
+    if (done !== undefined && !opts.noHolds) {
+      state.holdSource.push(`${src.name}@${done}`);
+      state.holdTarget.push(`${tname}@${done}`);
+      if (plan.common !== undefined && plan.common !== done) {
+        state.releaseSource.push(`${src.name}@${plan.common}`);
+        state.releaseTarget.push(`${tname}@${plan.common}`);
+      }
+    }
+  }
+}
+
+/** Feeds `zfs send -v -P` lines to a progress display. */
+function progressFeeder(ctx: RunContext): (line: string) => void {
+  const p = new SendProgress(ctx.log);
+  return (line) => p.line(line);
+}
+
+/** Updates the in-memory target after a successful receive (so --test and later steps see it). */
+function recordTransfer(targets: TargetIndex, src: Dataset, tname: string, snapshot: string): void {
+  const s = src.snapshots.find((x) => x.name === snapshot);
+  let t = targets.get(tname);
+  if (!t) {
+    t = { ...src, name: tname, resumeToken: undefined, origin: undefined, snapshots: [] };
+    targets.set(tname, t);
+  }
+  t.snapshots.push({ name: snapshot, guid: s?.guid, createtxg: s?.createtxg ?? 0, written: 0, userrefs: 0 });
+}
+
+/** One-line reason for a failed dataset. */
+export function failureReason(e: unknown): string {
+  if (e instanceof ZfsError || e instanceof SyncError) return e.message;
+  return errorMessage(e);
+}
