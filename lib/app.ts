@@ -48,7 +48,11 @@ export function processHosts(
 ): Hosts {
   const controlDir = new ControlDir();
   const make = (label: HostLabel, address: string | undefined) =>
-    new ProcessHost(label, address ? new SshClient({ address, configFile: opts.sshConfig }, controlDir) : undefined, ctx);
+    new ProcessHost(
+      label,
+      address ? new SshClient({ address, configFile: opts.sshConfig }, controlDir) : undefined,
+      ctx,
+    );
   const source = make("Source", opts.sshSource);
   const target = opts.targetPath !== undefined ? make("Target", opts.sshTarget) : undefined;
   return {
@@ -63,7 +67,9 @@ export function processHosts(
 
 /** Validates the option values that need their own parsers (schedules, times). */
 function validateOptions(opts: Options): void {
-  for (const [flag, value] of [["--keep-source", opts.keepSource], ["--keep-target", opts.keepTarget]] as const) {
+  for (
+    const [flag, value] of [["--keep-source", opts.keepSource], ["--keep-target", opts.keepTarget]] as const
+  ) {
     try {
       parseSchedule(value);
     } catch (e) {
@@ -125,12 +131,19 @@ export async function runApp(deps: AppDeps): Promise<number> {
     const ctx = new RunContext(opts, log, now, hosts.source, hosts.target, deps.signal);
     printPreamble(ctx);
     const failed = opts.targetPath === undefined ? await runSnapshotOnly(ctx) : await runBackup(ctx);
-    const commands = hosts.source.commandCount + (hosts.target && hosts.target !== hosts.source ? hosts.target.commandCount : 0);
+    const commands = hosts.source.commandCount +
+      (hosts.target && hosts.target !== hosts.source ? hosts.target.commandCount : 0);
     log.verbose("");
-    log.verbose(`${commands} commands run (Source: ${hosts.source.commandCount}${hosts.target ? `, Target: ${hosts.target.commandCount}` : ""})`);
+    log.verbose(
+      `${commands} commands run (Source: ${hosts.source.commandCount}${
+        hosts.target ? `, Target: ${hosts.target.commandCount}` : ""
+      })`,
+    );
     if (failed === 0) {
       log.title(opts.test ? "All tests successful." : "All operations completed successfully");
-      if (opts.targetPath === undefined) log.verbose("(No target_path specified, only operated as snapshot tool.)");
+      if (opts.targetPath === undefined) {
+        log.verbose("(No target_path specified, only operated as snapshot tool.)");
+      }
     }
     if (opts.test) log.note("TEST MODE - DID NOT MAKE ANY CHANGES!");
     return exitCodeForFailures(failed);
@@ -141,7 +154,9 @@ export async function runApp(deps: AppDeps): Promise<number> {
     }
     if (e instanceof FatalError || e instanceof ZfsError || e instanceof UsageError) {
       log.error(e.message);
-      if (e instanceof ZfsError && e.stderrTail.trim()) log.debug(`stderr of the failed command:\n${e.stderrTail}`);
+      if (e instanceof ZfsError && e.stderrTail.trim()) {
+        log.debug(`stderr of the failed command:\n${e.stderrTail}`);
+      }
       return ExitCode.fatal;
     }
     log.error(`Bug: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);

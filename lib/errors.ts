@@ -72,7 +72,8 @@ export function lastLine(text: string): string {
   return lines.at(-1) ?? "";
 }
 
-const REASON = /cannot|error|invalid|too many|missing|failed|denied|not found|no such|refused|unknown|does not exist/i;
+const REASON =
+  /cannot|error|invalid|too many|missing|failed|denied|not found|no such|refused|unknown|does not exist/i;
 
 /**
  * The line of a command's stderr that says why it failed: the last one that looks like an
@@ -83,8 +84,11 @@ export function reasonLine(text: string): string {
   const i = lines.findLastIndex((l) => REASON.test(l));
   if (i < 0) return lines.at(-1) ?? "";
   // zfs wraps long messages: "...has been modified" / "since most recent snapshot".
+  // The "usage:" that follows "invalid option 'X'" is not a continuation.
   const next = lines[i + 1];
-  return next !== undefined && /^[a-z]/.test(next) ? `${lines[i]} ${next}` : lines[i]!;
+  return next !== undefined && /^[a-z]/.test(next) && !next.startsWith("usage:")
+    ? `${lines[i]} ${next}`
+    : lines[i]!;
 }
 
 /** Message of any thrown value, for one-line reports. */

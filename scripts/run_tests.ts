@@ -106,7 +106,8 @@ async function main(): Promise<number> {
     try {
       await fn();
     } catch (e) {
-      setupFailures++;
+      // An interrupt already makes the run fail; it is not a broken setup step.
+      if (!ac.signal.aborted) setupFailures++;
       say(`${what} failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   };
@@ -152,11 +153,13 @@ async function main(): Promise<number> {
       await setupStep("Preparing the OpenZFS guest", async () => {
         t0 = performance.now();
         let startedByUs = false;
-        // Registered first: an interrupted boot still powers off the qemu this run started.
-        cleanups.push(() => releaseOzfsVm(startedByUs, Deno.env.get(ENV_KEEP_VM) === "1", say));
+        let ready = false;
+        // Registered first: an interrupted boot still stops the qemu this run started.
+        cleanups.push(() => releaseOzfsVm(startedByUs, Deno.env.get(ENV_KEEP_VM) === "1", say, ready));
         const prepared = await prepareOzfsVm((l) => say(l), () => {
           startedByUs = true;
         }, ac.signal);
+        ready = true;
         if ("skipped" in prepared) {
           say(`OpenZFS tier SKIPPED: ${prepared.skipped} (${ENV_TESTBED})`);
           return;

@@ -38,7 +38,11 @@ export interface Fixture {
 export class Recorder {
   /** @param path file to write @param header facts for the top of the file */
   constructor(readonly path: string, header: Record<string, string>) {
-    const lines = ["# zfs-autobackup fixture 1", ...Object.entries(header).map(([k, v]) => `@ ${k} ${v}`), ""];
+    const lines = [
+      "# zfs-autobackup fixture 1",
+      ...Object.entries(header).map(([k, v]) => `@ ${k} ${v}`),
+      "",
+    ];
     Deno.writeTextFileSync(path, lines.join("\n"));
   }
 
@@ -54,7 +58,12 @@ export class Recorder {
     spec: TransferSpec,
     r: { codes: number[]; sendLog: string; recvLog: string },
   ): void {
-    this.#append(`[${from}] ${describeTransfer({ label: from }, { label: to }, spec)}`, r.sendLog, r.recvLog, r.codes);
+    this.#append(
+      `[${from}] ${describeTransfer({ label: from }, { label: to }, spec)}`,
+      r.sendLog,
+      r.recvLog,
+      r.codes,
+    );
   }
 
   #append(key: string, stdout: string, stderr: string, codes: number[]): void {
@@ -70,7 +79,8 @@ function prefixed(prefix: string, text: string): string[] {
 
 /** Formats one entry (with its trailing blank line). */
 export function formatEntry(key: string, stdout: string, stderr: string, codes: number[]): string {
-  return [`$ ${key}`, ...prefixed(">", stdout), ...prefixed("!", stderr), `= ${codes.join(" ")}`, "", ""].join("\n");
+  return [`$ ${key}`, ...prefixed(">", stdout), ...prefixed("!", stderr), `= ${codes.join(" ")}`, "", ""]
+    .join("\n");
 }
 
 /** Parses fixture text. Throws `SyntaxError` naming the line on malformed input. */
@@ -95,10 +105,12 @@ export function parseFixture(text: string): Fixture {
       (tag === ">" ? cur.out : cur.err).push(body);
     } else if (tag === "=") {
       if (!cur) throw new SyntaxError(`Cannot parse fixture line ${n}: exit code before a command`);
-      const codes = body.split(" ").map(Number);
-      if (codes.some((c) => !Number.isInteger(c))) {
+      const words = body.split(" ");
+      // Each code must be digits: an empty "=" line must not replay as exit 0.
+      if (words.some((w) => !/^\d+$/.test(w))) {
         throw new SyntaxError(`Cannot parse fixture line ${n}: bad exit code "${body}"`);
       }
+      const codes = words.map(Number);
       const join = (ls: string[]) => (ls.length ? ls.join("\n") + "\n" : "");
       entries.push({ key: cur.key, stdout: join(cur.out), stderr: join(cur.err), codes, line: cur.line });
       cur = undefined;

@@ -35,7 +35,13 @@ function markedPipeline(stages: readonly Stage[], firstIndex: number, nonce: str
 }
 
 /** The half as it runs on this machine: inline, or wrapped in ssh with its own status marker. */
-function placedHalf(stages: readonly Stage[], first: number, nonce: string, place: HalfPlacement, id: string) {
+function placedHalf(
+  stages: readonly Stage[],
+  first: number,
+  nonce: string,
+  place: HalfPlacement,
+  id: string,
+) {
   const inner = markedPipeline(stages, first, nonce);
   if (!place.sshPrefix) return inner;
   const ssh = shellJoin([...place.sshPrefix, shellJoin(["sh", "-c", inner])]);

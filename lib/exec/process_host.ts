@@ -44,8 +44,13 @@ export class ProcessHost extends BaseHost {
     return result;
   }
 
-  protected override async executeTransfer(to: Host, spec: TransferSpec): Promise<Omit<TransferResult, "skipped">> {
-    if (!(to instanceof ProcessHost)) throw new TypeError("Cannot transfer between a real and a replayed host");
+  protected override async executeTransfer(
+    to: Host,
+    spec: TransferSpec,
+  ): Promise<Omit<TransferResult, "skipped">> {
+    if (!(to instanceof ProcessHost)) {
+      throw new TypeError("Cannot transfer between a real and a replayed host");
+    }
     // Both ends on one remote machine: run the whole pipeline there, so the stream never
     // makes the round trip through this host.
     const sameRemote = this.ssh !== undefined && to.address === this.address;
@@ -53,7 +58,9 @@ export class ProcessHost extends BaseHost {
     const built = sameRemote
       ? buildTransferScript(spec.send, spec.recv, local, local)
       : buildTransferScript(spec.send, spec.recv, await this.placement(), await to.placement());
-    const argv = sameRemote ? await this.ssh!.argv(shellJoin(["sh", "-c", built.script])) : ["sh", "-c", built.script];
+    const argv = sameRemote
+      ? await this.ssh!.argv(shellJoin(["sh", "-c", built.script]))
+      : ["sh", "-c", built.script];
     const markers = new MarkerReader(built.nonce);
     const sendLog = new TailBuffer(8192);
     const recvLog = new TailBuffer(8192);

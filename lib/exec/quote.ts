@@ -51,7 +51,9 @@ export function shellSplit(line: string): string[] {
           i++;
         }
       }
-      if (i >= line.length) throw new SyntaxError(`Cannot split command line: unterminated double quote in "${line}"`);
+      if (i >= line.length) {
+        throw new SyntaxError(`Cannot split command line: unterminated double quote in "${line}"`);
+      }
       i++;
     } else if (c === "\\" && i + 1 < line.length) {
       cur += line[i + 1];

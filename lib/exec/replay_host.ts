@@ -77,7 +77,12 @@ function nearest(key: string, candidates: string[]): string | undefined {
 /** A host that replays a fixture. */
 export class ReplayHost extends BaseHost {
   /** @param script shared answers @param address pretend ssh address */
-  constructor(label: HostLabel, address: string | undefined, ctx: HostContext, readonly script: ReplayScript) {
+  constructor(
+    label: HostLabel,
+    address: string | undefined,
+    ctx: HostContext,
+    readonly script: ReplayScript,
+  ) {
     super(label, address, ctx);
   }
 

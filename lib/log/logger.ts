@@ -92,5 +92,9 @@ export class Logger {
 /** A logger that prints nothing, for tests that do not look at output. */
 export function silentLogger(): Logger {
   const sink = { isTerminal: false, write() {} };
-  return new Logger({ verbose: false, debug: false, debugOutput: false, color: false, progress: false }, sink, sink);
+  return new Logger(
+    { verbose: false, debug: false, debugOutput: false, color: false, progress: false },
+    sink,
+    sink,
+  );
 }

@@ -9,8 +9,8 @@ import { takeSnapshots } from "./snapshot_step.ts";
 import { printHostSettings } from "./preamble.ts";
 import { logPipeSettings, preflight } from "./preflight.ts";
 import { SyncState } from "./sync_state.ts";
-import { failureReason, SyncError, syncDataset } from "./sync_dataset.ts";
-import { destroyQueued, moveHolds, mountReceived } from "./finish_step.ts";
+import { failureReason, syncDataset, SyncError } from "./sync_dataset.ts";
+import { destroyQueued, mountReceived, moveHolds } from "./finish_step.ts";
 import { destroyMissing, missingDatasets, thinMissing } from "./missing_step.ts";
 
 /** Lists everything below TARGET-PATH in one call; a missing TARGET-PATH aborts the run. */
@@ -36,7 +36,9 @@ export async function runBackup(ctx: RunContext): Promise<number> {
   printHostSettings(ctx, "Target", ctx.opts.sshTarget, describeSchedule(ctx.keepTarget));
   if (!ctx.opts.noHolds) {
     for (const host of [ctx.source, ctx.target!]) {
-      if (!(await ctx.features(host)).has.holds) ctx.log.verbose(`[${host.label}] No holds on this zfs: the common snapshot is not held.`);
+      if (!(await ctx.features(host)).has.holds) {
+        ctx.log.verbose(`[${host.label}] No holds on this zfs: the common snapshot is not held.`);
+      }
     }
   }
   logPipeSettings(ctx);
@@ -55,7 +57,9 @@ export async function runBackup(ctx: RunContext): Promise<number> {
       if (ctx.signal?.aborted) throw e;
       const reason = failureReason(e);
       ctx.log.error(`[Source] ${ds.name}: FAILED: ${reason}`);
-      if (!(e instanceof SyncError || e instanceof ZfsError)) ctx.log.error(`Bug: ${e instanceof Error ? e.stack : errorMessage(e)}`);
+      if (!(e instanceof SyncError || e instanceof ZfsError)) {
+        ctx.log.error(`Bug: ${e instanceof Error ? e.stack : errorMessage(e)}`);
+      }
       state.failed.push({ dataset: ds.name, reason });
     }
   }

@@ -58,7 +58,9 @@ export class RunContext {
         const missing = missingFeatures(features);
         const label = `[${host.label}]`;
         this.log.debug(`${label} zfs: ${features.version || "version unknown (old zfs)"}`);
-        if (missing.length) this.log.verbose(`${label} This zfs lacks: ${missing.join(", ")}; working without them.`);
+        if (missing.length) {
+          this.log.verbose(`${label} This zfs lacks: ${missing.join(", ")}; working without them.`);
+        }
         return features;
       });
       this.#features.set(key, f);

@@ -15,7 +15,9 @@ import type { SyncState } from "./sync_state.ts";
 async function batched(ctx: RunContext, host: Host, commands: string[][]): Promise<void> {
   for (const argv of commands) {
     // Exit 1: "tag already exists" / "no such tag" for some of them; the rest are done.
-    await host.run({ argv, allowed: [0, 1] }).catch((e) => ctx.log.error(`[${host.label}] ${errorMessage(e)}`));
+    await host.run({ argv, allowed: [0, 1] }).catch((e) =>
+      ctx.log.error(`[${host.label}] ${errorMessage(e)}`)
+    );
   }
 }
 
@@ -37,11 +39,15 @@ export async function moveHolds(ctx: RunContext, state: SyncState): Promise<void
 
 /** Destroys the snapshots queued during transfers. */
 export async function destroyQueued(ctx: RunContext, state: SyncState): Promise<void> {
-  for (const [host, queue] of [[ctx.source, state.destroySource], [ctx.target!, state.destroyTarget]] as const) {
+  for (
+    const [host, queue] of [[ctx.source, state.destroySource], [ctx.target!, state.destroyTarget]] as const
+  ) {
     for (const [dataset, names] of queue) {
       ctx.log.verbose(`[${host.label}] ${dataset}: Destroying ${names.join(", ")}`);
       const out = await destroySnapshots(host, dataset, names, ctx.noBatchDestroy);
-      for (const f of out.failed) ctx.log.error(`[${host.label}] ${dataset}@${f.name}: Cannot destroy: ${f.error}`);
+      for (const f of out.failed) {
+        ctx.log.error(`[${host.label}] ${dataset}@${f.name}: Cannot destroy: ${f.error}`);
+      }
     }
   }
 }
@@ -56,10 +62,16 @@ export async function mountReceived(ctx: RunContext, state: SyncState): Promise<
   const f = await ctx.features(target);
   const props = ["type", "canmount", "mountpoint", ...(f.has.encryption ? ["keystatus"] : [])].join(",");
   for (const chunk of chunkByLength(state.mounts)) {
-    const r = await target.run({ argv: ["zfs", "get", "-H", "-p", "-o", "name,property,value", props, ...chunk], readonly: true, allowed: [0, 1] });
+    const r = await target.run({
+      argv: ["zfs", "get", "-H", "-p", "-o", "name,property,value", props, ...chunk],
+      readonly: true,
+      allowed: [0, 1],
+    });
     for (const [name, p] of groupRows(parseGetRows(r.stdout))) {
       const mp = p.get("mountpoint");
-      if (p.get("type") !== "filesystem" || p.get("canmount") !== "on" || mp === "legacy" || mp === "none") continue;
+      if (p.get("type") !== "filesystem" || p.get("canmount") !== "on" || mp === "legacy" || mp === "none") {
+        continue;
+      }
       if (p.get("keystatus") === "unavailable") continue;
       await target.run({ argv: ["zfs", "mount", name], allowed: [0, 1] })
         .catch((e) => ctx.log.error(`[Target] ${name}: Cannot mount: ${errorMessage(e)}`));

@@ -12,8 +12,14 @@ import type { RunContext } from "./context.ts";
 import { thinDatasets } from "./thin_step.ts";
 
 /** The missing datasets below (not at) TARGET-PATH, in listing order (parents first). */
-export function missingDatasets(targets: Map<string, Dataset>, targetPath: string, mapped: Set<string>): Dataset[] {
-  return [...targets.values()].filter((d) => d.name !== targetPath && isAtOrBelow(d.name, targetPath) && !mapped.has(d.name));
+export function missingDatasets(
+  targets: Map<string, Dataset>,
+  targetPath: string,
+  mapped: Set<string>,
+): Dataset[] {
+  return [...targets.values()].filter((d) =>
+    d.name !== targetPath && isAtOrBelow(d.name, targetPath) && !mapped.has(d.name)
+  );
 }
 
 /** Thins the missing datasets. */
@@ -23,11 +29,17 @@ export async function thinMissing(ctx: RunContext, missing: Dataset[]): Promise<
   const s = await thinDatasets(ctx, ctx.target!, missing.map((dataset) => ({ dataset })), ctx.keepTarget, {
     keepOwnHolds: false,
   });
-  if (s.destroyed || s.failed) ctx.log.verbose(`[Target] Thinning missing: ${s.destroyed} destroyed, ${s.failed} failed`);
+  if (s.destroyed || s.failed) {
+    ctx.log.verbose(`[Target] Thinning missing: ${s.destroyed} destroyed, ${s.failed} failed`);
+  }
 }
 
 /** --destroy-missing. */
-export async function destroyMissing(ctx: RunContext, missing: Dataset[], all: Map<string, Dataset>): Promise<void> {
+export async function destroyMissing(
+  ctx: RunContext,
+  missing: Dataset[],
+  all: Map<string, Dataset>,
+): Promise<void> {
   if (ctx.opts.destroyMissing === undefined || missing.length === 0) return;
   const ttl = parseTtl(ctx.opts.destroyMissing);
   const target = ctx.target!;
@@ -62,7 +74,10 @@ export async function destroyMissing(ctx: RunContext, missing: Dataset[], all: M
       }
       log.verbose(`${prefix} Destroy missing.`);
       if (await ctx.holdsOn(target)) {
-        await target.run({ argv: ["zfs", "release", ctx.holdTag, `${ds.name}@${newest.name}`], allowed: [0, 1] });
+        await target.run({
+          argv: ["zfs", "release", ctx.holdTag, `${ds.name}@${newest.name}`],
+          allowed: [0, 1],
+        });
       }
       await target.run({ argv: ["zfs", "destroy", `${ds.name}@${newest.name}`] });
       await target.run({ argv: ["zfs", "destroy", ds.name] });

@@ -13,7 +13,14 @@ export function formatClock(ms: number, utc: boolean): string {
   const d = new Date(ms);
   const two = (n: number) => String(n).padStart(2, "0");
   const [y, mo, da, h, mi, s] = utc
-    ? [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]
+    ? [
+      d.getUTCFullYear(),
+      d.getUTCMonth() + 1,
+      d.getUTCDate(),
+      d.getUTCHours(),
+      d.getUTCMinutes(),
+      d.getUTCSeconds(),
+    ]
     : [d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds()];
   return `${y}-${two(mo)}-${two(da)} ${two(h)}:${two(mi)}:${two(s)}`;
 }
@@ -29,7 +36,9 @@ export function printPreamble(ctx: RunContext): void {
     log.verboseNote("Source and target are on the same host, excluding target-path from selection.");
   }
   if (opts.targetPath === undefined && excludeReceivedActive(ctx) && !opts.excludeReceived) {
-    log.verboseNote("Only operating as snapshot tool: excluding received datasets (use --include-received to keep them).");
+    log.verboseNote(
+      "Only operating as snapshot tool: excluding received datasets (use --include-received to keep them).",
+    );
   }
   log.verbose("");
   log.verbose(`${pad(opts.utc ? "Current time UTC" : "Current time")}: ${formatClock(ctx.now, opts.utc)}`);
@@ -51,5 +60,5 @@ export function printHostSettings(
   const { log, opts } = ctx;
   if (opts.sshConfig) log.verbose(`[${label}] Using custom SSH config: ${opts.sshConfig}`);
   if (address) log.verbose(`[${label}] SSH to: ${address}`);
-  if (!opts.noThinning) for (const line of schedule) log.verbose(`[${label}] ${line}`);
+  if (!opts.noThinning) { for (const line of schedule) log.verbose(`[${label}] ${line}`); }
 }

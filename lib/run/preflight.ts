@@ -33,7 +33,9 @@ export async function preflight(ctx: RunContext): Promise<void> {
     if (missing.length) {
       const who = host.address ? `${host.label} (${host.address})` : host.label;
       throw new FatalError(
-        `Cannot transfer: ${missing.map((p) => `"${p}"`).join(", ")} ${missing.length === 1 ? "is" : "are"} not installed on ${who}`,
+        `Cannot transfer: ${missing.map((p) => `"${p}"`).join(", ")} ${
+          missing.length === 1 ? "is" : "are"
+        } not installed on ${who}`,
       );
     }
   }
@@ -41,10 +43,10 @@ export async function preflight(ctx: RunContext): Promise<void> {
   const needsSet = opts.setProperties.length > 0 || opts.clearMountpoint;
   const needsExclude = opts.filterProperties.length > 0 || opts.clearRefreservation || opts.encrypt;
   if (needsSet && !tf.has.recvSet) {
-    throw new FatalError("Cannot set properties on receive: the target's zfs has no \"zfs recv -o\"");
+    throw new FatalError('Cannot set properties on receive: the target\'s zfs has no "zfs recv -o"');
   }
   if (needsExclude && !tf.has.recvExclude) {
-    throw new FatalError("Cannot filter properties on receive: the target's zfs has no \"zfs recv -x\"");
+    throw new FatalError('Cannot filter properties on receive: the target\'s zfs has no "zfs recv -x"');
   }
 }
 
@@ -62,5 +64,7 @@ export function logPipeSettings(ctx: RunContext): void {
   if (o.buffer) line("Target", "zfs recv buffer", o.buffer);
   const local = o.sshSource === undefined && o.sshTarget === undefined;
   if (o.compress && local) ctx.log.note("Using compression, but transfer is local.");
-  if (o.compress && o.zfsCompressed) ctx.log.note("Using --compress with --zfs-compressed, might be inefficient.");
+  if (o.compress && o.zfsCompressed) {
+    ctx.log.note("Using --compress with --zfs-compressed, might be inefficient.");
+  }
 }

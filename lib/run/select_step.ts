@@ -5,8 +5,8 @@ import { type Dataset, listDatasets } from "../zfs/listing.ts";
 import {
   compareDatasetNames,
   decideSelection,
-  EXCLUSION_TEXT,
   excludeUnchanged,
+  EXCLUSION_TEXT,
   type SelectionDecision,
 } from "../select/selection.ts";
 import type { RunContext } from "./context.ts";
@@ -69,7 +69,9 @@ export async function selectSource(ctx: RunContext): Promise<SourceSelection> {
   }
   decisions.sort((a, b) => compareDatasetNames(a.name, b.name));
   const candidates = decisions.filter((d) => d.selected).map((d) => d.name);
-  const listed = candidates.length ? await listDatasets(ctx.source, features, candidates, "children") : new Map();
+  const listed = candidates.length
+    ? await listDatasets(ctx.source, features, candidates, "children")
+    : new Map();
   if (ctx.opts.excludeUnchanged > 0 && !features.has.written) {
     ctx.log.verboseNote("[Source] zfs has no written property: --exclude-unchanged cannot exclude anything.");
   }

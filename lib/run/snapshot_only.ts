@@ -17,7 +17,9 @@ export async function runSnapshotOnly(ctx: RunContext): Promise<number> {
       ctx.keepSource,
       { keepOwnHolds: true },
     );
-    ctx.log.verbose(`[Source] Thinning: ${s.destroyed} destroyed, ${s.kept} kept${s.failed ? `, ${s.failed} failed` : ""}`);
+    ctx.log.verbose(
+      `[Source] Thinning: ${s.destroyed} destroyed, ${s.kept} kept${s.failed ? `, ${s.failed} failed` : ""}`,
+    );
   }
   return 0;
 }

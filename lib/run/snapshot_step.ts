@@ -1,8 +1,14 @@
 /** Taking the snapshots (section "Snapshotting"), with the pre/post snapshot commands. */
 import { errorMessage, FatalError } from "../errors.ts";
-import { parseGetRows, numericValue } from "../zfs/get_rows.ts";
+import { numericValue, parseGetRows } from "../zfs/get_rows.ts";
 import type { Dataset } from "../zfs/listing.ts";
-import { decideWritten, groupWrittenQueries, planSnapshots, type SnapshotDecision, snapshotCalls } from "../snapshot/plan.ts";
+import {
+  decideWritten,
+  groupWrittenQueries,
+  planSnapshots,
+  snapshotCalls,
+  type SnapshotDecision,
+} from "../snapshot/plan.ts";
 import { chunkByLength } from "../zfs/batch.ts";
 import type { RunContext } from "./context.ts";
 
@@ -29,7 +35,9 @@ async function resolveWritten(
       const w = values.get(ds);
       decisions.set(ds, {
         dataset: ds,
-        reason: w === undefined ? { snapshot: true, why: "written-unknown" } : decideWritten(w, ctx.opts.minChange, snap),
+        reason: w === undefined
+          ? { snapshot: true, why: "written-unknown" }
+          : decideWritten(w, ctx.opts.minChange, snap),
       });
     }
   }
@@ -56,7 +64,9 @@ export async function takeSnapshots(
   const plan = planSnapshots(selected, ctx.opts.minChange, ctx.isOurs, features.has.written);
   await resolveWritten(ctx, plan.decisions, plan.queries);
   if (!features.has.written && ctx.opts.minChange > 0) {
-    ctx.log.verbose("[Source] zfs has no written property: snapshotting every selected dataset (--min-change ignored).");
+    ctx.log.verbose(
+      "[Source] zfs has no written property: snapshotting every selected dataset (--min-change ignored).",
+    );
   }
   const targets: string[] = [];
   for (const ds of selected) {
@@ -77,13 +87,21 @@ export async function takeSnapshots(
         throw new FatalError(`Cannot run --pre-snapshot-cmd "${cmd}": ${errorMessage(e)}`);
       }
     }
-    const calls = snapshotCalls(targets, name, allDatasets, ctx.opts.setSnapshotProperties, features.has.snapshotMany);
+    const calls = snapshotCalls(
+      targets,
+      name,
+      allDatasets,
+      ctx.opts.setSnapshotProperties,
+      features.has.snapshotMany,
+    );
     const pools = new Set(calls.map((c) => c.pool));
     for (const pool of pools) {
       const poolCalls = calls.filter((c) => c.pool === pool);
       ctx.log.verbose(`[Source] Creating snapshots ${name} in pool ${pool}`);
       if (poolCalls.length > 1) {
-        ctx.log.verboseNote(`[Source] Pool ${pool}: snapshots made in ${poolCalls.length} commands, not atomically.`);
+        ctx.log.verboseNote(
+          `[Source] Pool ${pool}: snapshots made in ${poolCalls.length} commands, not atomically.`,
+        );
       }
       for (const call of poolCalls) {
         try {

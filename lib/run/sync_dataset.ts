@@ -1,7 +1,7 @@
 /** Synchronising one source dataset into its target (section "Synchronising"). */
 import { errorMessage, ZfsError } from "../errors.ts";
 import type { Dataset } from "../zfs/listing.ts";
-import { planSync, type PlanRules, type SyncPlan } from "../sync/plan.ts";
+import { type PlanRules, planSync, type SyncPlan } from "../sync/plan.ts";
 import { missingParents } from "../sync/target_path.ts";
 import { decideFlags, recvArgv, recvStages, sendArgv, sendStages } from "../transfer/send_recv.ts";
 import { destroySnapshots } from "../zfs/destroy.ts";
@@ -39,14 +39,20 @@ async function preDestroy(ctx: RunContext, host: Host, ds: Dataset, names: strin
   if (names.length === 0) return;
   ctx.log.verbose(`[${host.label}] ${ds.name}: Destroying ${names.join(", ")}`);
   const out = await destroySnapshots(host, ds.name, names, ctx.noBatchDestroy);
-  for (const f of out.failed) ctx.log.error(`[${host.label}] ${ds.name}@${f.name}: Cannot destroy: ${f.error}`);
+  for (const f of out.failed) {
+    ctx.log.error(`[${host.label}] ${ds.name}@${f.name}: Cannot destroy: ${f.error}`);
+  }
   const gone = new Set(out.destroyed);
   ds.snapshots = ds.snapshots.filter((s) => !gone.has(s.name));
 }
 
 /** `zfs send -t TOKEN -n -v` tells which snapshot the token would finish. */
 async function tokenSnapshot(ctx: RunContext, token: string): Promise<string | undefined> {
-  const r = await ctx.source.run({ argv: ["zfs", "send", "-t", token, "-n", "-v"], allowed: [0, 255], readonly: true });
+  const r = await ctx.source.run({
+    argv: ["zfs", "send", "-t", token, "-n", "-v"],
+    allowed: [0, 255],
+    readonly: true,
+  });
   // SmartOS prints the token contents on stderr.
   const m = /toname = .*@(.*)/.exec(`${r.stdout}\n${r.stderr}`);
   return m?.[1]?.trim();
@@ -68,7 +74,9 @@ async function handleResume(
   else {
     const name = await tokenSnapshot(ctx, token);
     if (name !== plan.start) why = "Aborting resume, its no longer valid.";
-    else if (plan.transfers[0]?.snapshot !== plan.start) why = "Aborting resume, we dont want that snapshot anymore.";
+    else if (plan.transfers[0]?.snapshot !== plan.start) {
+      why = "Aborting resume, we dont want that snapshot anymore.";
+    }
   }
   if (why === undefined) return token;
   ctx.log.verbose(`[Target] ${tname}: ${why}`);
@@ -80,7 +88,12 @@ async function handleResume(
 }
 
 /** Creates missing target parents (canmount=off), top-down. */
-async function ensureParents(ctx: RunContext, target: Host, tname: string, targets: TargetIndex): Promise<void> {
+async function ensureParents(
+  ctx: RunContext,
+  target: Host,
+  tname: string,
+  targets: TargetIndex,
+): Promise<void> {
   for (const parent of missingParents(tname, (n) => targets.has(n))) {
     ctx.log.verbose(`[Target] ${parent}: Creating parent (canmount=off)`);
     await target.run({ argv: ["zfs", "create", "-o", "canmount=off", parent] });
@@ -98,7 +111,12 @@ async function ensureParents(ctx: RunContext, target: Host, tname: string, targe
 }
 
 /** Handles target snapshots that block the receive: fail, or destroy them and roll back. */
-async function handleIncompatible(ctx: RunContext, target: Host, tgt: Dataset, plan: SyncPlan): Promise<void> {
+async function handleIncompatible(
+  ctx: RunContext,
+  target: Host,
+  tgt: Dataset,
+  plan: SyncPlan,
+): Promise<void> {
   if (plan.incompatible.length === 0) return;
   if (!ctx.opts.destroyIncompatible) {
     for (const s of plan.incompatible) ctx.log.error(`[Target] ${tgt.name}@${s}: Incompatible snapshot`);
@@ -129,15 +147,27 @@ export async function syncDataset(
   const [sf, tf] = await Promise.all([ctx.features(ctx.source), ctx.features(target)]);
   let tgt = targets.get(tname);
   const flags = decideFlags(opts, sf, tf, src, tname, ctx.log.opts.progress);
-  if (flags.send.raw && !sf.has.sendRaw) throw new SyncError("Cannot send encrypted dataset: this zfs has no raw send");
+  if (flags.send.raw && !sf.has.sendRaw) {
+    throw new SyncError("Cannot send encrypted dataset: this zfs has no raw send");
+  }
   const plan = planSync(src, tgt, planRules(ctx, flags.send.raw));
-  for (const m of plan.guidMismatches) ctx.log.note(`[Target] ${tname}@${m}: Common snapshot has invalid guid, ignoring.`);
+  for (const m of plan.guidMismatches) {
+    ctx.log.note(`[Target] ${tname}@${m}: Common snapshot has invalid guid, ignoring.`);
+  }
   const replace = plan.error !== undefined && opts.force;
   if (plan.error !== undefined && !replace) {
     throw new SyncError(`${plan.error} (destroy the target dataset, or use --force to overwrite it)`);
   }
-  if (src.origin && !(tgt?.snapshots.length)) ctx.log.note(`[Source] ${src.name}: Clones support is disabled, expect dataset expansion`);
-  for (const s of plan.skipped) ctx.log.debug(`[Source] ${src.name}@${s.snapshot}: skipped (${s.why === "excluded" ? "excluded by pattern" : "target doesn't need it"})`);
+  if (src.origin && !(tgt?.snapshots.length)) {
+    ctx.log.note(`[Source] ${src.name}: Clones support is disabled, expect dataset expansion`);
+  }
+  for (const s of plan.skipped) {
+    ctx.log.debug(
+      `[Source] ${src.name}@${s.snapshot}: skipped (${
+        s.why === "excluded" ? "excluded by pattern" : "target doesn't need it"
+      })`,
+    );
+  }
 
   await preDestroy(ctx, ctx.source, src, plan.preDestroySource);
   if (tgt) await preDestroy(ctx, target, tgt, plan.preDestroyTarget);
@@ -159,7 +189,11 @@ export async function syncDataset(
   try {
     for (const step of plan.transfers) {
       const full = step.from === undefined;
-      ctx.log.verbose(`[Source] ${src.name}@${step.snapshot}: -> ${tname}${full ? " (new)" : ""}${token ? " (resuming)" : ""}`);
+      ctx.log.verbose(
+        `[Source] ${src.name}@${step.snapshot}: -> ${tname}${full ? " (new)" : ""}${
+          token ? " (resuming)" : ""
+        }`,
+      );
       const spec = {
         send: sendStages(opts, sendArgv(flags.send, src.name, step.snapshot, step.from, token)),
         recv: recvStages(opts, recvArgv(flags.recv, tname), { local }),

@@ -103,7 +103,9 @@ export async function thinDatasets(
       log.verbose(`${label} ${full}: Keeping (common snapshot)`);
     } else if ([...tags].some((t) => t !== ctx.holdTag)) {
       skip.add(full);
-      log.verbose(`${label} ${full}: Keeping (held by ${[...tags].filter((t) => t !== ctx.holdTag).join(", ")})`);
+      log.verbose(
+        `${label} ${full}: Keeping (held by ${[...tags].filter((t) => t !== ctx.holdTag).join(", ")})`,
+      );
     } else toRelease.push(full);
   }
   summary.kept += skip.size;
@@ -112,7 +114,11 @@ export async function thinDatasets(
   for (const { ds, destroy } of plans) {
     const names = destroy.filter((n) => !skip.has(`${ds.name}@${n}`));
     if (names.length === 0) continue;
-    log.verbose(`${label} ${ds.name}: Destroying ${names.length === 1 ? "" : `${names.length} snapshots: `}${nameList(names)}`);
+    log.verbose(
+      `${label} ${ds.name}: Destroying ${names.length === 1 ? "" : `${names.length} snapshots: `}${
+        nameList(names)
+      }`,
+    );
     const out = await destroySnapshots(host, ds.name, names, ctx.noBatchDestroy);
     for (const f of out.failed) log.error(`${label} ${ds.name}@${f.name}: Cannot destroy: ${f.error}`);
     summary.destroyed += out.destroyed.length;

@@ -12,11 +12,17 @@ const SIGPIPE_EXIT = 141;
  * says the receiver stopped reading, so it is not reported when a receiving stage failed. With `ignoreRecvExit` the exit code of `zfs recv` itself
  * (the last stage) is accepted; the caller then checks that the snapshot arrived.
  */
-export function judgeTransfer(spec: TransferSpec, result: TransferResult, ignoreRecvExit: boolean): string | undefined {
+export function judgeTransfer(
+  spec: TransferSpec,
+  result: TransferResult,
+  ignoreRecvExit: boolean,
+): string | undefined {
   const stages = [...spec.send, ...spec.recv];
   const nSend = spec.send.length;
   const failures: string[] = [];
-  const recvFailed = result.codes.some((c, i) => i >= nSend && c !== 0 && !(ignoreRecvExit && i === stages.length - 1));
+  const recvFailed = result.codes.some((c, i) =>
+    i >= nSend && c !== 0 && !(ignoreRecvExit && i === stages.length - 1)
+  );
   result.codes.forEach((code, i) => {
     if (code === 0) return;
     if (ignoreRecvExit && i === stages.length - 1) return;
@@ -71,5 +77,7 @@ export function progressText(bytes: number, total: number, seconds: number): str
   const rate = seconds > 0 ? bytes / seconds : 0;
   const pct = total > 0 ? Math.min(100, Math.floor((bytes * 100) / total)) : 0;
   const left = rate > 0 && total > bytes ? Math.round((total - bytes) / rate / 60) : 0;
-  return `Transfer ${pct}% ${Math.floor(rate / MiB)}MB/s (total ${Math.floor(total / MiB)}MB, ${left} minutes left)`;
+  return `Transfer ${pct}% ${Math.floor(rate / MiB)}MB/s (total ${
+    Math.floor(total / MiB)
+  }MB, ${left} minutes left)`;
 }

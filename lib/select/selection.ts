@@ -66,7 +66,9 @@ export function decideSelection(
     if (row.value === "-" || row.value === "") continue;
     const { source } = row;
     if (!(source === "local" || source === "received" || source === "-" || source.startsWith(INHERITED))) {
-      throw new FatalError(`Cannot select datasets: "${row.name}" has an illegal source "${source}" for ${property}`);
+      throw new FatalError(
+        `Cannot select datasets: "${row.name}" has an illegal source "${source}" for ${property}`,
+      );
     }
     const inherited = source.startsWith(INHERITED);
     let reason: ExclusionReason | undefined;
@@ -88,7 +90,9 @@ export function decideSelection(
         );
     }
     if (!reason && rules.excludePaths.some((p) => isAtOrBelow(row.name, p))) reason = "path";
-    if (!reason && rules.excludeReceived && effectiveSource(row, rawSource) === "received") reason = "received";
+    if (!reason && rules.excludeReceived && effectiveSource(row, rawSource) === "received") {
+      reason = "received";
+    }
     decisions.push(reason ? { name: row.name, selected: false, reason } : { name: row.name, selected: true });
   }
   return decisions;

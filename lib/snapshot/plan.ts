@@ -62,7 +62,9 @@ export function planSnapshots(
 
 /** Decision from a known `written@ours` value. */
 export function decideWritten(written: number, minChange: number, since: string): SnapshotReason {
-  return written >= minChange ? { snapshot: true, why: "changed" } : { snapshot: false, why: "unchanged", since };
+  return written >= minChange
+    ? { snapshot: true, why: "changed" }
+    : { snapshot: false, why: "unchanged", since };
 }
 
 /** Groups written queries by snapshot name: one `zfs get written@NAME ds...` per group. */
@@ -115,15 +117,34 @@ export function snapshotCalls(
     const chosen = new Set(members);
     const roots = recursiveRoots(chosen, allDatasets.filter((d) => poolOf(d) === pool));
     if (roots && (many || roots.length === 1)) {
-      calls.push({ pool, argv: ["zfs", "snapshot", ...props, "-r", ...roots.map((r) => `${r}@${name}`)], datasets: members });
+      // Thousands of roots can overflow one command line too: split them like plain names.
+      const chunks = chunkByLength(roots.map((r) => `${r}@${name}`), budget);
+      for (const chunk of chunks) {
+        const chunkRoots = new Set(chunk.map((c) => c.slice(0, -name.length - 1)));
+        const datasets = chunks.length === 1
+          ? members
+          : members.filter((m) => rootOf(m, chunkRoots) !== undefined);
+        calls.push({ pool, argv: ["zfs", "snapshot", ...props, "-r", ...chunk], datasets });
+      }
       continue;
     }
     // Old zfs takes one snapshot per call: atomicity across datasets is lost there.
     for (const chunk of chunkByLength(members.map((m) => `${m}@${name}`), many ? budget : 0)) {
-      calls.push({ pool, argv: ["zfs", "snapshot", ...props, ...chunk], datasets: chunk.map((c) => c.slice(0, -name.length - 1)) });
+      calls.push({
+        pool,
+        argv: ["zfs", "snapshot", ...props, ...chunk],
+        datasets: chunk.map((c) => c.slice(0, -name.length - 1)),
+      });
     }
   }
   return calls;
+}
+
+/** `name` itself or its nearest ancestor that is in `roots`. */
+function rootOf(name: string, roots: ReadonlySet<string>): string | undefined {
+  let n: string | undefined = name;
+  while (n !== undefined && !roots.has(n)) n = n.includes("/") ? n.slice(0, n.lastIndexOf("/")) : undefined;
+  return n;
 }
 
 /**

@@ -76,7 +76,11 @@ function obsolete(names: readonly string[], schedule: Schedule, rules: PlanRules
  * Target snapshots after the common one that would make the receive fail. Non-raw: from the
  * first one with data written (unknown counts as written), everything after it. Raw: all.
  */
-export function incompatibleSnapshots(target: readonly Snapshot[], common: string | undefined, raw: boolean): string[] {
+export function incompatibleSnapshots(
+  target: readonly Snapshot[],
+  common: string | undefined,
+  raw: boolean,
+): string[] {
   if (common === undefined) return [];
   const idx = target.findIndex((t) => t.name === common);
   const after = target.slice(idx + 1);
@@ -124,7 +128,9 @@ export function planSync(source: Dataset, target: Dataset | undefined, rules: Pl
     }
     if (!sourceObsolete.has(s.name)) continue;
     // Queued snapshots the target still wants must survive until sent (upstream #84).
-    if (!afterCommon || !candidateSet.has(s.name) || targetObsolete.has(s.name)) preDestroySource.push(s.name);
+    if (!afterCommon || !candidateSet.has(s.name) || targetObsolete.has(s.name)) {
+      preDestroySource.push(s.name);
+    }
   }
   const preDestroyTarget = tgt
     .filter((t) => t.name !== common && targetObsolete.has(t.name) && !incompatibleSet.has(t.name))

@@ -8,14 +8,20 @@ import { FatalError } from "../errors.ts";
 export function targetName(targetPath: string, source: string, stripPath: number): string {
   const parts = source.split("/");
   if (stripPath > parts.length) {
-    throw new FatalError(`Cannot strip ${stripPath} path components from "${source}": it has only ${parts.length}`);
+    throw new FatalError(
+      `Cannot strip ${stripPath} path components from "${source}": it has only ${parts.length}`,
+    );
   }
   const rest = parts.slice(stripPath);
   return rest.length ? `${targetPath}/${rest.join("/")}` : targetPath;
 }
 
 /** Maps every source name; two sources mapping to one target abort the run (upstream's check). */
-export function mapTargets(targetPath: string, sources: readonly string[], stripPath: number): Map<string, string> {
+export function mapTargets(
+  targetPath: string,
+  sources: readonly string[],
+  stripPath: number,
+): Map<string, string> {
   const map = new Map<string, string>();
   const owner = new Map<string, string>();
   for (const s of sources) {

@@ -140,8 +140,11 @@ export function recvStages(opts: Options, recv: string[], place: Placement): Sta
   const stages: Stage[] = [];
   if (opts.compress) stages.push({ argv: COMPRESSORS[opts.compress].decompress });
   for (const p of opts.recvPipes) stages.push({ shell: p });
-  const plainLocal = place.local && !opts.compress && opts.sendPipes.length === 0 && opts.recvPipes.length === 0;
-  if ((opts.buffer !== undefined || opts.bufferChunkSize !== undefined) && !plainLocal) stages.push(mbuffer(opts, false)!);
+  const plainLocal = place.local && !opts.compress && opts.sendPipes.length === 0 &&
+    opts.recvPipes.length === 0;
+  if ((opts.buffer !== undefined || opts.bufferChunkSize !== undefined) && !plainLocal) {
+    stages.push(mbuffer(opts, false)!);
+  }
   stages.push({ argv: recv });
   return stages;
 }
@@ -149,6 +152,8 @@ export function recvStages(opts: Options, recv: string[], place: Placement): Sta
 /** Programs the stages need on each host, for the pre-flight check (zfs itself excluded). */
 export function requiredPrograms(opts: Options, place: Placement): { send: string[]; recv: string[] } {
   const send = sendStages(opts, ["zfs"]).slice(1).flatMap((s) => ("argv" in s ? [s.argv[0]!] : []));
-  const recv = recvStages(opts, ["zfs"], place).slice(0, -1).flatMap((s) => ("argv" in s ? [s.argv[0]!] : []));
+  const recv = recvStages(opts, ["zfs"], place).slice(0, -1).flatMap((
+    s,
+  ) => ("argv" in s ? [s.argv[0]!] : []));
   return { send: [...new Set(send)], recv: [...new Set(recv)] };
 }

@@ -9,7 +9,11 @@
 export const ARG_BUDGET = 100_000;
 
 /** Splits `items` into consecutive chunks whose joined length (plus separators) fits `budget`. */
-export function chunkByLength(items: readonly string[], budget = ARG_BUDGET, separatorLength = 1): string[][] {
+export function chunkByLength(
+  items: readonly string[],
+  budget = ARG_BUDGET,
+  separatorLength = 1,
+): string[][] {
   const chunks: string[][] = [];
   let cur: string[] = [];
   let len = 0;

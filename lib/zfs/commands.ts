@@ -36,5 +36,7 @@ export function parseHolds(stdout: string): Map<string, Set<string>> {
  * per snapshot on failure (old zfs also lacks the comma form).
  */
 export function destroySnapshotCommands(dataset: string, names: readonly string[]): string[][] {
-  return chunkByLength(names, ARG_BUDGET - dataset.length).map((c) => ["zfs", "destroy", `${dataset}@${c.join(",")}`]);
+  return chunkByLength(names, ARG_BUDGET - dataset.length).map((
+    c,
+  ) => ["zfs", "destroy", `${dataset}@${c.join(",")}`]);
 }

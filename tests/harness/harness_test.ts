@@ -92,7 +92,9 @@ Deno.test({
       );
       assert.equal(
         out,
-        [src, `${src}/data`, `${src}/data/fs1`, `${src}/data/fs1@s1`, `${src}/data/fs1#b1`, dst, ""].join("\n"),
+        [src, `${src}/data`, `${src}/data/fs1`, `${src}/data/fs1@s1`, `${src}/data/fs1#b1`, dst, ""].join(
+          "\n",
+        ),
       );
       await pools.destroy();
       destroyed = true;
@@ -152,7 +154,9 @@ Deno.exit(3);
 Deno.test("harness: run_tests parses deno's summary into the CI line", () => {
   assert.deepEqual(parseSummaryLine("ok | 12 passed (3 steps) | 0 failed (2s)"), { passed: 12, failed: 0 });
   assert.deepEqual(
-    parseSummaryLine("\x1b[0m\x1b[31mFAILED\x1b[0m | 10 passed | 2 failed (1 step) \x1b[0m\x1b[38;5;245m(4s)\x1b[0m"),
+    parseSummaryLine(
+      "\x1b[0m\x1b[31mFAILED\x1b[0m | 10 passed | 2 failed (1 step) \x1b[0m\x1b[38;5;245m(4s)\x1b[0m",
+    ),
     { passed: 10, failed: 2 },
   );
   assert.deepEqual(parseSummaryLine("ok | 1 passed | 0 failed | 1 ignored (5ms)"), { passed: 1, failed: 0 });

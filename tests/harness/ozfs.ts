@@ -170,12 +170,14 @@ export async function cleanupStaleOzfsPools(config: string): Promise<string[]> {
   const stalePools = pools.split("\n").filter((p) => p && staleOwner(p));
   const staleDirs = dirs.split("\n").filter((d) => d && staleOwner(d)).map((d) => `${GUEST_POOL_DIR}/${d}`);
   if (stalePools.length || staleDirs.length) await ozfsOk(destroyScript(stalePools, staleDirs), { config });
-  try {
-    for await (const entry of Deno.readDir(OZFS_RESERVE_DIR)) {
-      if (staleOwner(entry.name)) await Deno.remove(join(OZFS_RESERVE_DIR, entry.name), { recursive: true });
+  for (const entry of await Array.fromAsync(Deno.readDir(OZFS_RESERVE_DIR)).catch(() => [])) {
+    if (staleOwner(entry.name)) await Deno.remove(join(OZFS_RESERVE_DIR, entry.name), { recursive: true });
+  }
+  // ControlMaster directories of processes that are gone (plain `deno test` runs leave them).
+  for (const entry of await Array.fromAsync(Deno.readDir(CONTROL_DIR)).catch(() => [])) {
+    if (/^\d+$/.test(entry.name) && !pidAlive(Number(entry.name))) {
+      await Deno.remove(join(CONTROL_DIR, entry.name), { recursive: true }).catch(() => {});
     }
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
   return stalePools;
 }
@@ -320,6 +322,7 @@ export async function releaseOzfsVm(
   startedByUs: boolean,
   keep: boolean,
   log: (line: string) => void,
+  ready = true,
 ): Promise<void> {
   await closeOzfsMasters(join(ozfsStateDir(), "ssh_config"));
   await withLock(`ozfs-vm${guestKey()}`, async () => {
@@ -335,7 +338,9 @@ export async function releaseOzfsVm(
       return;
     }
     const t = performance.now();
-    const r = await spawnProcess([testbedFiles().script, "down"], {
+    // A guest whose boot was interrupted has no sshd to take a clean poweroff request; `down`
+    // would wait 15 s for nothing before killing it.
+    const r = await spawnProcess([testbedFiles().script, ready ? "down" : "kill"], {
       onStdoutLine: log,
       onStderrLine: log,
       collectStdout: false,

@@ -1,0 +1,233 @@
+import assert from "node:assert/strict";
+import { buildDatasets, listingArgv, listingProperties } from "../../lib/zfs/listing.ts";
+import { groupRows, numericValue, parseGetRows } from "../../lib/zfs/get_rows.ts";
+import { type HostFeatures, parseProbeOutput, PROBES } from "../../lib/zfs/features.ts";
+
+/** Features with every probe answering `code` (1 = supported). */
+function features(code = 1, overrides: Record<string, number> = {}): HostFeatures {
+  return parseProbeOutput(Object.values(PROBES).map((p) => `#probe ${p}:${overrides[p] ?? code}`).join("\n"));
+}
+
+/** `zfs get -H -p -o name,property,value` rows. */
+function rows(...r: [string, string, string][]): string {
+  return r.map((x) => x.join("\t")).join("\n") + "\n";
+}
+
+/** All listed properties of one object. */
+function obj(name: string, p: Record<string, string>): [string, string, string][] {
+  return Object.entries(p).map(([k, v]) => [name, k, v]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// get_rows
+
+Deno.test("parseGetRows: tab-separated rows, with or without a source column", () => {
+  assert.deepEqual(
+    parseGetRows(
+      "p/fs\tautobackup:test\ttrue\tlocal\np/fs/sub\tautobackup:test\ttrue\tinherited from p/fs\n",
+    ),
+    [
+      { name: "p/fs", property: "autobackup:test", value: "true", source: "local" },
+      { name: "p/fs/sub", property: "autobackup:test", value: "true", source: "inherited from p/fs" },
+    ],
+  );
+  assert.deepEqual(parseGetRows("p/my fs\tcomment\ta value with spaces"), [
+    { name: "p/my fs", property: "comment", value: "a value with spaces", source: "" },
+  ]);
+  assert.deepEqual(parseGetRows("p\treceive_resume_token\t\n"), [{
+    name: "p",
+    property: "receive_resume_token",
+    value: "",
+    source: "",
+  }]);
+  assert.deepEqual(parseGetRows(""), []);
+});
+
+Deno.test("parseGetRows: a malformed line throws naming it", () => {
+  assert.throws(() => parseGetRows("p\tonly-two\n"), /Cannot parse zfs get output line "p\tonly-two"/);
+});
+
+Deno.test("groupRows: name → property → value in first-seen order", () => {
+  const g = groupRows(parseGetRows(rows(["b", "x", "1"], ["a", "x", "2"], ["b", "y", "3"], ["b", "x", "4"])));
+  assert.deepEqual([...g.keys()], ["b", "a"]);
+  assert.deepEqual([...g.get("b")!], [["x", "4"], ["y", "3"]]);
+});
+
+Deno.test("numericValue: digits only; '-', sizes and empty are undefined", () => {
+  assert.equal(numericValue("0"), 0);
+  assert.equal(numericValue("123456789012"), 123456789012);
+  assert.equal(numericValue("-"), undefined);
+  assert.equal(numericValue("1.2K"), undefined);
+  assert.equal(numericValue(""), undefined);
+  assert.equal(numericValue("-1"), undefined);
+  assert.equal(numericValue(undefined), undefined);
+});
+
+// ---------------------------------------------------------------------------------------------
+// listing
+
+Deno.test("listingProperties/listingArgv: OpenZFS asks for everything in one recursive get", () => {
+  const f = features();
+  assert.deepEqual(listingProperties(f), [
+    "type",
+    "createtxg",
+    "guid",
+    "userrefs",
+    "origin",
+    "written",
+    "receive_resume_token",
+    "encryption",
+  ]);
+  assert.deepEqual(listingArgv(f, ["rpool/data", "tank"], "recursive"), [
+    "zfs",
+    "get",
+    "-H",
+    "-p",
+    "-o",
+    "name,property,value",
+    "-r",
+    "-t",
+    "filesystem,volume,snapshot",
+    "type,createtxg,guid,userrefs,origin,written,receive_resume_token,encryption",
+    "rpool/data",
+    "tank",
+  ]);
+  assert.deepEqual(listingArgv(f, ["b/fs"], "children").slice(6, 8), ["-d", "1"]);
+});
+
+Deno.test("listingArgv: old zfs without get -t, written, resume tokens or encryption", () => {
+  const f = features(2, { "recv -u": 1 });
+  assert.deepEqual(listingProperties(f), ["type", "createtxg", "guid", "userrefs", "origin"]);
+  assert.deepEqual(listingArgv(f, ["p"], "children"), [
+    "zfs",
+    "get",
+    "-H",
+    "-p",
+    "-o",
+    "name,property,value",
+    "-d",
+    "1",
+    "type,createtxg,guid,userrefs,origin",
+    "p",
+  ]);
+});
+
+const LISTING = rows(
+  ...obj("p/fs", {
+    type: "filesystem",
+    createtxg: "10",
+    guid: "111",
+    userrefs: "-",
+    origin: "-",
+    written: "4096",
+    receive_resume_token: "-",
+    encryption: "off",
+  }),
+  ...obj("p/fs@b", {
+    type: "snapshot",
+    createtxg: "30",
+    guid: "222",
+    userrefs: "1",
+    origin: "-",
+    written: "0",
+    receive_resume_token: "-",
+    encryption: "off",
+  }),
+  ...obj("p/fs@a", {
+    type: "snapshot",
+    createtxg: "20",
+    guid: "221",
+    userrefs: "0",
+    origin: "-",
+    written: "8192",
+    receive_resume_token: "-",
+    encryption: "off",
+  }),
+  ...obj("p/vol", {
+    type: "volume",
+    createtxg: "12",
+    guid: "333",
+    userrefs: "-",
+    origin: "p/fs@a",
+    written: "0",
+    receive_resume_token: "1-abc-def",
+    encryption: "aes-256-gcm",
+  }),
+  ...obj("p/vol#bm", {
+    type: "bookmark",
+    createtxg: "13",
+    guid: "334",
+    userrefs: "-",
+    origin: "-",
+    written: "-",
+    receive_resume_token: "-",
+    encryption: "-",
+  }),
+  ...obj("p/gone@x", {
+    type: "snapshot",
+    createtxg: "5",
+    guid: "9",
+    userrefs: "0",
+    origin: "-",
+    written: "0",
+    receive_resume_token: "-",
+    encryption: "off",
+  }),
+);
+
+Deno.test("buildDatasets: filesystems and volumes with their snapshots sorted by createtxg", () => {
+  const ds = buildDatasets(LISTING);
+  assert.deepEqual([...ds.keys()], ["p/fs", "p/vol"]);
+  assert.deepEqual(ds.get("p/fs"), {
+    name: "p/fs",
+    type: "filesystem",
+    createtxg: 10,
+    written: 4096,
+    resumeToken: undefined,
+    encryption: "off",
+    origin: undefined,
+    snapshots: [
+      { name: "a", guid: "221", createtxg: 20, written: 8192, userrefs: 0 },
+      { name: "b", guid: "222", createtxg: 30, written: 0, userrefs: 1 },
+    ],
+  });
+  const vol = ds.get("p/vol")!;
+  assert.equal(vol.type, "volume");
+  assert.equal(vol.resumeToken, "1-abc-def");
+  assert.equal(vol.encryption, "aes-256-gcm");
+  assert.equal(vol.origin, "p/fs@a");
+  assert.deepEqual(vol.snapshots, [], "bookmarks are not snapshots");
+});
+
+Deno.test("buildDatasets: old zfs output lacks written, tokens and encryption", () => {
+  const ds = buildDatasets(rows(
+    ...obj("p/fs", { type: "filesystem", createtxg: "10", guid: "1", userrefs: "-", origin: "-" }),
+    ...obj("p/fs@s", { type: "snapshot", createtxg: "11", guid: "2", userrefs: "-", origin: "-" }),
+  ));
+  const fs = ds.get("p/fs")!;
+  assert.equal(fs.written, undefined);
+  assert.equal(fs.resumeToken, undefined);
+  assert.equal(fs.encryption, undefined);
+  assert.deepEqual(fs.snapshots, [{
+    name: "s",
+    guid: "2",
+    createtxg: 11,
+    written: undefined,
+    userrefs: undefined,
+  }]);
+});
+
+Deno.test("buildDatasets: an empty resume token and a missing createtxg", () => {
+  const ds = buildDatasets(rows(...obj("p/x", { type: "filesystem", receive_resume_token: "" })));
+  assert.equal(ds.get("p/x")!.resumeToken, undefined);
+  assert.equal(ds.get("p/x")!.createtxg, 0);
+  assert.equal(buildDatasets("").size, 0);
+});
+
+Deno.test("buildDatasets: dataset and snapshot names with spaces", () => {
+  const ds = buildDatasets(rows(
+    ...obj("p/my data", { type: "filesystem", createtxg: "1" }),
+    ...obj("p/my data@test-2010 11:11", { type: "snapshot", createtxg: "2", guid: "7" }),
+  ));
+  assert.deepEqual(ds.get("p/my data")!.snapshots.map((s) => s.name), ["test-2010 11:11"]);
+});
