@@ -123,7 +123,7 @@ export async function runApp(deps: AppDeps): Promise<number> {
   const recordPath = deps.env(RECORD_ENV);
   const now = deps.now();
   const recorder = recordPath
-    ? new Recorder(recordPath, { now: new Date(now).toISOString(), args: deps.args.join(" ") })
+    ? new Recorder(recordPath, { now: new Date(now).toISOString(), args: JSON.stringify(deps.args) })
     : undefined;
   const hostCtx = { log, testMode: opts.test, ...(deps.signal ? { signal: deps.signal } : {}), recorder };
   const hosts = (deps.makeHosts ?? processHosts)(opts, hostCtx);

@@ -16,10 +16,9 @@ import {
   ENV_OZFS_SSH_CONFIG,
   ENV_SKIP_OZFS,
   ENV_SSH_CONFIG,
-  ENV_TESTBED,
   REPO_ROOT,
 } from "../tests/harness/env.ts";
-import { cleanupStaleFusePools, ensureZfsFuse } from "../tests/harness/zfs_fuse.ts";
+import { cleanupStaleFusePools, ensureZfsFuse, probeZfsFuse } from "../tests/harness/zfs_fuse.ts";
 import { cleanupStaleSshd, runSshdDir, startLoopbackSshd, stopLoopbackSshd } from "../tests/harness/sshd.ts";
 import { cleanupStaleOzfsPools, ENV_RUN_ID, prepareOzfsVm, releaseOzfsVm } from "../tests/harness/ozfs.ts";
 
@@ -94,7 +93,14 @@ async function main(): Promise<number> {
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
 
-  const env: Record<string, string> = { DENO_NO_UPDATE_CHECK: "1", [ENV_RUN_ID]: String(Deno.pid) };
+  // Empty means "not available" to loopbackSsh()/ozfsConfig(); it also hides values inherited
+  // from the caller's environment when a tier is skipped or fails to come up.
+  const env: Record<string, string> = {
+    DENO_NO_UPDATE_CHECK: "1",
+    [ENV_RUN_ID]: String(Deno.pid),
+    [ENV_SSH_CONFIG]: "",
+    [ENV_OZFS_SSH_CONFIG]: "",
+  };
   const cleanups: Array<() => Promise<void>> = [];
   let setupFailures = 0;
   let summary: DenoSummary | undefined;
@@ -131,6 +137,7 @@ async function main(): Promise<number> {
       t0 = performance.now();
       await ensureZfsFuse();
       const stale = await cleanupStaleFusePools();
+      await probeZfsFuse();
       say(`zfs-fuse ready (${secs(t0)})${stale.length ? `; destroyed stale pools ${stale.join(", ")}` : ""}`);
     });
 
@@ -161,7 +168,7 @@ async function main(): Promise<number> {
         }, ac.signal);
         ready = true;
         if ("skipped" in prepared) {
-          say(`OpenZFS tier SKIPPED: ${prepared.skipped} (${ENV_TESTBED})`);
+          say(`OpenZFS tier SKIPPED: ${prepared.skipped}`);
           return;
         }
         const config = prepared.ready.configPath;

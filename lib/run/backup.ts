@@ -2,7 +2,7 @@
 import { errorMessage, FatalError, ZfsError } from "../errors.ts";
 import { describeSchedule } from "../thinner/schedule.ts";
 import { type Dataset, listDatasets } from "../zfs/listing.ts";
-import { mapTargets } from "../sync/target_path.ts";
+import { mapTargets, targetName } from "../sync/target_path.ts";
 import type { RunContext } from "./context.ts";
 import { selectSource } from "./select_step.ts";
 import { takeSnapshots } from "./snapshot_step.ts";
@@ -48,11 +48,12 @@ export async function runBackup(ctx: RunContext): Promise<number> {
 
   ctx.log.title("Synchronising");
   const state = new SyncState();
+  const targetOf = (name: string) => targetName(ctx.opts.targetPath!, name, ctx.opts.stripPath);
   let i = 0;
   for (const ds of selected) {
     ctx.log.progress(`Analysing dataset ${++i}/${selected.length} (${state.failed.length} failed)`);
     try {
-      await syncDataset(ctx, state, ds, mapping.get(ds.name)!, targets);
+      await syncDataset(ctx, state, ds, mapping.get(ds.name)!, targets, targetOf);
     } catch (e) {
       if (ctx.signal?.aborted) throw e;
       const reason = failureReason(e);

@@ -84,5 +84,31 @@ export async function selectSource(ctx: RunContext): Promise<SourceSelection> {
     // Gone between the two listings (destroyed meanwhile): nothing to back up.
     if (ds) selected.push(ds);
   }
-  return { selected, allDatasets };
+  return { selected: clonesAfterOrigins(selected), allDatasets };
+}
+
+/**
+ * Keeps name order (parents first) but moves each clone after the dataset of its origin, so
+ * `--clones simple` finds the origin snapshot already on the target. Upstream sorts by
+ * createtxg instead, which interleaves pools arbitrarily.
+ */
+export function clonesAfterOrigins(datasets: readonly Dataset[]): Dataset[] {
+  const byName = new Map(datasets.map((d) => [d.name, d]));
+  const placed = new Set<string>();
+  const out: Dataset[] = [];
+  const visiting = new Set<string>();
+  const place = (d: Dataset) => {
+    if (placed.has(d.name) || visiting.has(d.name)) return;
+    visiting.add(d.name);
+    const originDs = d.origin?.split("@")[0];
+    const origin = originDs !== undefined ? byName.get(originDs) : undefined;
+    if (origin) place(origin);
+    // A clone's parent must still come first.
+    const parent = d.name.includes("/") ? byName.get(d.name.slice(0, d.name.lastIndexOf("/"))) : undefined;
+    if (parent) place(parent);
+    placed.add(d.name);
+    out.push(d);
+  };
+  for (const d of datasets) place(d);
+  return out;
 }

@@ -134,6 +134,32 @@ async function handleIncompatible(
   }
 }
 
+/**
+ * `--clones simple`: a clone whose target does not exist yet is sent incrementally from its
+ * origin snapshot, so the target is a clone too. Returns the full origin name to send from, or
+ * undefined to send it as an independent dataset (`--clones never`, with upstream's warning).
+ */
+function cloneOrigin(
+  ctx: RunContext,
+  src: Dataset,
+  targets: TargetIndex,
+  targetOf: (source: string) => string,
+): string | undefined {
+  if (ctx.opts.clones !== "simple") {
+    ctx.log.note(`[Source] ${src.name}: Clones support is disabled, expect dataset expansion`);
+    return undefined;
+  }
+  const origin = src.origin!;
+  const [originDataset, originSnapshot] = origin.split("@") as [string, string];
+  const onTarget = targets.get(targetOf(originDataset))?.snapshots.some((s) => s.name === originSnapshot);
+  if (!onTarget) {
+    throw new SyncError(
+      `Origin ${origin} for clone ${src.name} does not exist on target. You may want to retransfer ${originDataset} by other means.`,
+    );
+  }
+  return origin;
+}
+
 /** Syncs one dataset; throws `SyncError`/`ZfsError` to fail it. */
 export async function syncDataset(
   ctx: RunContext,
@@ -141,6 +167,7 @@ export async function syncDataset(
   src: Dataset,
   tname: string,
   targets: TargetIndex,
+  targetOf: (source: string) => string,
 ): Promise<void> {
   const target = ctx.target!;
   const opts = ctx.opts;
@@ -158,9 +185,8 @@ export async function syncDataset(
   if (plan.error !== undefined && !replace) {
     throw new SyncError(`${plan.error} (destroy the target dataset, or use --force to overwrite it)`);
   }
-  if (src.origin && !(tgt?.snapshots.length)) {
-    ctx.log.note(`[Source] ${src.name}: Clones support is disabled, expect dataset expansion`);
-  }
+  const cloneFrom = src.origin && !tgt?.snapshots.length ? cloneOrigin(ctx, src, targets, targetOf) : undefined;
+  if (cloneFrom !== undefined && plan.transfers[0]) plan.transfers[0] = { ...plan.transfers[0], from: cloneFrom };
   for (const s of plan.skipped) {
     ctx.log.debug(
       `[Source] ${src.name}@${s.snapshot}: skipped (${
@@ -188,7 +214,7 @@ export async function syncDataset(
   let done: string | undefined;
   try {
     for (const step of plan.transfers) {
-      const full = step.from === undefined;
+      const full = step.from === undefined || step.from === cloneFrom;
       ctx.log.verbose(
         `[Source] ${src.name}@${step.snapshot}: -> ${tname}${full ? " (new)" : ""}${
           token ? " (resuming)" : ""
@@ -216,7 +242,7 @@ export async function syncDataset(
       }
       recordTransfer(targets, src, tname, step.snapshot);
       if (full && !opts.clearMountpoint) state.mounts.push(tname);
-      if (step.from !== undefined) {
+      if (step.from !== undefined && step.from !== cloneFrom) {
         if (plan.sourceObsolete.has(step.from)) state.defer("source", src.name, step.from);
         if (plan.targetObsolete.has(step.from)) state.defer("target", tname, step.from);
       }

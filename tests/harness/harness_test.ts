@@ -24,6 +24,8 @@ Deno.test("harness: zfs-fuse pools are created, hold datasets and are destroyed"
     assert.ok(src && dst);
     assert.match(src, new RegExp(`^${FUSE_POOL_PREFIX}${Deno.pid}x\\d+_src$`));
     assert.equal(dst, src.replace(/_src$/, "_dst"));
+    // Unmounted by default (see createFusePools), and so is everything created below.
+    assert.equal(await zfs(["get", "-H", "-o", "value", "mountpoint", src]), "none\n");
     await zfs(["create", "-p", `${src}/data/fs1`]);
     await zfs(["set", "autobackup:test=true", `${src}/data`]);
     const listed = (await zfs(["list", "-H", "-o", "name", "-r", src])).split("\n").filter(Boolean);
@@ -43,15 +45,27 @@ Deno.test("harness: zfs-fuse pools are created, hold datasets and are destroyed"
   }
 });
 
+Deno.test("harness: a mounted zfs-fuse pool holds files", async () => {
+  await using pools = await createFusePools(["m"], 64, { mounted: true });
+  const [pool] = pools.names;
+  assert.ok(pool);
+  await zfs(["create", `${pool}/fs`]);
+  const mountpoint = (await zfs(["get", "-H", "-o", "value", "mountpoint", `${pool}/fs`])).trim();
+  assert.equal(mountpoint, `/${pool}/fs`);
+  await Deno.writeTextFile(join(mountpoint, "f.txt"), "data\n");
+  assert.equal(await Deno.readTextFile(join(mountpoint, "f.txt")), "data\n");
+});
+
 Deno.test("harness: parallel pool sets get distinct names", async () => {
-  const sets = await Promise.all([createFusePools(["a"], 64), createFusePools(["a"], 64)]);
-  try {
-    const [one, two] = sets.map((s) => s.names[0]);
-    assert.ok(one && two);
-    assert.notEqual(one, two);
-  } finally {
-    await Promise.all(sets.map((s) => s.destroy()));
-  }
+  const created = await Promise.allSettled([createFusePools(["a"], 64), createFusePools(["a"], 64)]);
+  const sets = created.flatMap((c) => (c.status === "fulfilled" ? [c.value] : []));
+  const names = sets.map((s) => s.names[0]);
+  // Both at once, as parallel test files do (zfs-fuse may answer "busy" at first). allSettled:
+  // a failing destroy must not leave the other one running into the next test.
+  const destroyed = await Promise.allSettled(sets.map((s) => s.destroy()));
+  for (const r of [...created, ...destroyed]) if (r.status === "rejected") throw r.reason;
+  assert.equal(names.length, 2);
+  assert.notEqual(names[0], names[1]);
 });
 
 Deno.test("harness: loopback ssh reaches this machine as root", async () => {

@@ -3,6 +3,9 @@
  * /var/tmp/zab-test/pools. zfs-fuse is old (no `zfs get -t`, no `zfs list -p`, broken
  * `zfs holds`, no resume/bookmarks/encryption), so it is the fast tier; the OpenZFS guest
  * (ozfs.ts) covers modern features.
+ *
+ * Tests must create zfs-fuse pools only through `createFusePools`: it serialises `zpool create`
+ * across processes, and two concurrent creates wedge the daemon (see ZPOOL_LOCK).
  */
 import { join } from "node:path";
 import { spawnProcess, type SpawnResult } from "../../lib/exec/process.ts";
@@ -78,6 +81,37 @@ export async function ensureZfsFuse(timeoutMs = 15_000): Promise<void> {
   });
 }
 
+/**
+ * Proves the daemon serves file-system requests, not only ioctls: creates a small pool, lists
+ * its mounted root with a time limit, destroys it. A wedged zfs-fuse (see ZPOOL_LOCK: the FUSE
+ * listener stops answering while `zpool list` still works) would otherwise show up as hanging
+ * tests instead of one clear message.
+ */
+export async function probeZfsFuse(timeoutSeconds = 10): Promise<void> {
+  const pools = await createFusePools(["probe"], 64, { mounted: true });
+  try {
+    const name = pools.names[0] ?? "";
+    const r = await spawnProcess(["timeout", String(timeoutSeconds), "ls", "-a", `/${name}`]);
+    if (r.code !== 0) {
+      throw new Error(
+        `Listing the zfs-fuse mount "/${name}" failed with exit code ${r.code} (124: no answer in ` +
+          `${timeoutSeconds} s): the zfs-fuse daemon looks wedged and needs a restart`,
+      );
+    }
+  } finally {
+    await pools.destroy();
+  }
+}
+
+/**
+ * Serialises `zpool create`/`destroy` between all test processes. Measured on zfs-fuse 0.7:
+ * two `zpool create` running at the same time (even with `-m none`) wedge the daemon for good:
+ * its FUSE listener stops answering (every access to any zfs-fuse mount hangs, also other
+ * users' mounts) and every later destroy says "pool is busy"; only a daemon restart helps.
+ * Destroy takes the lock too, to be safe.
+ */
+const ZPOOL_LOCK = "zfs-fuse-zpool";
+
 /** A set of zfs-fuse pools owned by one test. */
 export interface FusePools extends AsyncDisposable {
   /** Pool names, in the order of the requested suffixes. */
@@ -94,8 +128,17 @@ const SUFFIX = /^[A-Za-z0-9_.-]*$/;
  * Creates one file-backed zfs-fuse pool per suffix, named `zabt<pid>x<n>_<suffix>` (or just
  * `zabt<pid>x<n>` for an empty suffix). Starts the daemon when needed. Use with
  * `await using pools = await createFusePools(["src", "dst"])` or call `destroy()` in `finally`.
+ *
+ * Pools are created with `mountpoint=none` (inherited by every dataset created or received
+ * below) unless `mounted` is true. Measured: with three test processes churning pools, reading a
+ * freshly mounted dataset while other pools were mounted and unmounted wedged zfs-fuse in about
+ * half the runs; without mounts, no run did. Ask for `mounted` only when a test needs files.
  */
-export async function createFusePools(suffixes: readonly string[], sizeMiB = 256): Promise<FusePools> {
+export async function createFusePools(
+  suffixes: readonly string[],
+  sizeMiB = 256,
+  opts: { mounted?: boolean } = {},
+): Promise<FusePools> {
   for (const s of suffixes) {
     if (!SUFFIX.test(s)) throw new Error(`Creating pools failed: invalid pool suffix "${s}"`);
   }
@@ -115,7 +158,8 @@ export async function createFusePools(suffixes: readonly string[], sizeMiB = 256
       const file = join(dir, `${name}.img`);
       await Deno.writeFile(file, new Uint8Array());
       await Deno.truncate(file, sizeMiB * 1024 * 1024);
-      await zpool(["create", name, file]);
+      const mount = opts.mounted ? [] : ["-m", "none"];
+      await withLock(ZPOOL_LOCK, () => zpool(["create", ...mount, name, file]));
       created.push(name);
     }
   } catch (e) {
@@ -125,12 +169,28 @@ export async function createFusePools(suffixes: readonly string[], sizeMiB = 256
   return { names, dir, destroy, [Symbol.asyncDispose]: destroy };
 }
 
+/**
+ * Destroys one pool; a missing pool counts as destroyed. Returns the error text on failure.
+ * zfs-fuse often answers "pool is busy" for a moment after mount activity (measured: right
+ * after `zfs create` of a child, and when two pools are destroyed at once); a retry some 200 ms
+ * later succeeds, so busy is retried with backoff for up to `timeoutMs`.
+ */
+export async function destroyFusePool(name: string, timeoutMs = 15_000): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 100;; delay = Math.min(delay * 2, 1000)) {
+    const r = await withLock(ZPOOL_LOCK, () => spawnProcess(["zpool", "destroy", "-f", name]));
+    if (r.code === 0 || /no such pool/i.test(r.stderr)) return undefined;
+    if (!/busy/i.test(r.stderr) || Date.now() > deadline) return r.stderr.trim();
+    await new Promise((res) => setTimeout(res, delay));
+  }
+}
+
 /** Destroys the given pools (missing ones are fine) and removes the directory of their files. */
 async function destroyFusePools(names: readonly string[], dir: string): Promise<void> {
   const failures: string[] = [];
   for (const name of names) {
-    const r = await spawnProcess(["zpool", "destroy", "-f", name]);
-    if (r.code !== 0 && !/no such pool/i.test(r.stderr)) failures.push(`"${name}": ${r.stderr.trim()}`);
+    const error = await destroyFusePool(name);
+    if (error !== undefined) failures.push(`"${name}": ${error}`);
   }
   await Deno.remove(dir, { recursive: true }).catch(() => {});
   if (failures.length) throw new Error(`Destroying zfs-fuse pools failed: ${failures.join("; ")}`);
@@ -145,7 +205,7 @@ export async function cleanupStaleFusePools(): Promise<string[]> {
   if (!await daemonAnswers()) return [];
   const pools = (await zpool(["list", "-H", "-o", "name"])).split("\n").filter(Boolean);
   const stale = pools.filter((p) => isStale(p));
-  for (const name of stale) await spawnProcess(["zpool", "destroy", "-f", name]);
+  for (const name of stale) await destroyFusePool(name);
   try {
     for await (const entry of Deno.readDir(FUSE_POOL_DIR)) {
       if (isStale(entry.name)) await Deno.remove(join(FUSE_POOL_DIR, entry.name), { recursive: true });
