@@ -14,8 +14,13 @@ const say = (text: string) => console.log(`\n\x1b[1m== ${text}\x1b[0m`);
 
 async function show(argv: string[]): Promise<void> {
   console.log(`$ ${shellJoin(argv)}`);
-  const r = await spawnProcess(argv, { onStdoutLine: (l) => console.log(l), onStderrLine: (l) => console.error(l) });
-  if (r.code !== 0 && argv[0] !== "deno") throw new Error(`Running "${shellJoin(argv)}" failed with exit code ${r.code}`);
+  const r = await spawnProcess(argv, {
+    onStdoutLine: (l) => console.log(l),
+    onStderrLine: (l) => console.error(l),
+  });
+  if (r.code !== 0 && argv[0] !== "deno") {
+    throw new Error(`Running "${shellJoin(argv)}" failed with exit code ${r.code}`);
+  }
   if (argv[0] === "deno") console.log(`(exit code ${r.code})`);
 }
 

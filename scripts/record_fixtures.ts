@@ -37,7 +37,9 @@ async function guestPools(): Promise<void> {
 }
 
 async function dropGuestPools(): Promise<void> {
-  await ozfsOk("for p in zfx_src zfx_tgt; do zpool destroy $p 2>/dev/null; rm -f /var/tmp/zab/$p.img; done; true");
+  await ozfsOk(
+    "for p in zfx_src zfx_tgt; do zpool destroy $p 2>/dev/null; rm -f /var/tmp/zab/$p.img; done; true",
+  );
 }
 
 const scenarios: Record<string, () => Promise<void>> = {
@@ -46,15 +48,29 @@ const scenarios: Record<string, () => Promise<void>> = {
     await guestPools();
     try {
       await record("ozfs_first_run", ["test", "zfx_tgt", "--verbose", ...REMOTE], "2010-11-11 00:00:00");
-      await record("ozfs_incremental", ["test", "zfx_tgt", "--verbose", "--allow-empty", ...REMOTE], "2010-11-11 00:00:01");
-      await ozfsOk("dd if=/dev/urandom of=/zfx_tgt/zfx_src/fs1/extra bs=64k count=1 2>/dev/null; sync; zfs snapshot zfx_tgt/zfx_src/fs1@manual; sync");
-      await record("ozfs_incompatible", ["test", "zfx_tgt", "--verbose", "--allow-empty", ...REMOTE], "2010-11-11 00:00:02");
+      await record(
+        "ozfs_incremental",
+        ["test", "zfx_tgt", "--verbose", "--allow-empty", ...REMOTE],
+        "2010-11-11 00:00:01",
+      );
+      await ozfsOk(
+        "dd if=/dev/urandom of=/zfx_tgt/zfx_src/fs1/extra bs=64k count=1 2>/dev/null; sync; zfs snapshot zfx_tgt/zfx_src/fs1@manual; sync",
+      );
+      await record(
+        "ozfs_incompatible",
+        ["test", "zfx_tgt", "--verbose", "--allow-empty", ...REMOTE],
+        "2010-11-11 00:00:02",
+      );
       await record(
         "ozfs_destroy_incompatible",
         ["test", "zfx_tgt", "--verbose", "--allow-empty", "--destroy-incompatible", ...REMOTE],
         "2010-11-11 00:00:03",
       );
-      await record("ozfs_test_mode", ["test", "zfx_tgt", "--test", "--allow-empty", ...REMOTE], "2010-11-11 00:00:04");
+      await record(
+        "ozfs_test_mode",
+        ["test", "zfx_tgt", "--test", "--allow-empty", ...REMOTE],
+        "2010-11-11 00:00:04",
+      );
     } finally {
       await dropGuestPools();
     }
@@ -67,7 +83,11 @@ const scenarios: Record<string, () => Promise<void>> = {
         "zfs snapshot zfx_src/fs1@test-20101111000000; zfs create -o canmount=off zfx_tgt/zfx_src; " +
           "zfs send zfx_src/fs1@test-20101111000000 | head -c 100000 | zfs recv -s -u zfx_tgt/zfx_src/fs1 || true",
       );
-      await record("ozfs_resume", ["test", "zfx_tgt", "--verbose", "--no-snapshot", ...REMOTE], "2010-11-11 00:00:05");
+      await record(
+        "ozfs_resume",
+        ["test", "zfx_tgt", "--verbose", "--no-snapshot", ...REMOTE],
+        "2010-11-11 00:00:05",
+      );
     } finally {
       await dropGuestPools();
     }
@@ -80,7 +100,9 @@ const scenarios: Record<string, () => Promise<void>> = {
       for (let t = Date.UTC(2008, 10, 11); t < Date.UTC(2010, 10, 11); t += 3 * 86400_000) {
         const d = new Date(t);
         const p = (n: number) => String(n).padStart(2, "0");
-        names.push(`zfx_src/fs1@test-${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}000000`);
+        names.push(
+          `zfx_src/fs1@test-${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}000000`,
+        );
       }
       await ozfsOk(`for s in ${names.join(" ")}; do zfs snapshot $s; done`);
       await record(
@@ -109,7 +131,11 @@ const scenarios: Record<string, () => Promise<void>> = {
       await zfs(["create", "zfxf_src/fs1/sub"]);
       await zfs(["set", "autobackup:test=true", "zfxf_src/fs1"]);
       await record("fuse_first_run", ["test", "zfxf_tgt", "--verbose", "--utc"], "2010-11-11 00:00:00");
-      await record("fuse_incremental", ["test", "zfxf_tgt", "--verbose", "--utc", "--rollback"], "2010-11-11 00:00:01");
+      await record(
+        "fuse_incremental",
+        ["test", "zfxf_tgt", "--verbose", "--utc", "--rollback"],
+        "2010-11-11 00:00:01",
+      );
     } finally {
       for (const p of ["zfxf_src", "zfxf_tgt"]) await destroyFusePool(p);
       await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -120,6 +146,10 @@ const scenarios: Record<string, () => Promise<void>> = {
 const wanted = Deno.args.length ? Deno.args : Object.keys(scenarios);
 for (const name of wanted) {
   const run = scenarios[name];
-  if (!run) throw new Error(`Recording failed: unknown scenario "${name}" (known: ${Object.keys(scenarios).join(", ")})`);
+  if (!run) {
+    throw new Error(
+      `Recording failed: unknown scenario "${name}" (known: ${Object.keys(scenarios).join(", ")})`,
+    );
+  }
   await run();
 }

@@ -185,8 +185,12 @@ export async function syncDataset(
   if (plan.error !== undefined && !replace) {
     throw new SyncError(`${plan.error} (destroy the target dataset, or use --force to overwrite it)`);
   }
-  const cloneFrom = src.origin && !tgt?.snapshots.length ? cloneOrigin(ctx, src, targets, targetOf) : undefined;
-  if (cloneFrom !== undefined && plan.transfers[0]) plan.transfers[0] = { ...plan.transfers[0], from: cloneFrom };
+  const cloneFrom = src.origin && !tgt?.snapshots.length
+    ? cloneOrigin(ctx, src, targets, targetOf)
+    : undefined;
+  if (cloneFrom !== undefined && plan.transfers[0]) {
+    plan.transfers[0] = { ...plan.transfers[0], from: cloneFrom };
+  }
   for (const s of plan.skipped) {
     ctx.log.debug(
       `[Source] ${src.name}@${s.snapshot}: skipped (${
