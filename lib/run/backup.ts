@@ -12,6 +12,8 @@ import { SyncState } from "./sync_state.ts";
 import { failureReason, syncDataset, SyncError } from "./sync_dataset.ts";
 import { destroyQueued, mountReceived, moveHolds } from "./finish_step.ts";
 import { destroyMissing, missingDatasets, thinMissing } from "./missing_step.ts";
+import { type RunSummary, totals } from "./summary.ts";
+import { statsText } from "../transfer/meter.ts";
 
 /** Lists everything below TARGET-PATH in one call; a missing TARGET-PATH aborts the run. */
 async function listTarget(ctx: RunContext): Promise<Map<string, Dataset>> {
@@ -25,6 +27,28 @@ async function listTarget(ctx: RunContext): Promise<Map<string, Dataset>> {
     }
     throw e;
   }
+}
+
+/** The run's outcome as plain data (RunContext.summary). */
+function summarize(
+  ctx: RunContext,
+  datasets: string[],
+  mapping: Map<string, string>,
+  state: SyncState,
+): RunSummary {
+  const failed = new Map(state.failed.map((f) => [f.dataset, f.reason]));
+  const list = datasets.map((d) => ({
+    dataset: d,
+    target: mapping.get(d),
+    transfers: state.transfers.filter((t) => t.dataset === d),
+    failed: failed.get(d),
+  }));
+  return {
+    backupName: ctx.opts.backupName,
+    startedAt: new Date(ctx.now).toISOString(),
+    datasets: list,
+    totals: totals(list),
+  };
 }
 
 /** Runs backup mode; returns the number of failed datasets. */
@@ -65,6 +89,13 @@ export async function runBackup(ctx: RunContext): Promise<number> {
     }
   }
   ctx.log.clearProgress();
+  ctx.summary = summarize(ctx, selected.map((d) => d.name), mapping, state);
+  const t = ctx.summary.totals;
+  if (t.transfers) {
+    ctx.log.verbose(
+      `Transferred ${t.transfers} snapshot${t.transfers === 1 ? "" : "s"}: ${statsText(t.bytes, t.seconds)}`,
+    );
+  }
   await moveHolds(ctx, state);
   await destroyQueued(ctx, state);
   await mountReceived(ctx, state);

@@ -8,6 +8,7 @@ import type { Logger } from "../log/logger.ts";
 import { type HostFeatures, missingFeatures, probeFeatures } from "../zfs/features.ts";
 import { applyName, SnapshotFormat } from "../snapshot/time_format.ts";
 import { parseSchedule, type Schedule } from "../thinner/schedule.ts";
+import type { RunSummary } from "./summary.ts";
 
 /** Run-wide state. */
 export class RunContext {
@@ -20,6 +21,8 @@ export class RunContext {
   readonly format: SnapshotFormat;
   readonly keepSource: Schedule;
   readonly keepTarget: Schedule;
+  /** The outcome of a backup run as plain data, set when the sync loop ends. */
+  summary: RunSummary | undefined;
   /** Hosts that do not support the comma form of `zfs destroy` (learnt during the run). */
   readonly noBatchDestroy = new Set<Host>();
 

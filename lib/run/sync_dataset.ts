@@ -8,7 +8,8 @@ import { destroySnapshots } from "../zfs/destroy.ts";
 import type { Host } from "../exec/host.ts";
 import type { RunContext } from "./context.ts";
 import type { SyncState } from "./sync_state.ts";
-import { judgeTransfer, SendProgress } from "./transfer_step.ts";
+import { judgeTransfer } from "./transfer_step.ts";
+import { statsText, TransferMeter } from "../transfer/meter.ts";
 
 /** A reason a dataset cannot be synced; printed as `<dataset>: FAILED: <message>`. */
 export class SyncError extends Error {
@@ -173,7 +174,8 @@ export async function syncDataset(
   const opts = ctx.opts;
   const [sf, tf] = await Promise.all([ctx.features(ctx.source), ctx.features(target)]);
   let tgt = targets.get(tname);
-  const flags = decideFlags(opts, sf, tf, src, tname, ctx.log.opts.progress);
+  // `zfs send -v -P` whenever supported: its size and byte counts feed progress and statistics.
+  const flags = decideFlags(opts, sf, tf, src, tname, true);
   if (flags.send.raw && !sf.has.sendRaw) {
     throw new SyncError("Cannot send encrypted dataset: this zfs has no raw send");
   }
@@ -224,11 +226,20 @@ export async function syncDataset(
           token ? " (resuming)" : ""
         }`,
       );
+      const meter = new TransferMeter(
+        () => Date.now(),
+        ctx.log.opts.progress ? (t) => ctx.log.progress(t) : undefined,
+        (l) => ctx.log.debug(`[Source] ${l}`),
+      );
+      const resumed = token !== undefined;
       const spec = {
         send: sendStages(opts, sendArgv(flags.send, src.name, step.snapshot, step.from, token)),
         recv: recvStages(opts, recvArgv(flags.recv, tname), { local }),
-        ...(flags.send.progress ? { onSendLine: progressFeeder(ctx) } : {}),
-        onRecvLine: (l: string) => ctx.log.debug(`[Target] ${l}`),
+        onSendLine: (l: string) => meter.line(l),
+        onRecvLine: (l: string) => {
+          meter.recvLine(l);
+          ctx.log.debug(`[Target] ${l}`);
+        },
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       };
       token = undefined;
@@ -245,6 +256,20 @@ export async function syncDataset(
         if (r.code !== 0) throw new SyncError("Target doesn't exist after transfer, something went wrong.");
       }
       recordTransfer(targets, src, tname, step.snapshot);
+      const stats = {
+        dataset: src.name,
+        snapshot: step.snapshot,
+        target: tname,
+        bytes: meter.bytes,
+        seconds: meter.seconds,
+        resumed,
+      };
+      state.transfers.push(stats);
+      if (!result.skipped) {
+        ctx.log.verbose(
+          `[Target] ${tname}@${step.snapshot}: received ${statsText(stats.bytes, stats.seconds)}`,
+        );
+      }
       if (full && !opts.clearMountpoint) state.mounts.push(tname);
       if (step.from !== undefined && step.from !== cloneFrom) {
         if (plan.sourceObsolete.has(step.from)) state.defer("source", src.name, step.from);
@@ -262,12 +287,6 @@ export async function syncDataset(
       }
     }
   }
-}
-
-/** Feeds `zfs send -v -P` lines to a progress display. */
-function progressFeeder(ctx: RunContext): (line: string) => void {
-  const p = new SendProgress(ctx.log);
-  return (line) => p.line(line);
 }
 
 /** Updates the in-memory target after a successful receive (so --test and later steps see it). */

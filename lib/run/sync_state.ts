@@ -3,6 +3,8 @@
  * mounts go out in a few batched calls instead of several per dataset.
  */
 
+import type { TransferStats } from "../transfer/meter.ts";
+
 /** Work collected during the sync loop. */
 export class SyncState {
   /** Full snapshot names to hold, per side. */
@@ -16,6 +18,8 @@ export class SyncState {
   readonly destroyTarget = new Map<string, string[]>();
   /** Target datasets made by a full receive, to mount like `zfs mount -a` would. */
   readonly mounts: string[] = [];
+  /** Every finished transfer, in order. */
+  readonly transfers: TransferStats[] = [];
   /** Failed source datasets and why. */
   readonly failed: { dataset: string; reason: string }[] = [];
 

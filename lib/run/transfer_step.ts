@@ -2,7 +2,6 @@
 import type { TransferResult } from "../exec/host.ts";
 import { reasonLine } from "../errors.ts";
 import { stageText, type TransferSpec } from "../exec/pipeline_spec.ts";
-import type { Logger } from "../log/logger.ts";
 
 /** Exit code of a process killed by SIGPIPE: its reader went away first. */
 const SIGPIPE_EXIT = 141;
@@ -34,50 +33,4 @@ export function judgeTransfer(
   if (failures.length === 0) return undefined;
   // Stage order: a sender failing on its own (not by SIGPIPE) is the cause of what follows.
   return `Cannot transfer: ${failures.join("; ")}`;
-}
-
-/** Parses `zfs send -v -P` lines into progress updates. */
-export class SendProgress {
-  #total = 0;
-  #started = Date.now();
-  #last = 0;
-
-  /** @param log where progress is drawn @param name shown in the line */
-  constructor(readonly log: Logger) {}
-
-  /** Feeds one line of the sending side's output. */
-  line(line: string): void {
-    const f = line.split("\t");
-    if ((f[0] === "full" || f[0] === "size") && f.length >= 2) {
-      this.#total = Number(f.at(-1)) || 0;
-      this.#started = Date.now();
-      return;
-    }
-    if (f[0] === "incremental" && f.length >= 4) {
-      this.#total = Number(f[3]) || 0;
-      this.#started = Date.now();
-      return;
-    }
-    if (f.length === 3 && /^\d+:\d+:\d+$/.test(f[0]!)) {
-      const bytes = Number(f[1]);
-      const now = Date.now();
-      if (now - this.#last < 250) return;
-      this.#last = now;
-      this.log.progress(progressText(bytes, this.#total, (now - this.#started) / 1000));
-    } else if (line.trim()) {
-      this.log.debug(`[Source] ${line}`);
-    }
-  }
-}
-
-const MiB = 1024 * 1024;
-
-/** "Transfer 45% 112MB/s (total 2048MB, 3 minutes left)" as upstream prints it. */
-export function progressText(bytes: number, total: number, seconds: number): string {
-  const rate = seconds > 0 ? bytes / seconds : 0;
-  const pct = total > 0 ? Math.min(100, Math.floor((bytes * 100) / total)) : 0;
-  const left = rate > 0 && total > bytes ? Math.round((total - bytes) / rate / 60) : 0;
-  return `Transfer ${pct}% ${Math.floor(rate / MiB)}MB/s (total ${
-    Math.floor(total / MiB)
-  }MB, ${left} minutes left)`;
 }

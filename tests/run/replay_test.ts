@@ -30,7 +30,9 @@ Deno.test("replay: first run on OpenZFS sends every selected dataset in full and
   assert.ok(r.asked.includes("[Target] zfs create -o canmount=off zfx_tgt/zfx_src/fs2"));
   assert.ok(
     r.asked.some((c) =>
-      c.startsWith("[Source] zfs send -L -e -p zfx_src/fs1@test-20101111000000 | [Target] zfs recv -u -v -s")
+      c.startsWith(
+        "[Source] zfs send -L -e -v -P -p zfx_src/fs1@test-20101111000000 | [Target] zfs recv -u -v -s",
+      )
     ),
   );
 });
@@ -41,7 +43,7 @@ Deno.test("replay: incremental run sends from the common snapshot and moves the 
   assert.deepEqual(r.unused, []);
   assert.ok(
     r.asked.some((c) =>
-      c.includes("zfs send -L -e -p -i @test-20101111000000 zfx_src/fs1@test-20101111000001")
+      c.includes("zfs send -L -e -v -P -p -i @test-20101111000000 zfx_src/fs1@test-20101111000001")
     ),
   );
   assert.ok(
@@ -110,7 +112,7 @@ Deno.test("replay: an interrupted first transfer is resumed with its token", asy
   assert.ok(r.asked.some((c) => /zfs send -t \S+ -n -v$/.test(c)), "the token is checked first");
   assert.ok(
     r.asked.some((c) =>
-      /zfs send -L -e -t \S+ \| \[Target\] zfs recv -u -v -s zfx_tgt\/zfx_src\/fs1$/.test(c)
+      /zfs send -L -e -v -P -t \S+ \| \[Target\] zfs recv -u -v -s zfx_tgt\/zfx_src\/fs1$/.test(c)
     ),
   );
   assert.match(r.stdout, /zfx_src\/fs1@test-20101111000000: -> zfx_tgt\/zfx_src\/fs1 \(new\) \(resuming\)/);

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import { judgeTransfer, progressText, SendProgress } from "../../lib/run/transfer_step.ts";
+import { judgeTransfer } from "../../lib/run/transfer_step.ts";
 import type { TransferResult, TransferSpec } from "../../lib/exec/host.ts";
-import { Logger } from "../../lib/log/logger.ts";
-import { MemorySink } from "../../lib/log/term.ts";
 
 const SEND = { argv: ["zfs", "send", "-p", "p/fs@s1"] };
 const COMPRESS = { argv: ["zstdmt", "-3"] };
@@ -122,67 +120,6 @@ Deno.test("judgeTransfer: shell fragment stages are named by their text", () => 
 // Progress
 
 const MiB = 1024 * 1024;
-
-Deno.test("progressText: upstream's progress line with integer MiB values", () => {
-  assert.equal(
-    progressText(1024 * MiB, 2048 * MiB, 60),
-    "Transfer 50% 17MB/s (total 2048MB, 1 minutes left)",
-  );
-  assert.equal(progressText(45 * MiB, 100 * MiB, 1), "Transfer 45% 45MB/s (total 100MB, 0 minutes left)");
-  assert.equal(progressText(10 * MiB, 1000 * MiB, 10), "Transfer 1% 1MB/s (total 1000MB, 17 minutes left)");
-});
-
-Deno.test("progressText: capped at 100%, no division by zero", () => {
-  assert.equal(progressText(300 * MiB, 200 * MiB, 3), "Transfer 100% 100MB/s (total 200MB, 0 minutes left)");
-  assert.equal(progressText(5 * MiB, 0, 1), "Transfer 0% 5MB/s (total 0MB, 0 minutes left)");
-  assert.equal(progressText(0, 100 * MiB, 0), "Transfer 0% 0MB/s (total 100MB, 0 minutes left)");
-});
-
-function logger(): { log: Logger; out: MemorySink; err: MemorySink } {
-  const out = new MemorySink();
-  const err = new MemorySink();
-  const log = new Logger(
-    { verbose: true, debug: true, debugOutput: false, color: false, progress: true },
-    out,
-    err,
-  );
-  return { log, out, err };
-}
-
-Deno.test("SendProgress: size lines set the total, progress lines draw, other lines go to debug", () => {
-  const { log, out, err } = logger();
-  const p = new SendProgress(log);
-  p.line("full\tp/fs@s1\t209715200");
-  p.line("size\t209715200");
-  p.line("00:00:01\t104857600\tp/fs@s1");
-  const CLEAR = "\x1b[2K\r";
-  assert.ok(err.text.startsWith(`${CLEAR}>>> `) && err.text.endsWith("\r"), JSON.stringify(err.text));
-  assert.match(
-    err.text.slice(CLEAR.length),
-    /^>>> Transfer 50% \d+MB\/s \(total 200MB, \d+ minutes left\)\r$/,
-  );
-  p.line("send from @ to p/fs@s1 estimated size is 200M");
-  p.line("");
-  assert.equal(out.text, "# [Source] send from @ to p/fs@s1 estimated size is 200M\n");
-});
-
-Deno.test("SendProgress: incremental lines set the total from their size column", () => {
-  const { log, err } = logger();
-  const p = new SendProgress(log);
-  p.line("incremental\ts1\tp/fs@s2\t10485760");
-  p.line("00:00:01\t10485760\tp/fs@s2");
-  assert.match(err.text, /Transfer 100% \d+MB\/s \(total 10MB, 0 minutes left\)/);
-});
-
-Deno.test("SendProgress: redraws at most every 250 ms", () => {
-  const { log, err } = logger();
-  const p = new SendProgress(log);
-  p.line("size\t1048576000");
-  p.line("00:00:01\t1048576\tp/fs@s1");
-  p.line("00:00:02\t2097152\tp/fs@s1");
-  assert.equal(err.text.split(">>> ").length - 1, 1);
-});
-
 Deno.test("judgeTransfer: --ignore-transfer-errors does not hide a receiver that died mid-stream", () => {
   // zfs recv stopped reading, so the sender died of SIGPIPE: the transfer did not complete.
   assert.notEqual(
