@@ -1,0 +1,131 @@
+/**
+ * `deno task bench:transfer`: throughput of the tool's transfer engine against a plain
+ * `sh -c 'a | b'`, on the same stream, alternating the two paths, median of N pairs.
+ *
+ * The engine path is `ProcessHost.transfer` (the code a backup uses: one sh pipeline with a
+ * status marker per stage, the sending half's output parsed line by line). Stand-ins replace
+ * zfs: `head -c SIZE /dev/zero` for zfs send and `cat > /dev/null` for zfs recv. Rows:
+ * local, local with progress lines, ssh to a loopback sshd, ssh with progress lines.
+ *
+ *     deno task bench:transfer [--size-mib 2048] [--pairs 5] [--rows local,ssh,...]
+ */
+import { parseArgs } from "node:util";
+import { ProcessHost } from "../lib/exec/process_host.ts";
+import { ControlDir, SshClient } from "../lib/exec/ssh.ts";
+import { spawnProcess } from "../lib/exec/process.ts";
+import { shellJoin } from "../lib/exec/quote.ts";
+import { Logger } from "../lib/log/logger.ts";
+import { MemorySink } from "../lib/log/term.ts";
+import { TransferMeter } from "../lib/transfer/meter.ts";
+import type { Stage } from "../lib/exec/pipeline_spec.ts";
+import { ensureLoopbackSshd } from "../tests/harness/sshd.ts";
+import { LOOP_HOST } from "../tests/harness/env.ts";
+
+const { values } = parseArgs({
+  options: {
+    "size-mib": { type: "string", default: "2048" },
+    pairs: { type: "string", default: "5" },
+    rows: { type: "string", default: "local,local+progress,ssh,ssh+progress" },
+  },
+});
+const sizeMiB = Number(values["size-mib"]);
+const pairs = Number(values.pairs);
+const bytes = sizeMiB * 1024 * 1024;
+
+/** A sender that, like `zfs send -v -P`, prints a progress line on stderr every second. */
+function sender(progress: boolean): string {
+  const data = `head -c ${bytes} /dev/zero`;
+  if (!progress) return data;
+  return `${data} & p=$!; ( n=0; while :; do n=$((n+1)); ` +
+    `printf '00:00:%02d\\t%d\\tpool/fs@snap\\n' $n $((n*1048576)) >&2; sleep 1; done ) & l=$!; ` +
+    `wait $p; s=$?; kill $l; exit $s`;
+}
+
+const logSink = new MemorySink(true);
+function makeLog(progress: boolean): Logger {
+  return new Logger(
+    { verbose: false, debug: false, debugOutput: false, color: false, progress },
+    logSink,
+    logSink,
+  );
+}
+
+async function timeIt(fn: () => Promise<void>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return (bytes / (1024 * 1024)) / ((performance.now() - t0) / 1000);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+interface Row {
+  name: string;
+  progress: boolean;
+  ssh: boolean;
+}
+
+const rows: Row[] = values.rows.split(",").map((name) => ({
+  name,
+  progress: name.includes("progress"),
+  ssh: name.startsWith("ssh"),
+}));
+
+const sshConfig = rows.some((r) => r.ssh) ? await ensureLoopbackSshd() : undefined;
+const controlDir = new ControlDir();
+const results: { row: string; engine: number; plain: number }[] = [];
+
+for (const row of rows) {
+  const log = makeLog(row.progress);
+  const ctx = { log, testMode: false };
+  const source = new ProcessHost("Source", undefined, ctx);
+  const ssh = row.ssh ? new SshClient({ address: LOOP_HOST, configFile: sshConfig }, controlDir) : undefined;
+  const target = new ProcessHost("Target", ssh, ctx);
+  const send: Stage[] = [{ shell: sender(row.progress) }];
+  const recv: Stage[] = [{ argv: ["sh", "-c", "cat > /dev/null"] }];
+  const receiver = row.ssh
+    ? shellJoin([...(await ssh!.prefix()), shellJoin(["sh", "-c", "cat > /dev/null"])])
+    : "cat > /dev/null";
+  const plainScript = `{ ${sender(row.progress)}; } 2>/dev/null | ${receiver}`;
+  // Warm up the ssh master and the page cache once.
+  await spawnProcess(["sh", "-c", plainScript.replace(String(bytes), String(1024 * 1024))]);
+  const engine: number[] = [];
+  const plain: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    engine.push(
+      await timeIt(async () => {
+        const meter = new TransferMeter(() => Date.now(), row.progress ? (t) => log.progress(t) : undefined);
+        const r = await source.transfer(target, { send, recv, onSendLine: (l) => meter.line(l) });
+        if (r.codes.some((c) => c !== 0)) throw new Error(`Engine transfer failed: ${r.codes} ${r.recvLog}`);
+      }),
+    );
+    plain.push(
+      await timeIt(async () => {
+        const r = await spawnProcess(["sh", "-c", plainScript]);
+        if (r.code !== 0) throw new Error(`Plain pipeline failed: ${r.code} ${r.stderr}`);
+      }),
+    );
+  }
+  await target.close();
+  const e = median(engine);
+  const p = median(plain);
+  results.push({ row: row.name, engine: e, plain: p });
+  console.log(
+    `${row.name}: engine ${engine.map((x) => x.toFixed(0)).join(" ")} | plain ${
+      plain.map((x) => x.toFixed(0)).join(" ")
+    } MiB/s`,
+  );
+}
+await controlDir.remove();
+
+console.log(`\nstream ${sizeMiB} MiB of zeros, median of ${pairs} alternating pairs\n`);
+console.log("| path | engine MiB/s | sh -c 'a \\| b' MiB/s | ratio |");
+console.log("|---|---:|---:|---:|");
+for (const r of results) {
+  console.log(
+    `| ${r.row} | ${r.engine.toFixed(0)} | ${r.plain.toFixed(0)} | ${(r.engine / r.plain).toFixed(3)} |`,
+  );
+}
