@@ -35,10 +35,14 @@ const deps = await spawnProcess(["bash", join(REPO_ROOT, "scripts", "install_dep
 if (deps.code !== 0) Deno.exit(deps.code);
 
 const tool = ["deno", "run", "--allow-all", join(REPO_ROOT, "main.ts")];
-await using pools = await createFusePools(["src", "backup"], 128);
-const [src, backup] = pools.names as [string, string];
+// The source is mounted so the demo can write files; the backup pool stays unmounted, as
+// backup targets usually are (a mounted target can change under the next incremental).
+await using source = await createFusePools(["src"], 128, { mounted: true });
+await using target = await createFusePools(["backup"], 128);
+const src = source.names[0]!;
+const backup = target.names[0]!;
 
-say(`Throwaway pools ${src} (source) and ${backup} (backup), file-backed in ${pools.dir}`);
+say(`Throwaway pools ${src} (source) and ${backup} (backup), file-backed under ${source.dir}`);
 await zfs(["create", `${src}/home`]);
 await zfs(["create", `${src}/home/alice`]);
 await zfs(["create", `${src}/scratch`]);
@@ -47,12 +51,12 @@ await show(["zfs", "set", "autobackup:demo=true", `${src}/home`]);
 await show(["zfs", "set", "autobackup:demo=false", `${src}/scratch`]);
 
 say("First run: snapshots the selected datasets and sends them in full");
-await show([...tool, "demo", backup, "--verbose", "--clear-mountpoint"]);
+await show([...tool, "demo", backup, "--verbose"]);
 
 say("A change on the source, then a second run one second later: an incremental send");
 await Deno.writeTextFile(`/${src}/home/alice/notes.txt`, "second version\n");
 await new Promise((r) => setTimeout(r, 1100));
-await show([...tool, "demo", backup, "--verbose", "--clear-mountpoint"]);
+await show([...tool, "demo", backup, "--verbose"]);
 
 say("The result");
 await show(["zfs", "list", "-t", "all", "-r", "-o", "name,used,refer", src, backup]);

@@ -26,6 +26,11 @@ deps=(
   "socat:socat"
 )
 
+# `--demo`: only what `deno task demo` needs.
+if [ "${1-}" = "--demo" ]; then
+  deps=("zfs-fuse:zfs-fuse" "zfs-fuse:zpool")
+fi
+
 have() { # check
   case "$1" in
     lib:*) compgen -G "/usr/lib/*/${1#lib:}" >/dev/null || compgen -G "/usr/lib/${1#lib:}" >/dev/null ;;

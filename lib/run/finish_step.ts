@@ -54,13 +54,16 @@ export async function destroyQueued(ctx: RunContext, state: SyncState): Promise<
 
 /**
  * Mounts datasets made by a full receive, the way `zfs mount -a` would: filesystems with
- * canmount=on, a real mountpoint and a loaded key (upstream 3.3, #112). One listing for all.
+ * canmount=on, a real mountpoint and a loaded key (upstream 3.3, #112). One listing for all,
+ * and one shell loop for the mounts (`zfs mount` takes one dataset; a command per dataset
+ * doubled the commands of a first run).
  */
 export async function mountReceived(ctx: RunContext, state: SyncState): Promise<void> {
   const target = ctx.target!;
   if (state.mounts.length === 0 || ctx.opts.test) return;
   const f = await ctx.features(target);
   const props = ["type", "canmount", "mountpoint", ...(f.has.encryption ? ["keystatus"] : [])].join(",");
+  const eligible: string[] = [];
   for (const chunk of chunkByLength(state.mounts)) {
     const r = await target.run({
       argv: ["zfs", "get", "-H", "-p", "-o", "name,property,value", props, ...chunk],
@@ -69,12 +72,18 @@ export async function mountReceived(ctx: RunContext, state: SyncState): Promise<
     });
     for (const [name, p] of groupRows(parseGetRows(r.stdout))) {
       const mp = p.get("mountpoint");
-      if (p.get("type") !== "filesystem" || p.get("canmount") !== "on" || mp === "legacy" || mp === "none") {
-        continue;
-      }
+      if (p.get("type") !== "filesystem" || p.get("canmount") !== "on" || mp === "legacy" || mp === "none") continue;
       if (p.get("keystatus") === "unavailable") continue;
-      await target.run({ argv: ["zfs", "mount", name], allowed: [0, 1] })
-        .catch((e) => ctx.log.error(`[Target] ${name}: Cannot mount: ${errorMessage(e)}`));
+      eligible.push(name);
     }
+  }
+  // "already mounted" is fine (exit 1 upstream too); other failures are reported per dataset.
+  const script = `for d do out=$(zfs mount "$d" 2>&1) || case "$out" in *"already mounted"*) ;; *) echo "$d: $out";; esac; done`;
+  for (const chunk of chunkByLength(eligible)) {
+    const r = await target.run({ argv: ["sh", "-c", script, "sh", ...chunk] }).catch((e) => {
+      ctx.log.error(`[Target] Cannot mount received datasets: ${errorMessage(e)}`);
+      return undefined;
+    });
+    for (const line of r?.stdout.split("\n") ?? []) if (line.trim()) ctx.log.error(`[Target] Cannot mount ${line}`);
   }
 }
