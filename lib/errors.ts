@@ -55,9 +55,9 @@ export class ZfsError extends Error implements CommandFailure {
   /** Builds the message from the failure: the stderr tail first, since that is what says why. */
   constructor(f: CommandFailure) {
     const why = reasonLine(f.stderrTail);
-    super(
-      `Command failed on ${f.host} with exit code ${f.code}: ${why ? `${why}: ` : ""}"${f.command}"`,
-    );
+    // Long commands (a probe script, thousands of names) are cut: the reason matters most.
+    const cmd = f.command.length > 160 ? `${f.command.slice(0, 157)}...` : f.command;
+    super(`Command failed on ${f.host} with exit code ${f.code}: ${why ? `${why}: ` : ""}"${cmd}"`);
     this.host = f.host;
     this.command = f.command;
     this.code = f.code;

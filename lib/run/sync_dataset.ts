@@ -264,8 +264,8 @@ export async function syncDataset(
         seconds: meter.seconds,
         resumed,
       };
-      state.transfers.push(stats);
       if (!result.skipped) {
+        state.transfers.push(stats);
         ctx.log.verbose(
           `[Target] ${tname}@${step.snapshot}: received ${statsText(stats.bytes, stats.seconds)}`,
         );
