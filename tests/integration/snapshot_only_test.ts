@@ -28,8 +28,6 @@ interface Tier {
   label: "zfs-fuse" | "OpenZFS guest";
   /** False when the tier is not available (tests are then ignored, visibly). */
   available: boolean;
-  /** The zfs has the `written` property (--min-change works). */
-  written: boolean;
   /** Creates one pool for a test. */
   createPool(): Promise<{ name: string } & AsyncDisposable>;
   /** Runs a shell script on the source host, whatever its exit code. */
@@ -41,7 +39,6 @@ interface Tier {
 const FUSE: Tier = {
   label: "zfs-fuse",
   available: true,
-  written: false,
   async createPool() {
     const pools = await createFusePools(["src"], 64);
     return { name: pools.names[0]!, [Symbol.asyncDispose]: () => pools.destroy() };
@@ -53,7 +50,6 @@ const FUSE: Tier = {
 const OZFS: Tier = {
   label: "OpenZFS guest",
   available: ozfsConfig() !== undefined,
-  written: true,
   async createPool() {
     const pools = await createOzfsPools(["src"], 64);
     return { name: pools.names[0]!, [Symbol.asyncDispose]: () => pools.destroy() };
@@ -140,6 +136,12 @@ function lacks(out: string, text: string): void {
   assert.ok(!out.includes(text), `did not expect "${text}" in:\n${out}`);
 }
 
+/** True when a command left the file `path` on the source host; removes it. */
+async function ranAndRemoved(f: Fixture, path: string): Promise<boolean> {
+  const q = shellQuote(path);
+  return (await f.sh(`if test -e ${q}; then rm -f ${q}; echo ran; fi`)) === "ran\n";
+}
+
 /** Asserts the pool's snapshots (relative names, any order). */
 async function snapshotsAre(f: Fixture, expected: readonly string[]): Promise<void> {
   assert.deepEqual(await f.snapshots(), [...expected].sort());
@@ -214,7 +216,7 @@ onTiers(
 // 2. Property values
 
 onTiers(
-  "snapshot-only: false excludes, parent selects only itself, child only its children; an illegal value or no property at all aborts with 255",
+  "snapshot-only: false excludes, parent selects only itself, child only its children; an illegal value or no property at all aborts with 255, all excluded exits 0",
   // Pure selection logic: the guest's `zfs get -t` query is covered by the fixture test.
   [FUSE],
   async (tier) => {
@@ -260,6 +262,14 @@ zfs set ${f.prop}=false ${p}/t/no; zfs set ${f.prop}=child ${p}/c`,
       none.stderr,
       `! No source filesystems selected, please do a 'zfs set autobackup:${f.name}none=true' on the source datasets you want to select.\n`,
     );
+
+    // Everything excluded is not an error (upstream #190): nothing to do, exit 0.
+    await f.sh(`zfs set autobackup:${f.name}off=false ${p}/t`);
+    const off = await runTool([`${f.name}off`, ...tier.toolArgs()], frozenAt(T1));
+    exitCode(off, 0);
+    assert.equal(off.stdout, "");
+    assert.equal(off.stderr, "");
+    await snapshotsAre(f, [`c/k@${s0}`, `p@${s0}`, `t/yes@${s0}`, `t@${s0}`]);
   },
 );
 
@@ -285,7 +295,7 @@ onTiers(
     hasLine(idle.stdout, `  [Source] ${p}/fs1/sub: No changes since ${s0}`);
     hasLine(idle.stdout, "  [Source] No changes anywhere: not creating snapshots.");
     await snapshotsAre(f, [`fs1/sub@${s0}`, `fs1@${s0}`]);
-    assert.equal(await f.sh(`test -e ${marker} && echo ran || echo absent`), "absent\n");
+    assert.equal(await ranAndRemoved(f, marker), false);
 
     // 64 KiB into fs1, 2 MiB into fs1/sub, on disk before the tool reads `written`.
     await f.sh(
@@ -389,9 +399,9 @@ onTiers(
       assert.match(r.stderr, /^! .*--pre-snapshot-cmd.*"false"/);
       await snapshotsAre(f, []);
       assert.equal(await f.sh(`cat ${file("post")}`), "post\n");
-      assert.equal(await f.sh(`test -e ${file("second")} && echo ran || echo absent`), "absent\n");
+      assert.equal(await ranAndRemoved(f, file("second")), false);
     } finally {
-      await f.sh(`rm -f ${shellQuote(file("post"))} ${shellQuote(file("second"))}`);
+      await f.sh(`rm -f ${shellQuote(file("post"))}`);
     }
   },
 );
@@ -422,7 +432,7 @@ onTiers(
     hasLine(r.stdout, "  #### All tests successful.");
     assert.equal(lines(r.stdout).at(-1), "  NOTE: TEST MODE - DID NOT MAKE ANY CHANGES!");
     assert.deepEqual(await f.snapshots(), before);
-    assert.equal(await f.sh(`test -e ${marker} && echo ran || echo absent`), "absent\n");
+    assert.equal(await ranAndRemoved(f, marker), false);
   },
 );
 
