@@ -50,19 +50,25 @@ export async function preflight(ctx: RunContext): Promise<void> {
   }
 }
 
-/** The once-per-run description of the pipes (upstream's "zfs send buffer : 128M" lines). */
+/**
+ * The once-per-run description of the pipes, in upstream's order and layout (labels padded to
+ * 23: "zfs send buffer        : 128M").
+ */
 export function logPipeSettings(ctx: RunContext): void {
   const o = ctx.opts;
   const line = (side: "Source" | "Target", what: string, value: string) =>
-    ctx.log.verbose(`[${side}] ${what.padEnd(21)}: ${value}`);
+    ctx.log.verbose(`[${side}] ${what.padEnd(23)}: ${value}`);
+  const local = o.sshSource === undefined && o.sshTarget === undefined;
+  if (o.buffer) line("Source", "zfs send buffer", o.buffer);
+  if (o.bufferChunkSize) line("Source", "zfs send chunk size", o.bufferChunkSize);
   for (const p of o.sendPipes) line("Source", "zfs send custom pipe", p);
   if (o.compress) line("Source", "zfs send compression", COMPRESSORS[o.compress].compress.join(" "));
-  if (o.buffer) line("Source", "zfs send buffer", o.buffer);
   if (o.rate) line("Source", "zfs send transfer rate", o.rate);
   if (o.compress) line("Target", "zfs recv decompression", COMPRESSORS[o.compress].decompress.join(" "));
   for (const p of o.recvPipes) line("Target", "zfs recv custom pipe", p);
-  if (o.buffer) line("Target", "zfs recv buffer", o.buffer);
-  const local = o.sshSource === undefined && o.sshTarget === undefined;
+  // Like the receive-side mbuffer itself (recvStages): only when the transfer is not plain local.
+  const plainLocal = local && !o.compress && o.sendPipes.length === 0 && o.recvPipes.length === 0;
+  if (o.buffer && !plainLocal) line("Target", "zfs recv buffer", o.buffer);
   if (o.compress && local) ctx.log.note("Using compression, but transfer is local.");
   if (o.compress && o.zfsCompressed) {
     ctx.log.note("Using --compress with --zfs-compressed, might be inefficient.");

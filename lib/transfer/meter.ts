@@ -61,10 +61,11 @@ export class TransferMeter {
   /**
    * Feeds one line of the receiving side. `zfs recv -v` ends with "received 301K stream in
    * 0.15 seconds (1.97M/sec)": the real stream size to three digits, where the sender's
-   * `-P` figure is only an estimate (measured 10% low on a small dataset).
+   * `-P` figure is only an estimate (measured 10% low on a small dataset). zfs-fuse 0.7 writes
+   * the unit with a B ("received 73.2KB stream").
    */
   recvLine(line: string): void {
-    const m = /received ([\d.]+)([BKMGTP]?) stream in/.exec(line);
+    const m = /received ([\d.]+)([KMGTP]?)B? stream in/.exec(line);
     if (m) this.#received = Math.round(Number(m[1]) * 1024 ** "BKMGTP".indexOf(m[2] || "B"));
   }
 
