@@ -40,7 +40,9 @@ async function countCommands(n: number): Promise<void> {
       `zfs set autobackup:bench=true zbc_src; for i in $(seq 1 ${n}); do zfs create zbc_src/fs$i; done`,
   );
   try {
-    const first = await runTool(["bench", "zbc_tgt", "--verbose", ...remote], { fakeTime: "2010-11-11 00:00:00" });
+    const first = await runTool(["bench", "zbc_tgt", "--verbose", ...remote], {
+      fakeTime: "2010-11-11 00:00:00",
+    });
     const second = await runTool(["bench", "zbc_tgt", "--verbose", "--allow-empty", ...remote], {
       fakeTime: "2010-11-11 01:00:00",
     });
@@ -71,7 +73,9 @@ async function throughput(sizeMiB: number, rounds: number): Promise<void> {
     const hand: number[] = [];
     const tool: number[] = [];
     for (let i = 0; i < rounds; i++) {
-      await ozfsOk("zfs destroy -r zbt_tgt/hand 2>/dev/null; zfs destroy -r zbt_tgt/zbt_src/data 2>/dev/null; true");
+      await ozfsOk(
+        "zfs destroy -r zbt_tgt/hand 2>/dev/null; zfs destroy -r zbt_tgt/zbt_src/data 2>/dev/null; true",
+      );
       const t0 = performance.now();
       await ozfsOk("zfs send -L -e -p zbt_src/data@hand | zfs recv -u zbt_tgt/hand");
       hand.push(sizeMiB / ((performance.now() - t0) / 1000));
@@ -89,7 +93,9 @@ async function throughput(sizeMiB: number, rounds: number): Promise<void> {
     console.log(`\n${sizeMiB} MiB full send inside the guest, median of ${rounds}:`);
     console.log(`| path | MiB/s (each run) | median |`);
     console.log("|---|---|---:|");
-    console.log(`| zfs send \\| zfs recv by hand | ${hand.map((x) => x.toFixed(1)).join(", ")} | ${h.toFixed(1)} |`);
+    console.log(
+      `| zfs send \\| zfs recv by hand | ${hand.map((x) => x.toFixed(1)).join(", ")} | ${h.toFixed(1)} |`,
+    );
     console.log(`| zfs-autobackup | ${tool.map((x) => x.toFixed(1)).join(", ")} | ${t.toFixed(1)} |`);
     console.log(`ratio ${(t / h).toFixed(3)}`);
   } finally {

@@ -72,18 +72,23 @@ export async function mountReceived(ctx: RunContext, state: SyncState): Promise<
     });
     for (const [name, p] of groupRows(parseGetRows(r.stdout))) {
       const mp = p.get("mountpoint");
-      if (p.get("type") !== "filesystem" || p.get("canmount") !== "on" || mp === "legacy" || mp === "none") continue;
+      if (p.get("type") !== "filesystem" || p.get("canmount") !== "on" || mp === "legacy" || mp === "none") {
+        continue;
+      }
       if (p.get("keystatus") === "unavailable") continue;
       eligible.push(name);
     }
   }
   // "already mounted" is fine (exit 1 upstream too); other failures are reported per dataset.
-  const script = `for d do out=$(zfs mount "$d" 2>&1) || case "$out" in *"already mounted"*) ;; *) echo "$d: $out";; esac; done`;
+  const script =
+    `for d do out=$(zfs mount "$d" 2>&1) || case "$out" in *"already mounted"*) ;; *) echo "$d: $out";; esac; done`;
   for (const chunk of chunkByLength(eligible)) {
     const r = await target.run({ argv: ["sh", "-c", script, "sh", ...chunk] }).catch((e) => {
       ctx.log.error(`[Target] Cannot mount received datasets: ${errorMessage(e)}`);
       return undefined;
     });
-    for (const line of r?.stdout.split("\n") ?? []) if (line.trim()) ctx.log.error(`[Target] Cannot mount ${line}`);
+    for (const line of r?.stdout.split("\n") ?? []) {
+      if (line.trim()) ctx.log.error(`[Target] Cannot mount ${line}`);
+    }
   }
 }

@@ -61,7 +61,7 @@ export async function thinDatasets(
   if (ctx.opts.noThinning) return summary;
   const log = ctx.log;
   const label = `[${host.label}]`;
-  const plans: { ds: Dataset; destroy: string[] }[] = [];
+  const plans: { ds: Dataset; destroy: string[]; reasons: Map<string, string> }[] = [];
   const heldCandidates: string[] = [];
   for (const { dataset: ds, protect } of jobs) {
     const ours = ds.snapshots
@@ -71,18 +71,19 @@ export async function thinDatasets(
     const always = new Set([ours.at(-1)!, ...ours.filter((o) => protect?.has(o.snap.name))]);
     const decisions = thin(schedule, ours, (o) => o.time, ctx.nowSeconds, always);
     const destroy: string[] = [];
+    const reasons = new Map<string, string>();
     for (const d of decisions) {
       const full = `${ds.name}@${d.item.snap.name}`;
       if (d.keep) {
         log.debug(`${label} ${full}: Keeping (${d.reason})`);
         summary.kept++;
       } else {
-        log.debug(`${label} ${full}: Destroying (${d.reason})`);
+        reasons.set(d.item.snap.name, d.reason);
         destroy.push(d.item.snap.name);
         if ((d.item.snap.userrefs ?? 0) > 0) heldCandidates.push(full);
       }
     }
-    if (destroy.length) plans.push({ ds, destroy });
+    if (destroy.length) plans.push({ ds, destroy, reasons });
   }
   if (plans.length === 0) return summary;
 
@@ -111,14 +112,16 @@ export async function thinDatasets(
   summary.kept += skip.size;
   for (const argv of releaseCommands(ctx.holdTag, toRelease)) await host.run({ argv, allowed: [0, 1] });
 
-  for (const { ds, destroy } of plans) {
+  for (const { ds, destroy, reasons } of plans) {
     const names = destroy.filter((n) => !skip.has(`${ds.name}@${n}`));
     if (names.length === 0) continue;
-    log.verbose(
-      `${label} ${ds.name}: Destroying ${names.length === 1 ? "" : `${names.length} snapshots: `}${
-        nameList(names)
-      }`,
-    );
+    // Each decision with its reason; thousands collapse to one readable line (all in --debug).
+    const each = (n: string) => `${label} ${ds.name}@${n}: Destroying (${reasons.get(n)})`;
+    if (names.length <= 10) { for (const n of names) log.verbose(each(n)); }
+    else {
+      log.verbose(`${label} ${ds.name}: Destroying ${names.length} snapshots: ${nameList(names)}`);
+      for (const n of names) log.debug(each(n));
+    }
     const out = await destroySnapshots(host, ds.name, names, ctx.noBatchDestroy);
     for (const f of out.failed) log.error(`${label} ${ds.name}@${f.name}: Cannot destroy: ${f.error}`);
     summary.destroyed += out.destroyed.length;
