@@ -76,7 +76,7 @@ const scenarios: Record<string, () => Promise<void>> = {
     }
   },
   /** An interrupted first transfer leaves a resume token; the next run finishes it. */
-  async ozfs_resume() {
+  async "ozfs_resume"() {
     await guestPools();
     try {
       await ozfsOk(
@@ -93,7 +93,7 @@ const scenarios: Record<string, () => Promise<void>> = {
     }
   },
   /** Snapshot-only mode thinning two years of daily snapshots under the default schedule. */
-  async ozfs_thinning() {
+  async "ozfs_thinning"() {
     await guestPools();
     try {
       const names: string[] = [];

@@ -8,8 +8,10 @@ const SIGPIPE_EXIT = 141;
 
 /**
  * The error of a transfer, or undefined when it worked. A sender that died of SIGPIPE only
- * says the receiver stopped reading, so it is not reported when a receiving stage failed. With `ignoreRecvExit` the exit code of `zfs recv` itself
- * (the last stage) is accepted; the caller then checks that the snapshot arrived.
+ * says the receiver stopped reading, so it is not reported when a receiving stage failed.
+ * With `ignoreRecvExit` the exit code of `zfs recv` itself (the last stage) is accepted; the
+ * caller then checks that the snapshot arrived. The stages of one host share one log, so its
+ * last error line is given only to that host's last failing stage.
  */
 export function judgeTransfer(
   spec: TransferSpec,
@@ -18,17 +20,20 @@ export function judgeTransfer(
 ): string | undefined {
   const stages = [...spec.send, ...spec.recv];
   const nSend = spec.send.length;
-  const failures: string[] = [];
-  const recvFailed = result.codes.some((c, i) =>
-    i >= nSend && c !== 0 && !(ignoreRecvExit && i === stages.length - 1)
+  const ignored = (i: number) => ignoreRecvExit && i === stages.length - 1;
+  const recvFailed = result.codes.some((c, i) => i >= nSend && c !== 0 && !ignored(i));
+  const failing = result.codes.map((c, i) =>
+    c !== 0 && !ignored(i) && !(i < nSend && c === SIGPIPE_EXIT && recvFailed)
   );
-  result.codes.forEach((code, i) => {
-    if (code === 0) return;
-    if (ignoreRecvExit && i === stages.length - 1) return;
-    if (i < nSend && code === SIGPIPE_EXIT && recvFailed) return;
-    const log = i < nSend ? result.sendLog : result.recvLog;
-    const why = reasonLine(log);
-    failures.push(`"${stageText(stages[i]!)}" exited with ${code}${why ? `: ${why}` : ""}`);
+  const lastOf = (from: number, to: number) => {
+    const i = failing.slice(from, to).lastIndexOf(true);
+    return i < 0 ? -1 : i + from;
+  };
+  const owners = new Set([lastOf(0, nSend), lastOf(nSend, stages.length)]);
+  const failures = failing.flatMap((f, i) => {
+    if (!f) return [];
+    const why = owners.has(i) ? reasonLine(i < nSend ? result.sendLog : result.recvLog) : "";
+    return [`"${stageText(stages[i]!)}" exited with ${result.codes[i]}${why ? `: ${why}` : ""}`];
   });
   if (failures.length === 0) return undefined;
   // Stage order: a sender failing on its own (not by SIGPIPE) is the cause of what follows.

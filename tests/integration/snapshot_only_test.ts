@@ -428,7 +428,7 @@ onTiers(
     assert.equal(r.stderr, "");
     hasLine(r.stdout, "  NOTE: TEST MODE - SIMULATING WITHOUT MAKING ANY CHANGES");
     hasLine(r.stdout, `  [Source] Creating snapshots ${f.name}-20101111000000 in pool ${f.pool}`);
-    hasLine(r.stdout, `  [Source] ${f.pool}/fs1: Destroying ${old}`);
+    hasLine(r.stdout, `  [Source] ${f.pool}/fs1@${old}: Destroying (schedule keeps no snapshots)`);
     hasLine(r.stdout, "  #### All tests successful.");
     assert.equal(lines(r.stdout).at(-1), "  NOTE: TEST MODE - DID NOT MAKE ANY CHANGES!");
     assert.deepEqual(await f.snapshots(), before);
