@@ -129,7 +129,14 @@ export async function createOzfsPools(suffixes: readonly string[], sizeMiB = 128
       return `truncate -s ${sizeMiB}M ${file}; zpool create ${shellQuote(n)} ${file}`;
     }),
   ].join("\n");
-  const r = await ozfsRun(create, { config });
+  // Measured under load (several parallel lanes): a fresh pool's root mount now and then
+  // fails with "mountpoint or dataset is busy". Starting over a moment later works.
+  let r = await ozfsRun(create, { config });
+  for (let attempt = 1; r.code !== 0 && /busy/.test(r.stderr) && attempt < 4; attempt++) {
+    await ozfsRun(destroyScript(names, []), { config });
+    await new Promise((res) => setTimeout(res, 500 * attempt));
+    r = await ozfsRun(create, { config });
+  }
   if (r.code !== 0) {
     await destroy().catch(() => {});
     throw new Error(
