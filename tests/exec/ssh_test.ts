@@ -1,0 +1,57 @@
+/** ssh command lines; `ssh -G` reads the config without connecting, so no server is needed. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ControlDir, SshClient } from "../../lib/exec/ssh.ts";
+
+async function withConfig(text: string, fn: (path: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "ssh_config");
+    await Deno.writeTextFile(path, text);
+    await fn(path);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("SshClient: BatchMode and a private ControlMaster socket directory by default", async () => {
+  await withConfig("Host nas\n  HostName 192.0.2.1\n", async (config) => {
+    const dir = new ControlDir();
+    const ssh = new SshClient({ address: "root@nas", configFile: config }, dir);
+    const argv = await ssh.argv("zfs list -H");
+    const path = await dir.path();
+    assert.deepEqual(argv, [
+      "ssh",
+      "-F",
+      config,
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "ControlMaster=auto",
+      "-o",
+      `ControlPath=${path}/%C`,
+      "-o",
+      "ControlPersist=60",
+      "root@nas",
+      "zfs list -H",
+    ]);
+    assert.equal((await Deno.stat(path)).isDirectory, true);
+    await ssh.close(); // No master was started: nothing to stop, and no error.
+    await dir.remove();
+    await assert.rejects(() => Deno.stat(path), Deno.errors.NotFound);
+  });
+});
+
+Deno.test("SshClient: the user's own ControlMaster setting is left alone", async () => {
+  await withConfig("Host nas\n  ControlMaster auto\n  ControlPath /tmp/mine-%C\n", async (config) => {
+    const dir = new ControlDir();
+    const ssh = new SshClient({ address: "nas", configFile: config }, dir);
+    assert.deepEqual(await ssh.argv("true"), ["ssh", "-F", config, "-o", "BatchMode=yes", "nas", "true"]);
+    assert.equal(dir.created, false);
+  });
+});
+
+Deno.test("SshClient: the displayed form is what a user would type", () => {
+  const ssh = new SshClient({ address: "backup@nas", configFile: "/etc/zab.conf" }, new ControlDir());
+  assert.deepEqual(ssh.displayPrefix(), ["ssh", "-F", "/etc/zab.conf", "backup@nas"]);
+});
