@@ -4,6 +4,7 @@
  */
 import { runApp } from "./lib/app.ts";
 import { fileSink } from "./lib/log/term.ts";
+import { lockRun } from "./lib/run/lock.ts";
 
 if (import.meta.main) {
   const abort = new AbortController();
@@ -17,6 +18,7 @@ if (import.meta.main) {
     now: () => Date.now(),
     env: (name) => Deno.env.get(name),
     signal: abort.signal,
+    lock: (name) => lockRun(name),
   });
   Deno.exit(code);
 }

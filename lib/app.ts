@@ -31,6 +31,8 @@ export interface AppDeps {
   makeHosts?: (opts: Options, ctx: HostContext) => Hosts;
   /** Aborts running commands (Ctrl-C). */
   signal?: AbortSignal;
+  /** Takes the one-run-per-backup-name lock (main.ts passes `lockRun`; tests run without). */
+  lock?: (backupName: string) => Promise<{ release(): void }>;
 }
 
 /** The hosts of a run. */
@@ -125,6 +127,17 @@ export async function runApp(deps: AppDeps): Promise<number> {
   const recorder = recordPath
     ? new Recorder(recordPath, { now: new Date(now).toISOString(), args: JSON.stringify(deps.args) })
     : undefined;
+  // --test changes nothing, so it may run beside a real run of the same backup.
+  let lock: { release(): void } | undefined;
+  try {
+    if (!opts.test) lock = await deps.lock?.(opts.backupName);
+  } catch (e) {
+    if (e instanceof FatalError) {
+      log.error(e.message);
+      return ExitCode.fatal;
+    }
+    throw e;
+  }
   const hostCtx = { log, testMode: opts.test, ...(deps.signal ? { signal: deps.signal } : {}), recorder };
   const hosts = (deps.makeHosts ?? processHosts)(opts, hostCtx);
   try {
@@ -164,5 +177,6 @@ export async function runApp(deps: AppDeps): Promise<number> {
   } finally {
     log.clearProgress();
     await hosts.close();
+    lock?.release();
   }
 }
