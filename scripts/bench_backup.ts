@@ -81,7 +81,9 @@ async function throughput(sizeMiB: number, rounds: number): Promise<void> {
       hand.push(sizeMiB / ((performance.now() - t0) / 1000));
       // The tool's own snapshot, then a full send of it; only the transfer is timed, from
       // the tool's verbose statistics, so ssh start-up and listings do not count.
-      await ozfsOk("zfs destroy -r zbt_tgt/hand; zfs list -H -o name -t snapshot -r zbt_src/data | grep @tput- | xargs -rn1 zfs destroy");
+      await ozfsOk(
+        "zfs destroy -r zbt_tgt/hand; zfs list -H -o name -t snapshot -r zbt_src/data | grep @tput- | xargs -rn1 zfs destroy",
+      );
       const r = await runTool(["tput", "zbt_tgt", "--verbose", "--no-holds", ...remote]);
       if (r.code) throw new Error(`Backup failed: ${r.stderr}`);
       const m = /received [\d.]+ \w+ in ([\d.]+) s/.exec(r.stdout);

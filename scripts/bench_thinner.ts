@@ -7,6 +7,7 @@
 
 import { DEFAULT_SCHEDULE, parseSchedule, type Schedule } from "../lib/thinner/schedule.ts";
 import { thin } from "../lib/thinner/thinner.ts";
+import { mulberry32 } from "../tests/harness/random.ts";
 
 const COUNT = 100_000;
 const RUNS = 5;
@@ -15,18 +16,6 @@ const START = Date.UTC(2023, 0, 1) / 1000;
 interface Snap {
   name: string;
   ts: number;
-}
-
-/** Small seeded PRNG (mulberry32), so every run benchmarks the same data. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function every5Minutes(): Snap[] {

@@ -86,6 +86,36 @@ export async function ozfsOk(cmd: string, opts: { stdin?: string; config?: strin
   return r.stdout;
 }
 
+/**
+ * Writes `<dir>/ssh_config` with Host `ozfs` (included from `config`) and Host `ozfs2`, the same
+ * guest under a second name, so `--ssh-source ozfs --ssh-target ozfs2` streams through this
+ * machine. Returns its path.
+ */
+export async function twoNameConfig(dir: string, config: string | undefined = ozfsConfig()): Promise<string> {
+  const base = requireConfig(config);
+  const keys = new Set([
+    "hostname",
+    "port",
+    "user",
+    "identityfile",
+    "identitiesonly",
+    "userknownhostsfile",
+    "hostkeyalias",
+    "stricthostkeychecking",
+    "batchmode",
+    "loglevel",
+    "connecttimeout",
+  ]);
+  const settings = (await Deno.readTextFile(base)).split("\n").map((l) => l.trim())
+    .filter((l) => keys.has(l.split(/\s+/)[0]!.toLowerCase()));
+  const path = join(dir, "ssh_config");
+  await Deno.writeTextFile(
+    path,
+    [`Include ${base}`, "", "Host ozfs2", ...settings.map((s) => `    ${s}`), ""].join("\n"),
+  );
+  return path;
+}
+
 /** A set of file-backed pools in the guest owned by one test. */
 export interface OzfsPools extends AsyncDisposable {
   /** Pool names, in the order of the requested suffixes. */

@@ -14,59 +14,23 @@
  * datasets too.
  */
 import assert from "node:assert/strict";
-import { ensureLoopbackSshd, loopbackSsh } from "../harness/sshd.ts";
-import { runTool, type ToolResult } from "../harness/tool.ts";
+import {
+  backupName,
+  expectCode,
+  fuseAll,
+  fuseSnapshots,
+  linesWith,
+  loopConfig,
+  re,
+  S0,
+  S1,
+  S2,
+  T0,
+  T1,
+  T2,
+} from "../harness/expect.ts";
+import { runTool } from "../harness/tool.ts";
 import { createFusePools, zfs } from "../harness/zfs_fuse.ts";
-
-const T0 = "2010-11-11 00:00:00";
-const T1 = "2010-11-11 00:00:01";
-const T2 = "2010-11-11 00:00:02";
-const S0 = "20101111000000";
-const S1 = "20101111000001";
-const S2 = "20101111000002";
-
-// ---------------------------------------------------------------------------------------------
-// Helpers
-
-/** The backup name of a test: its pool set's base name (e.g. `zabt123x4`), unique per test. */
-function backupName(pools: { names: string[] }): string {
-  return pools.names[0]!.replace(/_[^_]*$/, "");
-}
-
-/** Asserts the exit code, showing the whole output when it is wrong. */
-function expectCode(r: ToolResult, code: number): void {
-  assert.equal(
-    r.code,
-    code,
-    `exit code ${r.code}, expected ${code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`,
-  );
-}
-
-/** Datasets and snapshots at or below `root`, sorted. */
-async function listAll(root: string): Promise<string[]> {
-  return (await zfs(["list", "-H", "-t", "all", "-o", "name", "-r", root])).split("\n").filter(Boolean)
-    .sort();
-}
-
-/** Snapshots at or below `root`, sorted. */
-async function listSnapshots(root: string): Promise<string[]> {
-  return (await listAll(root)).filter((n) => n.includes("@"));
-}
-
-/** Lines of `text` that match. */
-function linesWith(text: string, needle: string | RegExp): string[] {
-  return text.split("\n").filter((l) => typeof needle === "string" ? l.includes(needle) : needle.test(l));
-}
-
-/** Escapes a string for use inside a RegExp. */
-function re(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/** The loopback ssh_config of this run, or a shared sshd under plain `deno test`. */
-async function loopConfig(): Promise<string> {
-  return loopbackSsh() ?? await ensureLoopbackSshd();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Tests
@@ -105,7 +69,7 @@ Deno.test("local backup on zfs-fuse: full then incremental, one note on missing 
   assert.deepEqual(linesWith(second.stdout, /zfs (hold|release) /), [], "no hold commands on zfs-fuse");
 
   const t = `${dst}/backup/${src}`;
-  assert.deepEqual(await listAll(dst), [
+  assert.deepEqual(await fuseAll(dst), [
     dst,
     `${dst}/backup`,
     t,
@@ -117,7 +81,7 @@ Deno.test("local backup on zfs-fuse: full then incremental, one note on missing 
     `${t}/fs1@${n}-${S1}`,
   ]);
   assert.equal(await zfs(["get", "-H", "-o", "value", "canmount", t]), "off\n");
-  assert.deepEqual(await listSnapshots(src), [
+  assert.deepEqual(await fuseSnapshots(src), [
     `${src}/fs1/sub@${n}-${S0}`,
     `${src}/fs1/sub@${n}-${S1}`,
     `${src}/fs1@${n}-${S0}`,
@@ -154,7 +118,7 @@ Deno.test("push and pull over ssh (zab-loop) on zfs-fuse; an unreachable target 
     assert.match(q.stdout, /\[Source\] SSH to: zab-loop/);
     assert.match(q.stdout, new RegExp(`${re(src)}/pull@${pull}-${snap}: -> ${re(dst)}/pull/${re(src)}/pull`));
   }
-  assert.deepEqual(await listSnapshots(dst), [
+  assert.deepEqual(await fuseSnapshots(dst), [
     `${dst}/pull/${src}/pull@${pull}-${S0}`,
     `${dst}/pull/${src}/pull@${pull}-${S1}`,
     `${dst}/push/${src}/push@${push}-${S0}`,
@@ -169,22 +133,22 @@ Deno.test("push and pull over ssh (zab-loop) on zfs-fuse; an unreachable target 
   assert.match(errors[0]!, /ssh/i);
   assert.match(errors[0]!, /nosuchhost/);
   // Snapshots are made before the target is contacted (upstream design, reference §4.1).
-  assert.deepEqual(await listSnapshots(`${src}/push`), [
+  assert.deepEqual(await fuseSnapshots(`${src}/push`), [
     `${src}/push@${push}-${S0}`,
     `${src}/push@${push}-${S1}`,
     `${src}/push@${push}-${S2}`,
   ]);
-  assert.equal((await listSnapshots(dst)).length, 4, "nothing arrived on the target");
+  assert.equal((await fuseSnapshots(dst)).length, 4, "nothing arrived on the target");
 });
 
 Deno.test("a failed dataset does not stop the others: exit 1, FAILED line and final summary on stderr", async () => {
   await using pools = await createFusePools(["src", "dst"], 64);
   const [src, dst] = pools.names as [string, string];
   const n = backupName(pools);
-  for (const ds of ["a", "b", "c"]) await zfs(["create", `${src}/${ds}`]);
-  await zfs(["set", `autobackup:${n}=true`, `${src}/a`]);
-  await zfs(["set", `autobackup:${n}=true`, `${src}/b`]);
-  await zfs(["set", `autobackup:${n}=true`, `${src}/c`]);
+  for (const ds of ["a", "b", "c"]) {
+    await zfs(["create", `${src}/${ds}`]);
+    await zfs(["set", `autobackup:${n}=true`, `${src}/${ds}`]);
+  }
   await zfs(["create", `${dst}/backup`]);
   await zfs(["create", `${dst}/backup/${src}`]);
   // A target dataset that exists without snapshots: a full receive into it must fail.
@@ -201,5 +165,5 @@ Deno.test("a failed dataset does not stop the others: exit 1, FAILED line and fi
   assert.doesNotMatch(r.stdout, /All operations completed successfully/);
 
   const t = `${dst}/backup/${src}`;
-  assert.deepEqual(await listSnapshots(dst), [`${t}/a@${n}-${S0}`, `${t}/c@${n}-${S0}`]);
+  assert.deepEqual(await fuseSnapshots(dst), [`${t}/a@${n}-${S0}`, `${t}/c@${n}-${S0}`]);
 });

@@ -16,7 +16,8 @@ import assert from "node:assert/strict";
 import { spawnProcess, type SpawnResult } from "../../lib/exec/process.ts";
 import { shellQuote } from "../../lib/exec/quote.ts";
 import { createOzfsPools, ozfsConfig, ozfsRun } from "../harness/ozfs.ts";
-import { runTool, type RunToolOptions, type ToolResult } from "../harness/tool.ts";
+import { expectCode, frozenAt, hasLine, lines, S0, S1, T0, T1, T2, T3 } from "../harness/expect.ts";
+import { runTool, type ToolResult } from "../harness/tool.ts";
 import { createFusePools } from "../harness/zfs_fuse.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -122,15 +123,6 @@ zfs set ${f.prop}=true ${p}/fs1; zfs set ${f.prop}=child ${p}/fs2`,
   );
 }
 
-function lines(text: string): string[] {
-  return text.split("\n").filter((l) => l !== "");
-}
-
-/** Asserts that `out` has exactly this line. */
-function hasLine(out: string, line: string): void {
-  assert.ok(lines(out).includes(line), `expected the line\n${line}\nin:\n${out}`);
-}
-
 /** Asserts that no line of `out` contains `text`. */
 function lacks(out: string, text: string): void {
   assert.ok(!out.includes(text), `did not expect "${text}" in:\n${out}`);
@@ -147,28 +139,19 @@ async function snapshotsAre(f: Fixture, expected: readonly string[]): Promise<vo
   assert.deepEqual(await f.snapshots(), [...expected].sort());
 }
 
-/** Asserts the exit code and shows all output when it is wrong. */
-function exitCode(r: ToolResult, code: number): void {
-  assert.equal(
-    r.code,
-    code,
-    `exit code ${r.code}, expected ${code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`,
-  );
+/** The upstream fixture after a first run at T0; returns the checked (exit 0) second run at T1. */
+async function secondRun(f: Fixture, args: readonly string[]): Promise<ToolResult> {
+  await upstreamLayout(f);
+  expectCode(await f.run([], T0), 0);
+  const r = await f.run(args, T1);
+  expectCode(r, 0);
+  return r;
 }
 
-/**
- * A frozen wall clock at `time` (libfaketime without "@"; monotonic time stays real), so the
- * snapshot name is `...000000` even when a loaded machine takes more than a second to start the
- * tool. ssh runs fine under it.
- */
-function frozenAt(time: string): RunToolOptions {
-  return { fakeTime: time, env: { FAKETIME: time } };
+/** The snapshots of the upstream fixture after runs at T0 and T1. */
+function twoRunSnapshots(f: Fixture): string[] {
+  return ["fs1", "fs1/sub", "fs2/sub"].flatMap((d) => [`${d}@${f.name}-${S0}`, `${d}@${f.name}-${S1}`]);
 }
-
-const T0 = "2010-11-11 00:00:00";
-const T1 = "2010-11-11 00:00:01";
-const T2 = "2010-11-11 00:00:02";
-const T3 = "2010-11-11 00:00:03";
 
 // ---------------------------------------------------------------------------------------------
 // 1. The upstream fixture
@@ -181,7 +164,7 @@ onTiers(
     await upstreamLayout(f);
     const s0 = `${f.name}-20101111000000`;
     const r = await f.run([], T0);
-    exitCode(r, 0);
+    expectCode(r, 0);
     assert.equal(r.stdout, "");
     assert.equal(r.stderr, "");
     await snapshotsAre(f, [`fs1/sub@${s0}`, `fs1@${s0}`, `fs2/sub@${s0}`]);
@@ -194,21 +177,10 @@ onTiers(
   [FUSE],
   async (tier) => {
     await using f = await fixture(tier);
-    await upstreamLayout(f);
-    const [s0, s1] = ["000000", "000001"].map((t) => `${f.name}-20101111${t}`);
-    exitCode(await f.run([], T0), 0);
-    const r = await f.run(["--allow-empty"], T1);
-    exitCode(r, 0);
+    const r = await secondRun(f, ["--allow-empty"]);
     assert.equal(r.stdout, "");
     assert.equal(r.stderr, "");
-    await snapshotsAre(f, [
-      `fs1/sub@${s0}`,
-      `fs1/sub@${s1}`,
-      `fs1@${s0}`,
-      `fs1@${s1}`,
-      `fs2/sub@${s0}`,
-      `fs2/sub@${s1}`,
-    ]);
+    await snapshotsAre(f, twoRunSnapshots(f));
   },
 );
 
@@ -230,7 +202,7 @@ zfs set ${f.prop}=false ${p}/t/no; zfs set ${f.prop}=child ${p}/c`,
     const s0 = `${f.name}-20101111000000`;
 
     const r = await f.run(["--verbose"], T0);
-    exitCode(r, 0);
+    expectCode(r, 0);
     assert.equal(r.stderr, "");
     hasLine(r.stdout, `  [Source] ${p}/f: Excluded`);
     hasLine(r.stdout, `  [Source] ${p}/f/c: Excluded`);
@@ -248,7 +220,7 @@ zfs set ${f.prop}=false ${p}/t/no; zfs set ${f.prop}=child ${p}/c`,
     // One illegal value anywhere aborts the whole run before anything is snapshotted.
     await f.sh(`zfs set ${f.prop}=maybe ${p}/f/c`);
     const bad = await f.run(["--allow-empty"], T1);
-    exitCode(bad, 255);
+    expectCode(bad, 255);
     assert.equal(bad.stdout, "");
     assert.equal(lines(bad.stderr).length, 1, bad.stderr);
     assert.match(bad.stderr, new RegExp(`^! .*"${p}/f/c".*"maybe"`));
@@ -256,7 +228,7 @@ zfs set ${f.prop}=false ${p}/t/no; zfs set ${f.prop}=child ${p}/c`,
 
     // A backup name nobody uses selects nothing.
     const none = await runTool([`${f.name}none`, ...tier.toolArgs()], frozenAt(T1));
-    exitCode(none, 255);
+    expectCode(none, 255);
     assert.equal(none.stdout, "");
     assert.equal(
       none.stderr,
@@ -266,7 +238,7 @@ zfs set ${f.prop}=false ${p}/t/no; zfs set ${f.prop}=child ${p}/c`,
     // Everything excluded is not an error (upstream #190): nothing to do, exit 0.
     await f.sh(`zfs set autobackup:${f.name}off=false ${p}/t`);
     const off = await runTool([`${f.name}off`, ...tier.toolArgs()], frozenAt(T1));
-    exitCode(off, 0);
+    expectCode(off, 0);
     assert.equal(off.stdout, "");
     assert.equal(off.stderr, "");
     await snapshotsAre(f, [`c/k@${s0}`, `p@${s0}`, `t/yes@${s0}`, `t@${s0}`]);
@@ -290,7 +262,7 @@ onTiers(
 
     const marker = `/tmp/${f.name}-not-run`;
     const idle = await f.run(["--verbose", "--pre-snapshot-cmd", `touch ${marker}`], T1);
-    exitCode(idle, 0);
+    expectCode(idle, 0);
     hasLine(idle.stdout, `  [Source] ${p}/fs1: No changes since ${s0}`);
     hasLine(idle.stdout, `  [Source] ${p}/fs1/sub: No changes since ${s0}`);
     hasLine(idle.stdout, "  [Source] No changes anywhere: not creating snapshots.");
@@ -304,13 +276,13 @@ dd if=/dev/urandom of=/${p}/fs1/sub/b bs=1M count=2 status=none
 sync; zpool sync ${p}`,
     );
     const big = await f.run(["--verbose", "--min-change", "1000000"], T2);
-    exitCode(big, 0);
+    expectCode(big, 0);
     hasLine(big.stdout, `  [Source] ${p}/fs1: No changes since ${s0}`);
     lacks(big.stdout, `${p}/fs1/sub: No changes`);
     await snapshotsAre(f, [`fs1/sub@${s0}`, `fs1/sub@${s2}`, `fs1@${s0}`]);
 
     const small = await f.run(["--verbose"], T3);
-    exitCode(small, 0);
+    expectCode(small, 0);
     hasLine(small.stdout, `  [Source] ${p}/fs1/sub: No changes since ${s2}`);
     lacks(small.stdout, `${p}/fs1: No changes`);
     await snapshotsAre(f, [`fs1/sub@${s0}`, `fs1/sub@${s2}`, `fs1@${s0}`, `fs1@${s3}`]);
@@ -322,25 +294,14 @@ onTiers(
   [FUSE],
   async (tier) => {
     await using f = await fixture(tier);
-    await upstreamLayout(f);
-    const [s0, s1] = ["000000", "000001"].map((t) => `${f.name}-20101111${t}`);
-    exitCode(await f.run([], T0), 0);
-    const r = await f.run(["--verbose"], T1);
-    exitCode(r, 0);
+    const r = await secondRun(f, ["--verbose"]);
     assert.equal(r.stderr, "");
     hasLine(
       r.stdout,
       "  [Source] zfs has no written property: snapshotting every selected dataset (--min-change ignored).",
     );
     lacks(r.stdout, "No changes");
-    await snapshotsAre(f, [
-      `fs1/sub@${s0}`,
-      `fs1/sub@${s1}`,
-      `fs1@${s0}`,
-      `fs1@${s1}`,
-      `fs2/sub@${s0}`,
-      `fs2/sub@${s1}`,
-    ]);
+    await snapshotsAre(f, twoRunSnapshots(f));
   },
 );
 
@@ -364,7 +325,7 @@ onTiers(
         "--post-snapshot-cmd",
         `echo post ${count} >> ${log}`,
       ], T0);
-      exitCode(r, 0);
+      expectCode(r, 0);
       assert.equal(r.stdout, "");
       assert.equal(r.stderr, "");
       assert.equal(await f.sh(`cat ${log}`), "pre 0\nok\npost 1\n");
@@ -393,7 +354,7 @@ onTiers(
         "--post-snapshot-cmd",
         `echo post > ${file("post")}`,
       ], T0);
-      exitCode(r, 255);
+      expectCode(r, 255);
       assert.equal(r.stdout, "");
       assert.equal(lines(r.stderr).length, 1, r.stderr);
       assert.match(r.stderr, /^! .*--pre-snapshot-cmd.*"false"/);
@@ -424,7 +385,7 @@ onTiers(
       ["--test", "--allow-empty", "--keep-source", "0", "--pre-snapshot-cmd", `touch ${marker}`],
       T0,
     );
-    exitCode(r, 0);
+    expectCode(r, 0);
     assert.equal(r.stderr, "");
     hasLine(r.stdout, "  NOTE: TEST MODE - SIMULATING WITHOUT MAKING ANY CHANGES");
     hasLine(r.stdout, `  [Source] Creating snapshots ${f.name}-20101111000000 in pool ${f.pool}`);
@@ -460,7 +421,7 @@ onTiers(
     await receivedLayout(f);
     const p = f.pool;
     const r = await f.run(["--verbose"], T0);
-    exitCode(r, 0);
+    expectCode(r, 0);
     assert.equal(r.stderr, "");
     hasLine(
       r.stdout,
@@ -483,7 +444,7 @@ onTiers(
     const p = f.pool;
     const s0 = `${f.name}-20101111000000`;
     const r = await f.run(["--verbose", "--include-received"], T0);
-    exitCode(r, 0);
+    expectCode(r, 0);
     assert.equal(r.stderr, "");
     lacks(r.stdout, "excluding received datasets");
     hasLine(r.stdout, `  [Source] ${p}/fs1: Selected`);
@@ -504,7 +465,7 @@ onTiers(
     const p = f.pool;
     await f.sh(`zfs create ${p}/fs1; zfs create ${p}/fs1/sub; zfs set ${f.prop}=true ${p}/fs1`);
     const r = await f.run(["--set-snapshot-properties", "foo:bar=x\\,y,zab:n=a=b"], T0);
-    exitCode(r, 0);
+    expectCode(r, 0);
     assert.equal(r.stderr, "");
     const snap = `${f.name}-20101111000000`;
     assert.equal(
@@ -527,7 +488,7 @@ onTiers("snapshot-only: --no-snapshot makes no snapshot", [FUSE], async (tier) =
   await using f = await fixture(tier);
   await upstreamLayout(f);
   const r = await f.run(["--no-snapshot", "--verbose"], T0);
-  exitCode(r, 0);
+  expectCode(r, 0);
   assert.equal(r.stderr, "");
   lacks(r.stdout, "#### Snapshotting");
   hasLine(r.stdout, `  [Source] ${f.pool}/fs1: Selected`);
@@ -551,7 +512,7 @@ onTiers(
     const results = await Promise.all(cases.map(([args]) => f.run(args, T0)));
     for (const [i, r] of results.entries()) {
       const [args, message] = cases[i]!;
-      exitCode(r, 2);
+      expectCode(r, 2);
       assert.equal(r.stdout, "", args.join(" "));
       assert.equal(lines(r.stderr).length, 1, r.stderr);
       assert.match(r.stderr, /^zfs-autobackup: error: /);

@@ -11,8 +11,10 @@
  */
 import assert from "node:assert/strict";
 import { spawnProcess } from "../../lib/exec/process.ts";
+import { backupName, expectCode, frozenAt, hasLine, lines } from "../harness/expect.ts";
 import { createOzfsPools, ozfsConfig, ozfsOk } from "../harness/ozfs.ts";
-import { runTool, type ToolResult } from "../harness/tool.ts";
+import { mulberry32 } from "../harness/random.ts";
+import { runTool } from "../harness/tool.ts";
 import { createFusePools } from "../harness/zfs_fuse.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -62,18 +64,6 @@ function stamp(t: number): string {
   return new Date(t * 1000).toISOString().slice(0, 19).replace(/[-T:]/g, "");
 }
 
-/** A small deterministic PRNG (mulberry32), so the snapshot set is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 Deno.test("thinning oracle: reproduces the reference's worked example (6-hourly for 400 days, 31 kept)", () => {
   const now = utc("2010-11-11 00:00:00");
   const times: number[] = [];
@@ -109,22 +99,7 @@ Deno.test("thinning oracle: reproduces the reference's worked example (6-hourly 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-function lines(text: string): string[] {
-  return text.split("\n").filter((l) => l !== "");
-}
-
-function hasLine(out: string, line: string): void {
-  assert.ok(lines(out).includes(line), `expected the line\n${line}\nin:\n${out}`);
-}
-
-function exitCode(r: ToolResult, code: number): void {
-  assert.equal(
-    r.code,
-    code,
-    `exit code ${r.code}, expected ${code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`,
-  );
-}
-
+/** Runs a shell script on this machine (`set -e`) and returns stdout; throws when it fails. */
 async function sh(script: string): Promise<string> {
   const r = await spawnProcess(["sh", "-c", `set -e\n${script}`]);
   if (r.code !== 0) throw new Error(`Running "${script.slice(0, 200)}" failed (${r.code}): ${r.stderr}`);
@@ -133,11 +108,8 @@ async function sh(script: string): Promise<string> {
 
 const NOW = "2010-11-11 00:00:00";
 
-/**
- * A frozen wall clock (libfaketime without "@"; monotonic time stays real): every reading is
- * exactly NOW, so ages that equal a TTL to the second are decided the same on a slow machine.
- */
-const FROZEN = { fakeTime: NOW, env: { FAKETIME: NOW } };
+/** A frozen wall clock: ages that equal a TTL to the second are decided the same on a slow machine. */
+const FROZEN = frozenAt(NOW);
 
 // ---------------------------------------------------------------------------------------------
 // zfs-fuse: two years of snapshots
@@ -145,13 +117,13 @@ const FROZEN = { fakeTime: NOW, env: { FAKETIME: NOW } };
 Deno.test("thinning: two years of snapshots keep exactly the default schedule's survivors; names that are not ours, held snapshots and --no-thinning are left alone; --keep-source 0 keeps the newest [zfs-fuse]", async () => {
   await using pools = await createFusePools(["src"], 64);
   const pool = pools.names[0]!;
-  const name = pool.split("_")[0]!;
+  const name = backupName(pools);
   const fs = `${pool}/fs`;
   const now = utc(NOW);
 
   // 200 snapshots over two years, denser towards now so every rule has work, plus both sides
   // of the one-year TTL: exactly 365.25 days old (kept) and one second older (destroyed).
-  const rnd = prng(20101111);
+  const rnd = mulberry32(20101111);
   const spread = (n: number, from: number, to: number) =>
     Array.from({ length: n }, () => Math.floor(from + rnd() * (to - from)));
   const oneYear = now - YEAR;
@@ -186,7 +158,7 @@ for s in ${order.join(" ")}; do zfs snapshot ${fs}@$s; done`,
 
   // --no-thinning: nothing destroyed, no schedule printed.
   const off = await runTool([name, "--no-snapshot", "--no-thinning", "--verbose"], FROZEN);
-  exitCode(off, 0);
+  expectCode(off, 0);
   assert.equal(off.stderr, "");
   assert.ok(!off.stdout.includes("#### Thinning source"), off.stdout);
   assert.ok(!off.stdout.includes("Keep the last"), off.stdout);
@@ -197,7 +169,7 @@ for s in ${order.join(" ")}; do zfs snapshot ${fs}@$s; done`,
   await sh(`zfs hold foreign:tag ${fs}@${held}`);
   try {
     const r = await runTool([name, "--no-snapshot", "--verbose"], FROZEN);
-    exitCode(r, 0);
+    expectCode(r, 0);
     assert.equal(r.stderr, "");
     hasLine(r.stdout, `  [Source] ${fs}@${held}: Keeping (held; this zfs cannot tell by whom)`);
     const destroyed = ours.length - expectedNames.length - 1;
@@ -206,7 +178,7 @@ for s in ${order.join(" ")}; do zfs snapshot ${fs}@$s; done`,
 
     // --keep-source 0: only the newest of ours survives (plus the held one and the foreign ones).
     const zero = await runTool([name, "--no-snapshot", "--keep-source", "0"], FROZEN);
-    exitCode(zero, 0);
+    expectCode(zero, 0);
     assert.equal(zero.stdout, "");
     assert.equal(zero.stderr, "");
     assert.deepEqual(await list(), [ours.at(-1)!, held, ...foreign].sort());
@@ -227,7 +199,7 @@ Deno.test({
   fn: async () => {
     await using pools = await createOzfsPools(["src"], 64);
     const pool = pools.names[0]!;
-    const name = pool.split("_")[0]!;
+    const name = backupName(pools);
     const fs = `${pool}/fs`;
     const snap = (month: string) => `${name}-2010${month}01000000`;
     const [jan, feb, mar, apr, may] = ["01", "02", "03", "04", "05"].map(snap) as [
@@ -253,14 +225,14 @@ zfs hold zfs_autobackup:${name} ${fs}@${feb}; zfs hold other:tag ${fs}@${mar}`,
     };
 
     const test = await runTool([...args, "--test"], FROZEN);
-    exitCode(test, 0);
+    expectCode(test, 0);
     assert.equal(test.stderr, "");
     expectLines(test.stdout);
     assert.equal(lines(test.stdout).at(-1), "  NOTE: TEST MODE - DID NOT MAKE ANY CHANGES!");
     assert.deepEqual(await list(), [jan, feb, mar, apr, may]);
 
     const real = await runTool([...args, "--verbose"], FROZEN);
-    exitCode(real, 0);
+    expectCode(real, 0);
     assert.equal(real.stderr, "");
     expectLines(real.stdout);
     hasLine(real.stdout, "  [Source] Thinning: 2 destroyed, 3 kept");

@@ -17,18 +17,27 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { SSHD_ROOT } from "../harness/env.ts";
-import { createOzfsPools, ozfsConfig, ozfsOk } from "../harness/ozfs.ts";
-import { ensureLoopbackSshd, loopbackSsh, startLoopbackSshd, stopLoopbackSshd } from "../harness/sshd.ts";
+import {
+  backupName,
+  expectCode,
+  fuseAll,
+  fuseSnapshots,
+  linesWith,
+  loopConfig,
+  re,
+  S0,
+  S1,
+  S2,
+  S3,
+  T0,
+  T1,
+  T2,
+  T3,
+} from "../harness/expect.ts";
+import { createOzfsPools, ozfsConfig, ozfsOk, twoNameConfig } from "../harness/ozfs.ts";
+import { startLoopbackSshd, stopLoopbackSshd } from "../harness/sshd.ts";
 import { runTool, type ToolResult } from "../harness/tool.ts";
-import { createFusePools, zfs } from "../harness/zfs_fuse.ts";
-
-const T0 = "2010-11-11 00:00:00";
-const T1 = "2010-11-11 00:00:01";
-const T2 = "2010-11-11 00:00:02";
-const T3 = "2010-11-11 00:00:03";
-const S0 = "20101111000000";
-const S1 = "20101111000001";
-const S2 = "20101111000002";
+import { createFusePools, type FusePools, zfs } from "../harness/zfs_fuse.ts";
 
 /** Upstream's compressor table (reference §4.12): TYPE → [compress, decompress]. */
 const COMPRESSORS: Record<string, [string, string]> = {
@@ -46,50 +55,22 @@ const COMPRESSORS: Record<string, [string, string]> = {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/** The backup name of a test: its pool set's base name (e.g. `zabt123x4`), unique per test. */
-function backupName(pools: { names: string[] }): string {
-  return pools.names[0]!.replace(/_[^_]*$/, "");
-}
-
-/** Asserts the exit code, showing the whole output when it is wrong. */
-function expectCode(r: ToolResult, code: number): void {
-  assert.equal(
-    r.code,
-    code,
-    `exit code ${r.code}, expected ${code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`,
-  );
-}
-
-/** Lines of `text` that match. */
-function linesWith(text: string, needle: string | RegExp): string[] {
-  return text.split("\n").filter((l) => typeof needle === "string" ? l.includes(needle) : needle.test(l));
-}
-
-/** Escapes a string for use inside a RegExp. */
-function re(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
 /** A pipe settings line of the verbose preamble, laid out like upstream's (label padded to 23). */
 function setting(side: "Source" | "Target", label: string, value: string): RegExp {
   return new RegExp(`^ *\\[${side}\\] ${re(label.padEnd(23))}: ${re(value)}$`, "m");
 }
 
-/** The loopback ssh_config of this run, or a shared sshd under plain `deno test`. */
-async function loopConfig(): Promise<string> {
-  return loopbackSsh() ?? await ensureLoopbackSshd();
-}
-
-/** Snapshots at or below `root` on zfs-fuse, sorted. */
-async function fuseSnapshots(root: string): Promise<string[]> {
-  const out = await zfs(["list", "-H", "-t", "snapshot", "-o", "name", "-r", root]);
-  return out.split("\n").filter(Boolean).sort();
-}
-
-/** Datasets and snapshots at or below `root` on zfs-fuse, sorted. */
-async function fuseAll(root: string): Promise<string[]> {
-  const out = await zfs(["list", "-H", "-t", "all", "-o", "name", "-r", root]);
-  return out.split("\n").filter(Boolean).sort();
+/**
+ * The common layout of one pool pair: `<src>/fs` selected for the test's backup name and an
+ * empty `<dst>/b` to back up into.
+ */
+async function oneFs(pools: FusePools): Promise<{ src: string; dst: string; n: string }> {
+  const [src, dst] = pools.names as [string, string];
+  const n = backupName(pools);
+  await zfs(["create", `${src}/fs`]);
+  await zfs(["set", `autobackup:${n}=true`, `${src}/fs`]);
+  await zfs(["create", `${dst}/b`]);
+  return { src, dst, n };
 }
 
 /**
@@ -221,11 +202,7 @@ Deno.test({
 Deno.test("--compress never eats the backup name; bare --compress (also last) means zstd-fast", async () => {
   const config = await loopConfig();
   await using pools = await createFusePools(["src", "dst"], 64);
-  const [src, dst] = pools.names as [string, string];
-  const n = backupName(pools);
-  await zfs(["create", `${src}/fs`]);
-  await zfs(["set", `autobackup:${n}=true`, `${src}/fs`]);
-  await zfs(["create", `${dst}/b`]);
+  const { src, dst, n } = await oneFs(pools);
   const ssh = ["--ssh-target", "zab-loop", "--ssh-config", config, "--exclude-received"];
   const target = `${dst}/b/${src}/fs`;
 
@@ -269,18 +246,14 @@ Deno.test("--compress never eats the backup name; bare --compress (also last) me
     `${target}@${n}-${S0}`,
     `${target}@${n}-${S1}`,
     `${target}@${n}-${S2}`,
-    `${target}@${n}-20101111000003`,
+    `${target}@${n}-${S3}`,
   ]);
 });
 
 Deno.test("mbuffer: --buffer/--rate buffer both ends over ssh, the rate limit only on the sender; --buffer-chunk-size alone enables it", async () => {
   const config = await loopConfig();
   await using pools = await createFusePools(["src", "dst"], 64);
-  const [src, dst] = pools.names as [string, string];
-  const n = backupName(pools);
-  await zfs(["create", `${src}/fs`]);
-  await zfs(["set", `autobackup:${n}=true`, `${src}/fs`]);
-  await zfs(["create", `${dst}/b`]);
+  const { src, dst, n } = await oneFs(pools);
   const common = [n, `${dst}/b`, "--verbose", "--debug", "--allow-empty", "--exclude-received"];
   const ssh = ["--ssh-target", "zab-loop", "--ssh-config", config];
   const target = `${dst}/b/${src}/fs`;
@@ -323,11 +296,7 @@ Deno.test("--send-pipe/--recv-pipe run as shell code, stack in order and pass th
   await using pools = await createFusePools(["src", "dst"], 64);
   const tmp = await Deno.makeTempDir({ prefix: "zab-pipes-" });
   try {
-    const [src, dst] = pools.names as [string, string];
-    const n = backupName(pools);
-    await zfs(["create", `${src}/fs`]);
-    await zfs(["set", `autobackup:${n}=true`, `${src}/fs`]);
-    await zfs(["create", `${dst}/b`]);
+    const { src, dst, n } = await oneFs(pools);
     const common = [n, `${dst}/b`, "--verbose", "--allow-empty", "--exclude-received"];
     const ssh = ["--ssh-target", "zab-loop", "--ssh-config", config];
     const target = `${dst}/b/${src}/fs`;
@@ -426,11 +395,7 @@ Deno.test({
     const restricted = await sshdWithout("lzop");
     try {
       await using pools = await createFusePools(["src", "dst"], 64);
-      const [src, dst] = pools.names as [string, string];
-      const n = backupName(pools);
-      await zfs(["create", `${src}/fs`]);
-      await zfs(["set", `autobackup:${n}=true`, `${src}/fs`]);
-      await zfs(["create", `${dst}/b`]);
+      const { src, dst, n } = await oneFs(pools);
       const args = [n, `${dst}/b`, "--verbose", "--exclude-received", "--ssh-config", restricted.config];
 
       const r = await runTool([...args, "--ssh-target", "zab-loop", "--compress=lzo"], { fakeTime: T0 });
@@ -460,34 +425,6 @@ Deno.test({
 // OpenZFS guest
 
 const CONFIG = ozfsConfig();
-
-/**
- * An ssh_config with Host `ozfs` (included) and Host `ozfs2`, the same guest under another
- * name, so `--ssh-source ozfs --ssh-target ozfs2` streams through this machine.
- */
-async function twoNameConfig(dir: string): Promise<string> {
-  const keys = new Set([
-    "hostname",
-    "port",
-    "user",
-    "identityfile",
-    "identitiesonly",
-    "userknownhostsfile",
-    "hostkeyalias",
-    "stricthostkeychecking",
-    "batchmode",
-    "loglevel",
-    "connecttimeout",
-  ]);
-  const settings = (await Deno.readTextFile(CONFIG!)).split("\n").map((l) => l.trim())
-    .filter((l) => keys.has(l.split(/\s+/)[0]!.toLowerCase()));
-  const path = join(dir, "ssh_config");
-  await Deno.writeTextFile(
-    path,
-    [`Include ${CONFIG}`, "", "Host ozfs2", ...settings.map((s) => `    ${s}`), ""].join("\n"),
-  );
-  return path;
-}
 
 /**
  * Two runs (full, then incremental after more data) of `<src>/fs` into `<dst>/backup` with the

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../../lib/errors.ts";
 import { applyName, SnapshotFormat } from "../../lib/snapshot/time_format.ts";
+import { mulberry32 } from "../harness/random.ts";
 
 // Every expectation below was produced by CPython 3.11 (datetime.strptime / strftime on glibc,
 // C locale) and is hard-coded so the tests do not need python3. UTC-mode parse results are
@@ -494,21 +495,9 @@ Deno.test("format in local mode uses the local wall clock", () => {
   }
 });
 
-/** Small seeded PRNG (mulberry32) so round trips are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Random instants between year 1000 and 9999 (earlier years are not zero-padded by glibc's %Y). */
 function instants(seed: number, count: number): number[] {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const lo = Date.UTC(1000, 0, 1);
   const hi = Date.UTC(9999, 11, 31);
   const near = Date.UTC(2000, 0, 1);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_SCHEDULE, parseSchedule, type Schedule } from "../../lib/thinner/schedule.ts";
 import { type Decision, formatUtc, partition, thin } from "../../lib/thinner/thinner.ts";
+import { mulberry32 } from "../harness/random.ts";
 
 const H = 3600, D = 86400, W = 7 * D, M = 30 * D, Y = 31557600;
 
@@ -285,18 +286,6 @@ Deno.test("formatUtc", () => {
 
 /** Number of randomized snapshot sets checked by the test below. */
 export const RANDOM_CASES = 6000;
-
-/** Small seeded PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Snap {
   name: string;

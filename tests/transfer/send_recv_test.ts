@@ -51,6 +51,25 @@ const ENCRYPTED: Ds = { name: "rpool/secret", type: "filesystem", encryption: "a
 const VOLUME: Ds = { name: "rpool/vm-1", type: "volume", encryption: "off" };
 const TARGET = "backup/host1/rpool/data/fs";
 
+/** Every send flag on. */
+const ALL_SEND: SendFlags = {
+  largeBlocks: true,
+  embedded: true,
+  compressed: true,
+  raw: true,
+  properties: true,
+  progress: true,
+};
+/** Every send flag off. */
+const NO_SEND: SendFlags = {
+  largeBlocks: false,
+  embedded: false,
+  compressed: false,
+  raw: false,
+  properties: false,
+  progress: false,
+};
+
 /** The send and recv command lines of a first snapshot and an incremental one. */
 function lines(
   o: Options,
@@ -121,14 +140,7 @@ Deno.test("decideFlags: options the source zfs does not know are left out", () =
     "send -P": 2,
   });
   const f = decideFlags(opts("--zfs-compressed"), old, DST, PLAIN, TARGET, true);
-  assert.deepEqual(f.send, {
-    largeBlocks: false,
-    embedded: false,
-    compressed: false,
-    raw: false,
-    properties: true,
-    progress: false,
-  });
+  assert.deepEqual(f.send, { ...NO_SEND, properties: true });
   const g = decideFlags(opts("--zfs-compressed"), SRC, DST, PLAIN, TARGET, true);
   assert.equal(g.send.compressed, true);
   assert.equal(g.send.progress, true);
@@ -163,14 +175,7 @@ Deno.test("decideFlags: resumable receive needs recv -s, resume tokens and exten
 Deno.test("decideFlags: zfs-fuse on both sides: only recv -u", () => {
   const fuse = host({}, 2, { "recv -u": 1 });
   const f = decideFlags(opts(), fuse, fuse, { ...PLAIN, encryption: undefined }, TARGET, true);
-  assert.deepEqual(f.send, {
-    largeBlocks: false,
-    embedded: false,
-    compressed: false,
-    raw: false,
-    properties: true,
-    progress: false,
-  });
+  assert.deepEqual(f.send, { ...NO_SEND, properties: true });
   assert.deepEqual(f.recv, { noMount: true, resumable: false, force: false, exclude: [], set: [] });
   assert.equal(sendArgv(f.send, "p/fs", "s2", "s1").join(" "), "zfs send -p -i @s1 p/fs@s2");
   assert.equal(recvArgv(f.recv, "b/fs").join(" "), "zfs recv -u -v b/fs");
@@ -272,39 +277,17 @@ Deno.test("decideFlags: --force receives with -F", () => {
 // ---------------------------------------------------------------------------------------------
 // sendArgv / recvArgv
 
-const ALL_SEND: SendFlags = {
-  largeBlocks: true,
-  embedded: true,
-  compressed: true,
-  raw: true,
-  properties: true,
-  progress: true,
-};
-const NO_SEND: SendFlags = {
-  largeBlocks: false,
-  embedded: false,
-  compressed: false,
-  raw: false,
-  properties: false,
-  progress: false,
-};
+/** An argv written as one line (no argument here contains a space). */
+function words(line: string): string[] {
+  return line.split(" ");
+}
 
 Deno.test("sendArgv: flag order as upstream emits it (§4.8)", () => {
-  assert.deepEqual(sendArgv(ALL_SEND, "p/fs", "s2", "s1"), [
-    "zfs",
-    "send",
-    "-L",
-    "-e",
-    "-c",
-    "--raw",
-    "-v",
-    "-P",
-    "-p",
-    "-i",
-    "@s1",
-    "p/fs@s2",
-  ]);
-  assert.deepEqual(sendArgv(NO_SEND, "p/fs", "s1", undefined), ["zfs", "send", "p/fs@s1"]);
+  assert.deepEqual(
+    sendArgv(ALL_SEND, "p/fs", "s2", "s1"),
+    words("zfs send -L -e -c --raw -v -P -p -i @s1 p/fs@s2"),
+  );
+  assert.deepEqual(sendArgv(NO_SEND, "p/fs", "s1", undefined), words("zfs send p/fs@s1"));
   // §7.3
   assert.equal(
     sendArgv(
@@ -318,29 +301,18 @@ Deno.test("sendArgv: flag order as upstream emits it (§4.8)", () => {
 });
 
 Deno.test("sendArgv: a full snapshot name as origin is passed as is (clones)", () => {
-  assert.deepEqual(sendArgv(NO_SEND, "p/clone", "s1", "p/orig@base"), [
-    "zfs",
-    "send",
-    "-i",
-    "p/orig@base",
-    "p/clone@s1",
-  ]);
+  assert.deepEqual(
+    sendArgv(NO_SEND, "p/clone", "s1", "p/orig@base"),
+    words("zfs send -i p/orig@base p/clone@s1"),
+  );
 });
 
 Deno.test("sendArgv: resuming sends only the token after the flags", () => {
-  assert.deepEqual(sendArgv(ALL_SEND, "p/fs", "s2", "s1", "1-abc-def"), [
-    "zfs",
-    "send",
-    "-L",
-    "-e",
-    "-c",
-    "--raw",
-    "-v",
-    "-P",
-    "-t",
-    "1-abc-def",
-  ]);
-  assert.deepEqual(sendArgv(NO_SEND, "p/fs", "s2", undefined, "tok"), ["zfs", "send", "-t", "tok"]);
+  assert.deepEqual(
+    sendArgv(ALL_SEND, "p/fs", "s2", "s1", "1-abc-def"),
+    words("zfs send -L -e -c --raw -v -P -t 1-abc-def"),
+  );
+  assert.deepEqual(sendArgv(NO_SEND, "p/fs", "s2", undefined, "tok"), words("zfs send -t tok"));
 });
 
 Deno.test("recvArgv: zfs recv -u [-x]... [-o]... -v [-F] [-s] TARGET (§7.3)", () => {
@@ -357,17 +329,12 @@ Deno.test("recvArgv: zfs recv -u [-x]... [-o]... -v [-F] [-s] TARGET (§7.3)", (
   );
   assert.deepEqual(
     recvArgv({ noMount: false, resumable: false, force: true, exclude: [], set: [] }, "b/fs"),
-    ["zfs", "recv", "-v", "-F", "b/fs"],
+    words("zfs recv -v -F b/fs"),
   );
-  assert.deepEqual(recvArgv({ noMount: true, resumable: true, force: true, exclude: [], set: [] }, "b/fs"), [
-    "zfs",
-    "recv",
-    "-u",
-    "-v",
-    "-F",
-    "-s",
-    "b/fs",
-  ]);
+  assert.deepEqual(
+    recvArgv({ noMount: true, resumable: true, force: true, exclude: [], set: [] }, "b/fs"),
+    words("zfs recv -u -v -F -s b/fs"),
+  );
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -66,50 +66,30 @@ Deno.test("numericValue: digits only; '-', sizes and empty are undefined", () =>
 // ---------------------------------------------------------------------------------------------
 // listing
 
+/** An argv written as one line (no argument here contains a space). */
+function words(line: string): string[] {
+  return line.split(" ");
+}
+
 Deno.test("listingProperties/listingArgv: OpenZFS asks for everything in one recursive get", () => {
   const f = features();
-  assert.deepEqual(listingProperties(f), [
-    "type",
-    "createtxg",
-    "guid",
-    "userrefs",
-    "origin",
-    "written",
-    "receive_resume_token",
-    "encryption",
-  ]);
-  assert.deepEqual(listingArgv(f, ["rpool/data", "tank"], "recursive"), [
-    "zfs",
-    "get",
-    "-H",
-    "-p",
-    "-o",
-    "name,property,value",
-    "-r",
-    "-t",
-    "filesystem,volume,snapshot",
-    "type,createtxg,guid,userrefs,origin,written,receive_resume_token,encryption",
-    "rpool/data",
-    "tank",
-  ]);
+  const props = "type,createtxg,guid,userrefs,origin,written,receive_resume_token,encryption";
+  assert.deepEqual(listingProperties(f), props.split(","));
+  assert.deepEqual(
+    listingArgv(f, ["rpool/data", "tank"], "recursive"),
+    words(`zfs get -H -p -o name,property,value -r -t filesystem,volume,snapshot ${props} rpool/data tank`),
+  );
   assert.deepEqual(listingArgv(f, ["b/fs"], "children").slice(6, 8), ["-d", "1"]);
 });
 
 Deno.test("listingArgv: old zfs without get -t, written, resume tokens or encryption", () => {
   const f = features(2, { "recv -u": 1 });
-  assert.deepEqual(listingProperties(f), ["type", "createtxg", "guid", "userrefs", "origin"]);
-  assert.deepEqual(listingArgv(f, ["p"], "children"), [
-    "zfs",
-    "get",
-    "-H",
-    "-p",
-    "-o",
-    "name,property,value",
-    "-d",
-    "1",
-    "type,createtxg,guid,userrefs,origin",
-    "p",
-  ]);
+  const props = "type,createtxg,guid,userrefs,origin";
+  assert.deepEqual(listingProperties(f), props.split(","));
+  assert.deepEqual(
+    listingArgv(f, ["p"], "children"),
+    words(`zfs get -H -p -o name,property,value -d 1 ${props} p`),
+  );
 });
 
 const LISTING = rows(
