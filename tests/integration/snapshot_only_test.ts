@@ -173,8 +173,7 @@ onTiers(
 
 onTiers(
   "snapshot-only: a second run with --allow-empty one second later snapshots the same datasets again",
-  // The same code path on both tiers; the guest's tool runs are kept for tier-specific checks.
-  [FUSE],
+  BOTH,
   async (tier) => {
     await using f = await fixture(tier);
     const r = await secondRun(f, ["--allow-empty"]);
