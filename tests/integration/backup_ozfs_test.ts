@@ -777,6 +777,44 @@ scenario({
   },
 });
 
+scenario({
+  name:
+    "--clones simple receives a clone as a clone of its origin's backup (origin sent first); --clones never sends it in full [OpenZFS guest]",
+  runs: 2,
+  async fn() {
+    await using pools = await createOzfsPools(["src", "dst"]);
+    const [src, dst] = pools.names as [string, string];
+    const n = backupName(pools);
+    const never = `${n}b`;
+    const base = `${n}-20101110000000`;
+    // "aclone" sorts before "base": the tool must still send the origin first.
+    await guest([
+      `zfs create ${src}/base`,
+      `dd if=/dev/urandom of=/${src}/base/data bs=64k count=4 status=none`,
+      `zfs snapshot ${src}/base@${base}`,
+      `zfs clone ${src}/base@${base} ${src}/aclone`,
+      `zfs set autobackup:${n}=true ${src}/base ${src}/aclone`,
+      `zfs set autobackup:${never}=true ${src}/base ${src}/aclone`,
+      `zfs create ${dst}/simple`,
+      `zfs create ${dst}/never`,
+    ]);
+    const simple = await zab([n, `${dst}/simple`, "--debug", "--clones", "simple", ...SAME_HOST], T0);
+    expectCode(simple, 0);
+    const sends = linesWith(simple.stdout, "CMD    > zfs send");
+    // base is unchanged since its snapshot (no new one); the clone's first snapshot is sent
+    // incrementally from the origin snapshot, after it.
+    assert.equal(sends.length, 2, sends.join("\n"));
+    assert.match(sends[0]!, new RegExp(`zfs send .* ${re(src)}/base@${base} \\|`));
+    assert.match(sends[1]!, new RegExp(`-i ${re(src)}/base@${base} ${re(src)}/aclone@${n}-${S0} \\|`));
+    const plain = await zab([never, `${dst}/never`, "--verbose", ...SAME_HOST], T1);
+    expectCode(plain, 0);
+    assert.match(plain.stdout, /Clones support is disabled, expect dataset expansion/);
+    const st = await guestState([dst], ["origin"]);
+    assert.equal(prop(st, `${dst}/simple/${src}/aclone`, "origin"), `${dst}/simple/${src}/base@${base}`);
+    assert.equal(prop(st, `${dst}/never/${src}/aclone`, "origin"), "-");
+  },
+});
+
 Deno.test({
   name: "replication between real OpenZFS 2.3 hosts (and to and from zfs-fuse) [OpenZFS guest]",
   ignore,
