@@ -6,11 +6,11 @@
 import { errorMessage } from "../errors.ts";
 import type { Host } from "../exec/host.ts";
 import { holdCommands, releaseCommands } from "../zfs/commands.ts";
-import { destroySnapshots } from "../zfs/destroy.ts";
 import { groupRows, parseGetRows } from "../zfs/get_rows.ts";
 import { chunkByLength } from "../zfs/batch.ts";
 import type { RunContext } from "./context.ts";
 import type { SyncState } from "./sync_state.ts";
+import { destroyLogged } from "./thin_step.ts";
 
 async function batched(ctx: RunContext, host: Host, commands: string[][]): Promise<void> {
   for (const argv of commands) {
@@ -44,10 +44,7 @@ export async function destroyQueued(ctx: RunContext, state: SyncState): Promise<
   ) {
     for (const [dataset, names] of queue) {
       ctx.log.verbose(`[${host.label}] ${dataset}: Destroying ${names.join(", ")}`);
-      const out = await destroySnapshots(host, dataset, names, ctx.noBatchDestroy);
-      for (const f of out.failed) {
-        ctx.log.error(`[${host.label}] ${dataset}@${f.name}: Cannot destroy: ${f.error}`);
-      }
+      await destroyLogged(ctx, host, dataset, names);
     }
   }
 }

@@ -1,15 +1,16 @@
 /** Synchronising one source dataset into its target (section "Synchronising"). */
 import { errorMessage, ZfsError } from "../errors.ts";
 import type { Dataset } from "../zfs/listing.ts";
-import { type PlanRules, planSync, type SyncPlan } from "../sync/plan.ts";
+import { type PlanRules, planSync, type SyncPlan, type TransferStep } from "../sync/plan.ts";
 import { missingParents } from "../sync/target_path.ts";
 import { decideFlags, recvArgv, recvStages, sendArgv, sendStages } from "../transfer/send_recv.ts";
 import { destroySnapshots } from "../zfs/destroy.ts";
 import type { Host } from "../exec/host.ts";
 import type { RunContext } from "./context.ts";
+import { destroyLogged } from "./thin_step.ts";
 import type { SyncState } from "./sync_state.ts";
 import { judgeTransfer } from "./transfer_step.ts";
-import { statsText, TransferMeter } from "../transfer/meter.ts";
+import { statsText, TransferMeter, type TransferStats } from "../transfer/meter.ts";
 
 /** A reason a dataset cannot be synced; printed as `<dataset>: FAILED: <message>`. */
 export class SyncError extends Error {
@@ -39,10 +40,7 @@ export function planRules(ctx: RunContext, raw: boolean): PlanRules {
 async function preDestroy(ctx: RunContext, host: Host, ds: Dataset, names: string[]): Promise<void> {
   if (names.length === 0) return;
   ctx.log.verbose(`[${host.label}] ${ds.name}: Destroying ${names.join(", ")}`);
-  const out = await destroySnapshots(host, ds.name, names, ctx.noBatchDestroy);
-  for (const f of out.failed) {
-    ctx.log.error(`[${host.label}] ${ds.name}@${f.name}: Cannot destroy: ${f.error}`);
-  }
+  const out = await destroyLogged(ctx, host, ds.name, names);
   const gone = new Set(out.destroyed);
   ds.snapshots = ds.snapshots.filter((s) => !gone.has(s.name));
 }
@@ -161,6 +159,70 @@ function cloneOrigin(
   return origin;
 }
 
+/** What one snapshot transfer needs. */
+interface SendJob {
+  src: Dataset;
+  tname: string;
+  step: TransferStep;
+  /** A new dataset (full send, or the first send of a clone). */
+  full: boolean;
+  /** Resume token for this transfer. */
+  token: string | undefined;
+  /** Both hosts are this machine (decides the receive-side buffer). */
+  local: boolean;
+  flags: ReturnType<typeof decideFlags>;
+}
+
+/**
+ * Sends one snapshot and checks it arrived; returns its statistics (undefined in --test,
+ * where nothing moved). Throws `SyncError` when the transfer failed.
+ */
+async function sendSnapshot(ctx: RunContext, job: SendJob): Promise<TransferStats | undefined> {
+  const { src, tname, step, flags, token } = job;
+  const target = ctx.target!;
+  const opts = ctx.opts;
+  const resuming = token ? " (resuming)" : "";
+  ctx.log.verbose(`[Source] ${src.name}@${step.snapshot}: -> ${tname}${job.full ? " (new)" : ""}${resuming}`);
+  const meter = new TransferMeter(
+    () => Date.now(),
+    ctx.log.opts.progress ? (t) => ctx.log.progress(t) : undefined,
+    (l) => ctx.log.debug(`[Source] ${l}`),
+  );
+  const spec = {
+    send: sendStages(opts, sendArgv(flags.send, src.name, step.snapshot, step.from, token)),
+    recv: recvStages(opts, recvArgv(flags.recv, tname), { local: job.local }),
+    onSendLine: (l: string) => meter.line(l),
+    onRecvLine: (l: string) => {
+      meter.recvLine(l);
+      ctx.log.debug(`[Target] ${l}`);
+    },
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  };
+  const result = await ctx.source.transfer(target, spec);
+  ctx.log.clearProgress();
+  const err = judgeTransfer(spec, result, opts.ignoreTransferErrors);
+  if (err) throw new SyncError(err);
+  if (result.skipped) return undefined;
+  if (opts.ignoreTransferErrors) {
+    const r = await target.run({
+      argv: ["zfs", "list", "-H", "-o", "name", "-t", "snapshot", `${tname}@${step.snapshot}`],
+      allowed: [0, 1],
+      readonly: true,
+    });
+    if (r.code !== 0) throw new SyncError("Target doesn't exist after transfer, something went wrong.");
+  }
+  const stats: TransferStats = {
+    dataset: src.name,
+    snapshot: step.snapshot,
+    target: tname,
+    bytes: meter.bytes,
+    seconds: meter.seconds,
+    resumed: token !== undefined,
+  };
+  ctx.log.verbose(`[Target] ${tname}@${step.snapshot}: received ${statsText(stats.bytes, stats.seconds)}`);
+  return stats;
+}
+
 /** Syncs one dataset; throws `SyncError`/`ZfsError` to fail it. */
 export async function syncDataset(
   ctx: RunContext,
@@ -221,55 +283,10 @@ export async function syncDataset(
   try {
     for (const step of plan.transfers) {
       const full = step.from === undefined || step.from === cloneFrom;
-      ctx.log.verbose(
-        `[Source] ${src.name}@${step.snapshot}: -> ${tname}${full ? " (new)" : ""}${
-          token ? " (resuming)" : ""
-        }`,
-      );
-      const meter = new TransferMeter(
-        () => Date.now(),
-        ctx.log.opts.progress ? (t) => ctx.log.progress(t) : undefined,
-        (l) => ctx.log.debug(`[Source] ${l}`),
-      );
-      const resumed = token !== undefined;
-      const spec = {
-        send: sendStages(opts, sendArgv(flags.send, src.name, step.snapshot, step.from, token)),
-        recv: recvStages(opts, recvArgv(flags.recv, tname), { local }),
-        onSendLine: (l: string) => meter.line(l),
-        onRecvLine: (l: string) => {
-          meter.recvLine(l);
-          ctx.log.debug(`[Target] ${l}`);
-        },
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      };
+      const stats = await sendSnapshot(ctx, { src, tname, step, full, token, local, flags });
       token = undefined;
-      const result = await ctx.source.transfer(target, spec);
-      ctx.log.clearProgress();
-      const err = judgeTransfer(spec, result, opts.ignoreTransferErrors);
-      if (err) throw new SyncError(err);
-      if (opts.ignoreTransferErrors && !result.skipped) {
-        const r = await target.run({
-          argv: ["zfs", "list", "-H", "-o", "name", "-t", "snapshot", `${tname}@${step.snapshot}`],
-          allowed: [0, 1],
-          readonly: true,
-        });
-        if (r.code !== 0) throw new SyncError("Target doesn't exist after transfer, something went wrong.");
-      }
       recordTransfer(targets, src, tname, step.snapshot);
-      const stats = {
-        dataset: src.name,
-        snapshot: step.snapshot,
-        target: tname,
-        bytes: meter.bytes,
-        seconds: meter.seconds,
-        resumed,
-      };
-      if (!result.skipped) {
-        state.transfers.push(stats);
-        ctx.log.verbose(
-          `[Target] ${tname}@${step.snapshot}: received ${statsText(stats.bytes, stats.seconds)}`,
-        );
-      }
+      if (stats) state.transfers.push(stats);
       if (full && !opts.clearMountpoint) state.mounts.push(tname);
       if (step.from !== undefined && step.from !== cloneFrom) {
         if (plan.sourceObsolete.has(step.from)) state.defer("source", src.name, step.from);

@@ -7,7 +7,7 @@ import type { Dataset } from "../zfs/listing.ts";
 import { thin } from "../thinner/thinner.ts";
 import type { Schedule } from "../thinner/schedule.ts";
 import { holdsCommands, parseHolds, releaseCommands } from "../zfs/commands.ts";
-import { destroySnapshots } from "../zfs/destroy.ts";
+import { type DestroyOutcome, destroySnapshots } from "../zfs/destroy.ts";
 import type { RunContext } from "./context.ts";
 
 /** One dataset to thin and the snapshots that must survive whatever the schedule says. */
@@ -47,6 +47,23 @@ export async function listHolds(host: Host, snapshots: readonly string[]): Promi
     for (const [name, tags] of parseHolds(r.stdout)) holds.set(name, tags);
   }
   return holds;
+}
+
+/**
+ * Destroys snapshots of one dataset where a failure must not stop the run (thinning, the
+ * pre-clean before a sync, obsolete snapshots after it): each failure is logged on stderr.
+ */
+export async function destroyLogged(
+  ctx: RunContext,
+  host: Host,
+  dataset: string,
+  names: readonly string[],
+): Promise<DestroyOutcome> {
+  const out = await destroySnapshots(host, dataset, names, ctx.noBatchDestroy);
+  for (const f of out.failed) {
+    ctx.log.error(`[${host.label}] ${dataset}@${f.name}: Cannot destroy: ${f.error}`);
+  }
+  return out;
 }
 
 /** Thins datasets on one host with one schedule. */
@@ -122,8 +139,7 @@ export async function thinDatasets(
       log.verbose(`${label} ${ds.name}: Destroying ${names.length} snapshots: ${nameList(names)}`);
       for (const n of names) log.debug(each(n));
     }
-    const out = await destroySnapshots(host, ds.name, names, ctx.noBatchDestroy);
-    for (const f of out.failed) log.error(`${label} ${ds.name}@${f.name}: Cannot destroy: ${f.error}`);
+    const out = await destroyLogged(ctx, host, ds.name, names);
     summary.destroyed += out.destroyed.length;
     summary.failed += out.failed.length;
     const gone = new Set(out.destroyed);
