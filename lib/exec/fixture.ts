@@ -59,7 +59,7 @@ export class Recorder {
     r: { codes: number[]; sendLog: string; recvLog: string },
   ): void {
     this.#append(
-      `[${from}] ${describeTransfer({ label: from }, { label: to }, spec)}`,
+      `[${from}] ${describeTransfer({ label: to }, spec)}`,
       r.sendLog,
       r.recvLog,
       r.codes,

@@ -7,7 +7,7 @@
 import { ZfsError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { shellJoin } from "./quote.ts";
-import { describeTransfer, type Stage, stageText, type TransferSpec } from "./pipeline_spec.ts";
+import { describeTransfer, type Stage, type TransferSpec } from "./pipeline_spec.ts";
 
 export type { Stage, TransferSpec };
 
@@ -123,7 +123,7 @@ export abstract class BaseHost implements Host {
 
   /** See `Host.transfer`. */
   async transfer(to: Host, spec: TransferSpec): Promise<TransferResult> {
-    const text = describeTransfer(this, to, spec);
+    const text = describeTransfer(to, spec);
     const log = this.ctx.log;
     if (this.ctx.testMode) {
       log.debug(`[${this.label}] CMDSKIP> ${text}`);
@@ -152,5 +152,3 @@ export abstract class BaseHost implements Host {
   /** Runs the transfer for real (or from a fixture). */
   protected abstract executeTransfer(to: Host, spec: TransferSpec): Promise<Omit<TransferResult, "skipped">>;
 }
-
-export { stageText };

@@ -36,11 +36,6 @@ export function stagesText(stages: readonly Stage[]): string {
  * One-line description used for --debug and fixtures:
  * `zfs send ... | zstd -3 | [Target] zstd -d | zfs recv ...`.
  */
-export function describeTransfer(
-  from: { label: string },
-  to: { label: string },
-  spec: TransferSpec,
-): string {
-  void from;
+export function describeTransfer(to: { label: string }, spec: TransferSpec): string {
   return `${stagesText(spec.send)} | [${to.label}] ${stagesText(spec.recv)}`;
 }

@@ -92,7 +92,7 @@ export class ReplayHost extends BaseHost {
   }
 
   protected override executeTransfer(to: Host, spec: TransferSpec): Promise<Omit<TransferResult, "skipped">> {
-    const e = this.script.take(`[${this.label}] ${describeTransfer(this, to, spec)}`);
+    const e = this.script.take(`[${this.label}] ${describeTransfer(to, spec)}`);
     for (const l of e.stdout.split("\n")) if (l) spec.onSendLine?.(l);
     for (const l of e.stderr.split("\n")) if (l) spec.onRecvLine?.(l);
     return Promise.resolve({ codes: e.codes, sendLog: e.stdout, recvLog: e.stderr });

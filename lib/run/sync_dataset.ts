@@ -1,6 +1,6 @@
 /** Synchronising one source dataset into its target (section "Synchronising"). */
 import { errorMessage, ZfsError } from "../errors.ts";
-import type { Dataset } from "../zfs/listing.ts";
+import { type Dataset, emptyDataset } from "../zfs/listing.ts";
 import { type PlanRules, planSync, type SyncPlan, type TransferStep } from "../sync/plan.ts";
 import { missingParents } from "../sync/target_path.ts";
 import { decideFlags, recvArgv, recvStages, sendArgv, sendStages } from "../transfer/send_recv.ts";
@@ -96,16 +96,7 @@ async function ensureParents(
   for (const parent of missingParents(tname, (n) => targets.has(n))) {
     ctx.log.verbose(`[Target] ${parent}: Creating parent (canmount=off)`);
     await target.run({ argv: ["zfs", "create", "-o", "canmount=off", parent] });
-    targets.set(parent, {
-      name: parent,
-      type: "filesystem",
-      createtxg: 0,
-      written: 0,
-      resumeToken: undefined,
-      encryption: undefined,
-      origin: undefined,
-      snapshots: [],
-    });
+    targets.set(parent, emptyDataset(parent));
   }
 }
 

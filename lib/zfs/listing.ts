@@ -37,6 +37,24 @@ export interface Dataset {
   snapshots: Snapshot[];
 }
 
+/**
+ * A filesystem with no snapshots and nothing known about it, for datasets this run creates
+ * (parents on the target) and as the base of test data; `fields` override the defaults.
+ */
+export function emptyDataset(name: string, fields: Partial<Dataset> = {}): Dataset {
+  return {
+    name,
+    type: "filesystem",
+    createtxg: 0,
+    written: 0,
+    resumeToken: undefined,
+    encryption: undefined,
+    origin: undefined,
+    snapshots: [],
+    ...fields,
+  };
+}
+
 /** The properties a listing asks for, given what the host supports. */
 export function listingProperties(f: HostFeatures): string[] {
   const props = ["type", "createtxg", "guid", "userrefs", "origin"];

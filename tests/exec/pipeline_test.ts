@@ -143,7 +143,7 @@ Deno.test("stageText/stagesText/describeTransfer: debug form of a transfer", () 
     recv: [argv("zstdmt", "-dc"), argv("zfs", "recv", "b/fs")],
   };
   assert.equal(
-    describeTransfer({ label: "Source" }, { label: "Target" }, spec),
+    describeTransfer({ label: "Target" }, spec),
     "zfs send p/fs@s | zstdmt -3 | [Target] zstdmt -dc | zfs recv b/fs",
   );
 });

@@ -1,19 +1,10 @@
 import assert from "node:assert/strict";
 import { clonesAfterOrigins } from "../../lib/run/select_step.ts";
 import { nameList } from "../../lib/run/thin_step.ts";
-import type { Dataset } from "../../lib/zfs/listing.ts";
+import { type Dataset, emptyDataset } from "../../lib/zfs/listing.ts";
 
 function ds(name: string, origin?: string): Dataset {
-  return {
-    name,
-    type: "filesystem",
-    createtxg: 1,
-    written: 0,
-    resumeToken: undefined,
-    encryption: undefined,
-    origin,
-    snapshots: [],
-  };
+  return emptyDataset(name, { origin });
 }
 
 Deno.test("clonesAfterOrigins: a clone sorted before its origin moves after it, parents stay first", () => {

@@ -8,7 +8,7 @@ import {
   type SnapshotCall,
   snapshotCalls,
 } from "../../lib/snapshot/plan.ts";
-import type { Dataset, Snapshot } from "../../lib/zfs/listing.ts";
+import { type Dataset, emptyDataset, type Snapshot } from "../../lib/zfs/listing.ts";
 
 const isOurs = (n: string): boolean => /^test-\d{14}$/.test(n);
 
@@ -18,16 +18,12 @@ function snap(name: string, txg: number): Snapshot {
 
 /** A filesystem with snapshots (oldest first) and its own `written` ("unknown" = not listed). */
 function ds(name: string, snapshots: string[] = [], written: number | "unknown" = 0): Dataset {
-  return {
-    name,
-    type: "filesystem",
+  return emptyDataset(name, {
     createtxg: 1,
     written: written === "unknown" ? undefined : written,
-    resumeToken: undefined,
     encryption: "off",
-    origin: undefined,
     snapshots: snapshots.map((s, i) => snap(s, i + 10)),
-  };
+  });
 }
 
 const S1 = "test-20101111000000";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { incompatibleSnapshots, type PlanRules, planSync, type SyncPlan } from "../../lib/sync/plan.ts";
 import { SnapshotFormat } from "../../lib/snapshot/time_format.ts";
 import { parseSchedule } from "../../lib/thinner/schedule.ts";
-import type { Dataset, Snapshot } from "../../lib/zfs/listing.ts";
+import { type Dataset, emptyDataset, type Snapshot } from "../../lib/zfs/listing.ts";
 
 // Snapshots are written as short labels: "s3" is our snapshot taken 3 hours after T0; any other
 // label ("manual") is a foreign snapshot. Options after a colon: "s3:g=x" (guid), "s3:w=5" (written),
@@ -38,16 +38,7 @@ function snapshots(specs: string[]): Snapshot[] {
 }
 
 function dataset(name: string, specs: string[]): Dataset {
-  return {
-    name,
-    type: "filesystem",
-    createtxg: 1,
-    written: 0,
-    resumeToken: undefined,
-    encryption: "off",
-    origin: undefined,
-    snapshots: snapshots(specs),
-  };
+  return emptyDataset(name, { createtxg: 1, encryption: "off", snapshots: snapshots(specs) });
 }
 
 /** Keeps everything: no thinning pressure unless a test asks for it. */
