@@ -54,6 +54,32 @@ async function ensureLockDir(): Promise<void> {
   await Deno.mkdir(target, { recursive: true });
 }
 
+const PIDFILE = "/var/run/zfs-fuse.pid";
+
+/**
+ * zfs-fuse also exits with status 1 and no message when its pidfile exists and is newer than
+ * the boot time, even though the process it names is gone: measured after a session's processes
+ * were killed without a reboot. A pidfile whose pid is not a running zfs-fuse is removed.
+ */
+async function removeStalePidfile(): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number((await Deno.readTextFile(PIDFILE)).trim());
+  } catch {
+    return; // No pidfile: nothing to clean.
+  }
+  if (Number.isInteger(pid) && pid > 0 && pidAlive(pid) && await commandName(pid) === "zfs-fuse") return;
+  await Deno.remove(PIDFILE).catch(() => {});
+}
+
+async function commandName(pid: number): Promise<string> {
+  try {
+    return (await Deno.readTextFile(`/proc/${pid}/comm`)).trim();
+  } catch {
+    return "";
+  }
+}
+
 /**
  * Starts the zfs-fuse daemon unless `zpool list` already works, then waits until it answers.
  * A flock makes parallel test modules and concurrent runs start it only once. The daemon is
@@ -64,8 +90,9 @@ export async function ensureZfsFuse(timeoutMs = 15_000): Promise<void> {
   await withLock("zfs-fuse", async () => {
     if (await daemonAnswers()) return;
     await ensureLockDir();
+    await removeStalePidfile();
     // zfs-fuse daemonizes and points its stdio at /dev/null, so spawnProcess returns at once.
-    const r = await spawnProcess(["zfs-fuse", "--pidfile", "/var/run/zfs-fuse.pid"]);
+    const r = await spawnProcess(["zfs-fuse", "--pidfile", PIDFILE]);
     if (r.code !== 0) {
       throw new Error(
         `Starting zfs-fuse failed with exit code ${r.code} (it logs only to syslog): ${r.stderr.trim()}`,
