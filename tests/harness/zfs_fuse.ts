@@ -56,20 +56,38 @@ async function ensureLockDir(): Promise<void> {
 
 const PIDFILE = "/var/run/zfs-fuse.pid";
 
-/**
- * zfs-fuse also exits with status 1 and no message when its pidfile exists and is newer than
- * the boot time, even though the process it names is gone: measured after a session's processes
- * were killed without a reboot. A pidfile whose pid is not a running zfs-fuse is removed.
- */
-async function removeStalePidfile(): Promise<void> {
+/** The pid in zfs-fuse's pidfile when that process is a running zfs-fuse, else undefined. */
+async function pidfileOwner(): Promise<number | undefined> {
   let pid: number;
   try {
     pid = Number((await Deno.readTextFile(PIDFILE)).trim());
   } catch {
-    return; // No pidfile: nothing to clean.
+    return undefined; // No pidfile.
   }
-  if (Number.isInteger(pid) && pid > 0 && pidAlive(pid) && await commandName(pid) === "zfs-fuse") return;
+  const live = Number.isInteger(pid) && pid > 0 && pidAlive(pid) && await commandName(pid) === "zfs-fuse";
+  return live ? pid : undefined;
+}
+
+/**
+ * zfs-fuse also exits with status 1 and no message when its pidfile exists and is newer than
+ * the boot time, even though the process it names is gone: measured after a session's processes
+ * were killed without a reboot. A daemon that is still starting or still dying (a killed
+ * zfs-fuse takes a moment to release its FUSE mounts) gets `timeoutMs` to answer or to exit;
+ * then the pidfile is removed.
+ */
+async function clearPidfile(timeoutMs: number): Promise<"answers" | "cleared"> {
+  const deadline = Date.now() + timeoutMs;
+  for (let pid = await pidfileOwner(); pid !== undefined; pid = await pidfileOwner()) {
+    if (await daemonAnswers()) return "answers";
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Waiting for zfs-fuse (pid ${pid}) failed: it runs but has not answered for ${timeoutMs} ms`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
   await Deno.remove(PIDFILE).catch(() => {});
+  return "cleared";
 }
 
 async function commandName(pid: number): Promise<string> {
@@ -90,7 +108,7 @@ export async function ensureZfsFuse(timeoutMs = 15_000): Promise<void> {
   await withLock("zfs-fuse", async () => {
     if (await daemonAnswers()) return;
     await ensureLockDir();
-    await removeStalePidfile();
+    if (await clearPidfile(timeoutMs) === "answers") return;
     // zfs-fuse daemonizes and points its stdio at /dev/null, so spawnProcess returns at once.
     const r = await spawnProcess(["zfs-fuse", "--pidfile", PIDFILE]);
     if (r.code !== 0) {
