@@ -152,13 +152,17 @@ export async function runApp(deps: AppDeps): Promise<number> {
         hosts.target ? `, Target: ${hosts.target.commandCount}` : ""
       })`,
     );
-    if (failed === 0) {
-      log.title(opts.test ? "All tests successful." : "All operations completed successfully");
+    if (failed === 0 && opts.test) log.title("All tests successful.");
+    else if (failed === 0) {
+      log.title("All operations completed successfully");
       if (opts.targetPath === undefined) {
         log.verbose("(No target_path specified, only operated as snapshot tool.)");
       }
     }
-    if (opts.test) log.note("TEST MODE - DID NOT MAKE ANY CHANGES!");
+    if (opts.test) {
+      log.verbose("");
+      log.note("TEST MODE - DID NOT MAKE ANY CHANGES!");
+    }
     return exitCodeForFailures(failed);
   } catch (e) {
     if (deps.signal?.aborted) {

@@ -5,6 +5,7 @@
  * (`--full-name` / `--full-name=VALUE`, positionals after `--`); parseArgs then only has to
  * collect it. `build()` validates every value and produces `Options`.
  */
+import { pythonRegex } from "./python_regex.ts";
 import { parseArgs } from "node:util";
 import { UsageError } from "../errors.ts";
 import { HEADER } from "../version.ts";
@@ -465,10 +466,10 @@ function format(raw: Raw, name: string, fallback: string): string {
   return text;
 }
 
-/** Compiles the pattern as a JavaScript RegExp (no flags), the way selection will use it. */
+/** Compiles the pattern the way selection will use it (Python syntax, see python_regex.ts). */
 function checkRegex(pattern: string): string {
   try {
-    new RegExp(pattern);
+    pythonRegex(pattern);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     const cut = message.lastIndexOf("/: ");

@@ -58,6 +58,7 @@ export async function runBackup(ctx: RunContext): Promise<number> {
 
   ctx.log.title("Target settings");
   printHostSettings(ctx, "Target", ctx.opts.sshTarget, describeSchedule(ctx.keepTarget));
+  ctx.log.verbose(`[Target] Receive datasets under: ${ctx.opts.targetPath}`);
   if (!ctx.opts.noHolds) {
     for (const host of [ctx.source, ctx.target!]) {
       if (!(await ctx.features(host)).has.holds) {

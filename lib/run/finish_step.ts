@@ -10,7 +10,7 @@ import { groupRows, parseGetRows } from "../zfs/get_rows.ts";
 import { chunkByLength } from "../zfs/batch.ts";
 import type { RunContext } from "./context.ts";
 import type { SyncState } from "./sync_state.ts";
-import { destroyLogged } from "./thin_step.ts";
+import { destroyReleasing } from "./destroy_step.ts";
 
 async function batched(ctx: RunContext, host: Host, commands: string[][]): Promise<void> {
   for (const argv of commands) {
@@ -37,14 +37,19 @@ export async function moveHolds(ctx: RunContext, state: SyncState): Promise<void
   }
 }
 
-/** Destroys the snapshots queued during transfers. */
+/**
+ * Destroys the snapshots queued during transfers, after moveHolds: a snapshot whose hold it
+ * released needs no second look; any other held one gets our tag released first.
+ */
 export async function destroyQueued(ctx: RunContext, state: SyncState): Promise<void> {
-  for (
-    const [host, queue] of [[ctx.source, state.destroySource], [ctx.target!, state.destroyTarget]] as const
-  ) {
-    for (const [dataset, names] of queue) {
-      ctx.log.verbose(`[${host.label}] ${dataset}: Destroying ${names.join(", ")}`);
-      await destroyLogged(ctx, host, dataset, names);
+  const sides = [
+    [ctx.source, state.destroySource, new Set(state.releaseSource)],
+    [ctx.target!, state.destroyTarget, new Set(state.releaseTarget)],
+  ] as const;
+  for (const [host, queue, released] of sides) {
+    for (const { dataset, names } of queue.values()) {
+      ctx.log.verbose(`[${host.label}] ${dataset.name}: Destroying ${names.join(", ")}`);
+      await destroyReleasing(ctx, host, dataset, names, released);
     }
   }
 }

@@ -4,9 +4,10 @@
  * own snapshot is older than the given time (reference §5.5). Errors are logged, not counted.
  */
 import { errorMessage } from "../errors.ts";
+import type { Host } from "../exec/host.ts";
 import type { Dataset } from "../zfs/listing.ts";
 import { parseTtl } from "../thinner/schedule.ts";
-import { destroySnapshots } from "../zfs/destroy.ts";
+import { destroyReleasing } from "./destroy_step.ts";
 import { isAtOrBelow } from "../select/selection.ts";
 import type { RunContext } from "./context.ts";
 import { thinDatasets } from "./thin_step.ts";
@@ -60,10 +61,7 @@ export async function destroyMissing(
         continue;
       }
       const older = ours.slice(0, -1).map((s) => s.name);
-      if (older.length) {
-        const out = await destroySnapshots(target, ds.name, older, ctx.noBatchDestroy);
-        if (out.failed.length) throw new Error(out.failed[0]!.error);
-      }
+      if (older.length) await destroyAll(ctx, target, ds, older);
       if (ds.snapshots.length > ours.length) {
         log.verbose(`${prefix} Destroy missing: Still in use by other snapshots`);
         continue;
@@ -73,17 +71,20 @@ export async function destroyMissing(
         continue;
       }
       log.verbose(`${prefix} Destroy missing.`);
-      if (await ctx.holdsOn(target)) {
-        await target.run({
-          argv: ["zfs", "release", ctx.holdTag, `${ds.name}@${newest.name}`],
-          allowed: [0, 1],
-        });
-      }
-      await target.run({ argv: ["zfs", "destroy", `${ds.name}@${newest.name}`] });
+      await destroyAll(ctx, target, ds, [newest.name]);
       await target.run({ argv: ["zfs", "destroy", ds.name] });
       all.delete(ds.name);
     } catch (e) {
       log.error(`${prefix} Error during --destroy-missing: ${errorMessage(e)}`);
     }
+  }
+}
+
+/** Destroys snapshots (releasing our hold first) and throws on the first one that stays. */
+async function destroyAll(ctx: RunContext, host: Host, ds: Dataset, names: string[]): Promise<void> {
+  const out = await destroyReleasing(ctx, host, ds, names);
+  if (out.failed.length) throw new Error(out.failed[0]!.error);
+  if (out.kept.length) {
+    throw new Error(`Cannot destroy ${ds.name}@${out.kept[0]!.name}: ${out.kept[0]!.reason}`);
   }
 }

@@ -30,16 +30,16 @@ export function printPreamble(ctx: RunContext): void {
   const { log, opts } = ctx;
   log.verbose(HEADER);
   log.verbose("");
-  if (opts.test) log.note("TEST MODE - SIMULATING WITHOUT MAKING ANY CHANGES");
   for (const n of opts.deprecationNotes) log.note(n);
   if (excludePaths(ctx).length) {
     log.verboseNote("Source and target are on the same host, excluding target-path from selection.");
   }
   if (opts.targetPath === undefined && excludeReceivedActive(ctx) && !opts.excludeReceived) {
     log.verboseNote(
-      "Only operating as snapshot tool: excluding received datasets (use --include-received to keep them).",
+      "Source and target are on the same host, excluding received datasets from selection (use --include-received to keep them).",
     );
   }
+  if (opts.test) log.note("TEST MODE - SIMULATING WITHOUT MAKING ANY CHANGES");
   log.verbose("");
   log.verbose(`${pad(opts.utc ? "Current time UTC" : "Current time")}: ${formatClock(ctx.now, opts.utc)}`);
   log.verbose(`${pad("Selecting dataset property")}: ${ctx.property}`);

@@ -18,11 +18,15 @@ export interface SourceSelection {
   allDatasets: string[];
 }
 
-/** Whether received datasets are skipped: explicit, or automatic in local snapshot-only mode. */
+/**
+ * Whether received datasets are skipped: explicit, or automatic in snapshot-only mode when
+ * source and target are "the same host" (equal --ssh-source and --ssh-target strings, both unset
+ * included), as upstream decides it; a snapshot-only run with only --ssh-source keeps them.
+ */
 export function excludeReceivedActive(ctx: RunContext): boolean {
   const o = ctx.opts;
   if (o.excludeReceived) return true;
-  return o.targetPath === undefined && !o.includeReceived;
+  return o.targetPath === undefined && !o.includeReceived && o.sshSource === o.sshTarget;
 }
 
 /** Paths never selected: the target path when source and target are the same host. */

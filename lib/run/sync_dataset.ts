@@ -1,13 +1,13 @@
 /** Synchronising one source dataset into its target (section "Synchronising"). */
+import { pythonRegex } from "../cli/python_regex.ts";
 import { errorMessage, ZfsError } from "../errors.ts";
 import { type Dataset, emptyDataset } from "../zfs/listing.ts";
 import { type PlanRules, planSync, type SyncPlan, type TransferStep } from "../sync/plan.ts";
 import { missingParents } from "../sync/target_path.ts";
 import { decideFlags, recvArgv, recvStages, sendArgv, sendStages } from "../transfer/send_recv.ts";
-import { destroySnapshots } from "../zfs/destroy.ts";
 import type { Host } from "../exec/host.ts";
 import type { RunContext } from "./context.ts";
-import { destroyLogged } from "./thin_step.ts";
+import { destroyReleasing } from "./destroy_step.ts";
 import type { SyncState } from "./sync_state.ts";
 import { judgeTransfer } from "./transfer_step.ts";
 import { statsText, TransferMeter, type TransferStats } from "../transfer/meter.ts";
@@ -22,7 +22,7 @@ export type TargetIndex = Map<string, Dataset>;
 
 /** Planner rules for one dataset. */
 export function planRules(ctx: RunContext, raw: boolean): PlanRules {
-  const patterns = ctx.opts.excludeSnapshotPatterns.map((p) => new RegExp(p));
+  const patterns = ctx.opts.excludeSnapshotPatterns.map(pythonRegex);
   return {
     timeOf: (n) => ctx.format.parse(n),
     otherSnapshots: ctx.opts.otherSnapshots,
@@ -40,9 +40,7 @@ export function planRules(ctx: RunContext, raw: boolean): PlanRules {
 async function preDestroy(ctx: RunContext, host: Host, ds: Dataset, names: string[]): Promise<void> {
   if (names.length === 0) return;
   ctx.log.verbose(`[${host.label}] ${ds.name}: Destroying ${names.join(", ")}`);
-  const out = await destroyLogged(ctx, host, ds.name, names);
-  const gone = new Set(out.destroyed);
-  ds.snapshots = ds.snapshots.filter((s) => !gone.has(s.name));
+  await destroyReleasing(ctx, host, ds, names);
 }
 
 /** `zfs send -t TOKEN -n -v` tells which snapshot the token would finish. */
@@ -113,10 +111,12 @@ async function handleIncompatible(
     throw new SyncError("Please destroy incompatible snapshots on target, or use --destroy-incompatible.");
   }
   ctx.log.verbose(`[Target] ${tgt.name}: Destroying incompatible snapshots: ${plan.incompatible.join(", ")}`);
-  const out = await destroySnapshots(target, tgt.name, plan.incompatible, ctx.noBatchDestroy);
+  const out = await destroyReleasing(ctx, target, tgt, plan.incompatible);
   if (out.failed.length) throw new SyncError(`Cannot destroy incompatible snapshot: ${out.failed[0]!.error}`);
-  const gone = new Set(out.destroyed);
-  tgt.snapshots = tgt.snapshots.filter((s) => !gone.has(s.name));
+  if (out.kept.length) {
+    const k = out.kept[0]!;
+    throw new SyncError(`Cannot destroy incompatible snapshot "${tgt.name}@${k.name}": ${k.reason}`);
+  }
   const latest = tgt.snapshots.at(-1);
   if (latest) {
     ctx.log.verbose(`[Target] ${tgt.name}: Rolling back to ${latest.name}`);
@@ -236,9 +236,12 @@ export async function syncDataset(
   for (const m of plan.guidMismatches) {
     ctx.log.note(`[Target] ${tname}@${m}: Common snapshot has invalid guid, ignoring.`);
   }
-  const replace = plan.error !== undefined && opts.force;
-  if (plan.error !== undefined && !replace) {
-    throw new SyncError(`${plan.error} (destroy the target dataset, or use --force to overwrite it)`);
+  // Upstream fails here whatever --force says, before touching either side: the target's
+  // snapshots are unrelated, so thinning or overwriting them would lose a history.
+  if (plan.error !== undefined) {
+    throw new SyncError(
+      `${plan.error} (its snapshots are unrelated; destroy the target dataset to send it again)`,
+    );
   }
   const cloneFrom = src.origin && !tgt?.snapshots.length
     ? cloneOrigin(ctx, src, targets, targetOf)
@@ -256,7 +259,7 @@ export async function syncDataset(
 
   await preDestroy(ctx, ctx.source, src, plan.preDestroySource);
   if (tgt) await preDestroy(ctx, target, tgt, plan.preDestroyTarget);
-  if (tgt && !replace) await handleIncompatible(ctx, target, tgt, plan);
+  if (tgt) await handleIncompatible(ctx, target, tgt, plan);
   if (opts.noSend) return;
 
   let token = tgt ? await handleResume(ctx, target, tname, tgt, plan, targets) : undefined;
@@ -280,8 +283,8 @@ export async function syncDataset(
       if (stats) state.transfers.push(stats);
       if (full && !opts.clearMountpoint) state.mounts.push(tname);
       if (step.from !== undefined && step.from !== cloneFrom) {
-        if (plan.sourceObsolete.has(step.from)) state.defer("source", src.name, step.from);
-        if (plan.targetObsolete.has(step.from)) state.defer("target", tname, step.from);
+        if (plan.sourceObsolete.has(step.from)) state.defer("source", src, step.from);
+        if (plan.targetObsolete.has(step.from)) state.defer("target", targets.get(tname)!, step.from);
       }
       done = step.snapshot;
     }

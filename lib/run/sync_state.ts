@@ -4,6 +4,13 @@
  */
 
 import type { TransferStats } from "../transfer/meter.ts";
+import type { Dataset } from "../zfs/listing.ts";
+
+/** Snapshots of one dataset (short names) to destroy at the end of the sync loop. */
+export interface QueuedDestroy {
+  dataset: Dataset;
+  names: string[];
+}
 
 /** Work collected during the sync loop. */
 export class SyncState {
@@ -13,9 +20,9 @@ export class SyncState {
   /** Full snapshot names to release our hold from, per side. */
   readonly releaseSource: string[] = [];
   readonly releaseTarget: string[] = [];
-  /** Short snapshot names to destroy once holds moved on, per dataset and side. */
-  readonly destroySource = new Map<string, string[]>();
-  readonly destroyTarget = new Map<string, string[]>();
+  /** Snapshots to destroy once holds moved on, per dataset (by name) and side. */
+  readonly destroySource = new Map<string, QueuedDestroy>();
+  readonly destroyTarget = new Map<string, QueuedDestroy>();
   /** Target datasets made by a full receive, to mount like `zfs mount -a` would. */
   readonly mounts: string[] = [];
   /** Every finished transfer, in order. */
@@ -23,11 +30,11 @@ export class SyncState {
   /** Failed source datasets and why. */
   readonly failed: { dataset: string; reason: string }[] = [];
 
-  /** Queues a destroy. */
-  defer(side: "source" | "target", dataset: string, snapshot: string): void {
+  /** Queues a destroy of `ds@snapshot`. */
+  defer(side: "source" | "target", ds: Dataset, snapshot: string): void {
     const map = side === "source" ? this.destroySource : this.destroyTarget;
-    const list = map.get(dataset) ?? [];
-    if (!list.includes(snapshot)) list.push(snapshot);
-    map.set(dataset, list);
+    const queued = map.get(ds.name) ?? { dataset: ds, names: [] };
+    if (!queued.names.includes(snapshot)) queued.names.push(snapshot);
+    map.set(ds.name, queued);
   }
 }

@@ -6,9 +6,8 @@ import type { Host } from "../exec/host.ts";
 import type { Dataset } from "../zfs/listing.ts";
 import { thin } from "../thinner/thinner.ts";
 import type { Schedule } from "../thinner/schedule.ts";
-import { holdsCommands, parseHolds, releaseCommands } from "../zfs/commands.ts";
-import { type DestroyOutcome, destroySnapshots } from "../zfs/destroy.ts";
 import type { RunContext } from "./context.ts";
+import { destroyLogged, releaseOwnHolds } from "./destroy_step.ts";
 
 /** One dataset to thin and the snapshots that must survive whatever the schedule says. */
 export interface ThinJob {
@@ -37,33 +36,6 @@ export interface ThinSummary {
 export function nameList(names: readonly string[], max = 10): string {
   if (names.length <= max) return names.join(", ");
   return `${names.slice(0, 3).join(", ")}, ... (${names.length - 6} more) ..., ${names.slice(-3).join(", ")}`;
-}
-
-/** Tags per held snapshot, from one batched `zfs holds -H` (only snapshots with holds are asked). */
-export async function listHolds(host: Host, snapshots: readonly string[]): Promise<Map<string, Set<string>>> {
-  const holds = new Map<string, Set<string>>();
-  for (const argv of holdsCommands(snapshots)) {
-    const r = await host.run({ argv, readonly: true, allowed: [0, 1] });
-    for (const [name, tags] of parseHolds(r.stdout)) holds.set(name, tags);
-  }
-  return holds;
-}
-
-/**
- * Destroys snapshots of one dataset where a failure must not stop the run (thinning, the
- * pre-clean before a sync, obsolete snapshots after it): each failure is logged on stderr.
- */
-export async function destroyLogged(
-  ctx: RunContext,
-  host: Host,
-  dataset: string,
-  names: readonly string[],
-): Promise<DestroyOutcome> {
-  const out = await destroySnapshots(host, dataset, names, ctx.noBatchDestroy);
-  for (const f of out.failed) {
-    ctx.log.error(`[${host.label}] ${dataset}@${f.name}: Cannot destroy: ${f.error}`);
-  }
-  return out;
 }
 
 /** Thins datasets on one host with one schedule. */
@@ -106,28 +78,8 @@ export async function thinDatasets(
 
   // Held snapshots: ours may be released (replication) or kept (snapshot-only); another
   // tool's hold would make the whole batched destroy fail, so those are left alone.
-  const canList = (await ctx.features(host)).has.holds;
-  const holds = canList && heldCandidates.length ? await listHolds(host, heldCandidates) : new Map();
-  const toRelease: string[] = [];
-  const skip = new Set<string>();
-  for (const full of heldCandidates) {
-    const tags = holds.get(full);
-    if (!canList || !tags) {
-      if (canList) continue; // Released meanwhile.
-      skip.add(full);
-      log.verbose(`${label} ${full}: Keeping (held; this zfs cannot tell by whom)`);
-    } else if (tags.has(ctx.holdTag) && options.keepOwnHolds) {
-      skip.add(full);
-      log.verbose(`${label} ${full}: Keeping (common snapshot)`);
-    } else if ([...tags].some((t) => t !== ctx.holdTag)) {
-      skip.add(full);
-      log.verbose(
-        `${label} ${full}: Keeping (held by ${[...tags].filter((t) => t !== ctx.holdTag).join(", ")})`,
-      );
-    } else toRelease.push(full);
-  }
+  const skip = await releaseOwnHolds(ctx, host, heldCandidates, options.keepOwnHolds);
   summary.kept += skip.size;
-  for (const argv of releaseCommands(ctx.holdTag, toRelease)) await host.run({ argv, allowed: [0, 1] });
 
   for (const { ds, destroy, reasons } of plans) {
     const names = destroy.filter((n) => !skip.has(`${ds.name}@${n}`));

@@ -11,8 +11,9 @@ export interface CommonSearch {
 
 /**
  * Walks the source snapshots newest to oldest (ours or not) and returns the first whose
- * name exists on the target, with the same guid unless `guidCheck` is off. Snapshots
- * without a known guid (made during this run) are compared by name only.
+ * name exists on the target, with the same guid unless `guidCheck` is off. A source snapshot
+ * without a known guid was made during this run, so a target snapshot of that name cannot be
+ * a copy of it: with `guidCheck` it counts as a mismatch.
  */
 export function findCommonSnapshot(
   source: readonly Snapshot[],
@@ -25,7 +26,7 @@ export function findCommonSnapshot(
     const s = source[i]!;
     const t = byName.get(s.name);
     if (!t) continue;
-    if (guidCheck && s.guid !== undefined && t.guid !== undefined && s.guid !== t.guid) {
+    if (guidCheck && (s.guid === undefined || (t.guid !== undefined && s.guid !== t.guid))) {
       guidMismatches.push(s.name);
       continue;
     }

@@ -149,11 +149,25 @@ export function recvStages(opts: Options, recv: string[], place: Placement): Sta
   return stages;
 }
 
+/**
+ * The program a custom pipe fragment starts with, after any `VAR=value` prefixes, when that
+ * word is a plain name or path; undefined when it is shell syntax (quotes, `$`, `{`, ...) that
+ * only the shell can judge. Keywords and builtins pass `command -v`, so they need no list.
+ */
+export function pipeProgram(fragment: string): string | undefined {
+  for (const word of fragment.trim().split(/\s+/)) {
+    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(word)) continue;
+    return /^[A-Za-z0-9_./+-]+$/.test(word) ? word : undefined;
+  }
+  return undefined;
+}
+
 /** Programs the stages need on each host, for the pre-flight check (zfs itself excluded). */
 export function requiredPrograms(opts: Options, place: Placement): { send: string[]; recv: string[] } {
-  const send = sendStages(opts, ["zfs"]).slice(1).flatMap((s) => ("argv" in s ? [s.argv[0]!] : []));
-  const recv = recvStages(opts, ["zfs"], place).slice(0, -1).flatMap((
-    s,
-  ) => ("argv" in s ? [s.argv[0]!] : []));
+  const program = (
+    s: Stage,
+  ) => ("argv" in s ? [s.argv[0]!] : [pipeProgram(s.shell)].filter((p) => p !== undefined));
+  const send = sendStages(opts, ["zfs"]).slice(1).flatMap(program);
+  const recv = recvStages(opts, ["zfs"], place).slice(0, -1).flatMap(program);
   return { send: [...new Set(send)], recv: [...new Set(recv)] };
 }

@@ -1,6 +1,6 @@
 /**
  * What a host's zfs can do, found out once per host per run by one probe command. Each probe
- * runs a zfs option against a dataset that cannot exist, with stdin from /dev/null: exit code
+ * runs a zfs option against a dataset name that is invalid, with stdin from /dev/null: exit code
  * 0 or 1 ("dataset does not exist") means the option is known, anything else (2 = usage) means
  * it is not. Nothing can change, so the probe also runs in --test mode (upstream skips it there
  * and assumes everything is supported).
@@ -31,7 +31,13 @@ export const PROBES = {
 /** A feature that can be probed. */
 export type ProbedFeature = keyof typeof PROBES;
 
-const PROBE_DATASET = "zfs_autobackup_option_test";
+/**
+ * `%` is not allowed in ZFS names, so no dataset of this name can ever exist and the probe's
+ * `zfs snapshot` and `zfs recv` can never change anything, even in --test mode. Measured: zfs
+ * parses its options before it looks at the name, so the exit codes tell options apart as with
+ * a valid name (OpenZFS 2.3.2: "dataset does not exist", 1; zfs-fuse 0.7: usage, 2).
+ */
+const PROBE_DATASET = "zfs_autobackup%probe";
 const PROBE_TAG = "#probe";
 const VERSION_TAG = "#version";
 

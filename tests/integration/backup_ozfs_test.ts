@@ -815,6 +815,92 @@ scenario({
   },
 });
 
+scenario({
+  name:
+    "a hold of ours left behind (an interrupted run) never blocks thinning; another tool's hold keeps its snapshot [OpenZFS guest]",
+  runs: 3,
+  async fn() {
+    await using pools = await createOzfsPools(["src", "dst"]);
+    const [src, dst] = pools.names as [string, string];
+    const n = backupName(pools);
+    const tag = `zfs_autobackup:${n}`;
+    await guest([
+      `zfs create ${src}/fs`,
+      `zfs set autobackup:${n}=true ${src}/fs`,
+      `zfs create ${dst}/backup`,
+    ]);
+    await runTwice([n, `${dst}/backup`, "--allow-empty", ...SAME_HOST]);
+    const t = `${dst}/backup/${src}/fs`;
+    const [s0, t0] = [`${src}/fs@${n}-${S0}`, `${t}@${n}-${S0}`];
+    // What an interrupted run leaves: the old common snapshot still carries our hold. On the
+    // source another tool holds it as well.
+    await guest([`zfs hold ${tag} ${s0} ${t0}`, `zfs hold backup-tool-x ${s0}`]);
+
+    const r = await zab([
+      n,
+      `${dst}/backup`,
+      "--verbose",
+      "--allow-empty",
+      "--keep-source=1",
+      "--keep-target=1",
+      ...SAME_HOST,
+    ], T2);
+    expectCode(r, 0);
+    assert.equal(r.stderr, "", "no destroy fails on a hold of ours");
+    assert.match(r.stdout, new RegExp(`\\[Source\\] ${re(s0)}: Keeping \\(held by backup-tool-x\\)`));
+    const st = await guestState([src, dst], ["userrefs"]);
+    assert.deepEqual(snapshotsBelow(st, t), [`${t}@${n}-${S2}`]);
+    assert.deepEqual(snapshotsBelow(st, `${src}/fs`), [s0, `${src}/fs@${n}-${S2}`]);
+    const holds = await ozfsOk(`zfs holds -H ${s0}`);
+    assert.deepEqual(holds.split("\n").filter(Boolean).map((l) => l.split("\t")[1]), ["backup-tool-x"]);
+  },
+});
+
+scenario({
+  name:
+    "--destroy-incompatible releases our hold on an incompatible snapshot; --force never overwrites an unrelated target history [OpenZFS guest]",
+  runs: 2,
+  async fn() {
+    await using pools = await createOzfsPools(["src", "dst"]);
+    const [src, dst] = pools.names as [string, string];
+    const n = backupName(pools);
+    const b = `${dst}/backup/${src}`;
+    const unrelated = `${b}/fs2@${n}-20101110000000`;
+    await guest([
+      `zfs create ${src}/fs1`,
+      `zfs create ${src}/fs2`,
+      `zfs set autobackup:${n}=true ${src}/fs1 ${src}/fs2`,
+      `zfs create -p ${b}/fs2`,
+      `zfs snapshot ${unrelated}`,
+    ]);
+    const args = [
+      n,
+      `${dst}/backup`,
+      "--verbose",
+      "--allow-empty",
+      "--force",
+      "--keep-target=1",
+      ...SAME_HOST,
+    ];
+    const first = await zab(args, T0);
+    expectCode(first, 1);
+    assert.match(first.stderr, new RegExp(`${re(src)}/fs2: FAILED: Cannot find common snapshot with target`));
+    assert.doesNotMatch(first.stdout, /Destroying/, "nothing is thinned against an unrelated history");
+
+    await guest([
+      `echo local > "$(zfs get -H -o value mountpoint ${b}/fs1)/local-file"`,
+      `zfs snapshot ${b}/fs1@manual`,
+      `zfs hold zfs_autobackup:${n} ${b}/fs1@manual`,
+    ]);
+    const second = await zab([...args, "--destroy-incompatible"], T1);
+    expectCode(second, 1);
+    assert.doesNotMatch(second.stderr, /fs1/, second.stderr);
+    const st = await guestState([b], ["userrefs"]);
+    assert.deepEqual(snapshotsBelow(st, `${b}/fs1`), [`${b}/fs1@${n}-${S1}`]);
+    assert.deepEqual(snapshotsBelow(st, `${b}/fs2`), [unrelated], "the unrelated history is untouched");
+  },
+});
+
 Deno.test({
   name: "replication between real OpenZFS 2.3 hosts (and to and from zfs-fuse) [OpenZFS guest]",
   ignore,

@@ -35,6 +35,8 @@ interface Tier {
   shTry(script: string): Promise<SpawnResult>;
   /** Tool options that make the source host this tier's. */
   toolArgs(): string[];
+  /** Extra tool options that make the target "the same host" as the source (upstream's rule). */
+  sameHostArgs(): string[];
 }
 
 const FUSE: Tier = {
@@ -46,6 +48,7 @@ const FUSE: Tier = {
   },
   shTry: (script) => spawnProcess(["sh", "-c", script]),
   toolArgs: () => [],
+  sameHostArgs: () => [],
 };
 
 const OZFS: Tier = {
@@ -57,6 +60,7 @@ const OZFS: Tier = {
   },
   shTry: (script) => ozfsRun(script),
   toolArgs: () => ["--ssh-config", ozfsConfig()!, "--ssh-source", "ozfs"],
+  sameHostArgs: () => ["--ssh-target", "ozfs"],
 };
 
 /** Registers one test per tier; the guest's is ignored (and says so) when there is no guest. */
@@ -413,18 +417,18 @@ zfs send -p ${p}/fs1@init | zfs recv ${p}/recv; zfs create ${p}/recv/child`,
 }
 
 onTiers(
-  "snapshot-only: datasets whose property was received (directly or by inheritance) are excluded automatically",
+  "snapshot-only: on the same host, datasets whose property was received (directly or by inheritance) are excluded automatically",
   BOTH,
   async (tier) => {
     await using f = await fixture(tier);
     await receivedLayout(f);
     const p = f.pool;
-    const r = await f.run(["--verbose"], T0);
+    const r = await f.run(["--verbose", ...tier.sameHostArgs()], T0);
     expectCode(r, 0);
     assert.equal(r.stderr, "");
     hasLine(
       r.stdout,
-      "  NOTE: Only operating as snapshot tool: excluding received datasets (use --include-received to keep them).",
+      "  NOTE: Source and target are on the same host, excluding received datasets from selection (use --include-received to keep them).",
     );
     hasLine(r.stdout, `  [Source] ${p}/fs1: Selected`);
     hasLine(r.stdout, `  [Source] ${p}/recv: Excluded (dataset already received)`);
@@ -449,6 +453,24 @@ onTiers(
     hasLine(r.stdout, `  [Source] ${p}/fs1: Selected`);
     hasLine(r.stdout, `  [Source] ${p}/recv: Selected`);
     hasLine(r.stdout, `  [Source] ${p}/recv/child: Selected`);
+    await snapshotsAre(f, [`fs1@${s0}`, "fs1@init", `recv/child@${s0}`, `recv@${s0}`, "recv@init"]);
+  },
+);
+
+onTiers(
+  "snapshot-only: a pull (only --ssh-source) keeps received datasets, as upstream: the target is not the same host",
+  [OZFS],
+  async (tier) => {
+    await using f = await fixture(tier);
+    await receivedLayout(f);
+    const p = f.pool;
+    const r = await f.run(["--verbose"], T0);
+    expectCode(r, 0);
+    assert.equal(r.stderr, "");
+    lacks(r.stdout, "excluding received datasets");
+    hasLine(r.stdout, `  [Source] ${p}/recv: Selected`);
+    hasLine(r.stdout, `  [Source] ${p}/recv/child: Selected`);
+    const s0 = `${f.name}-20101111000000`;
     await snapshotsAre(f, [`fs1@${s0}`, "fs1@init", `recv/child@${s0}`, `recv@${s0}`, "recv@init"]);
   },
 );

@@ -388,7 +388,7 @@ async function sshdWithout(program: string): Promise<{ config: string; stop: () 
 
 Deno.test({
   name:
-    "a decompressor missing on the target host fails the run before any transfer: exit 255, one line naming it",
+    "a decompressor or custom pipe program missing on the target host fails the run before any transfer: exit 255, one line naming it",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -407,6 +407,24 @@ Deno.test({
       assert.doesNotMatch(r.stdout, /Synchronising/);
       assert.deepEqual(await fuseAll(dst), [dst, `${dst}/b`], "the target is untouched");
       assert.deepEqual(await fuseSnapshots(src), [`${src}/fs@${n}-${S0}`], "snapshots come first");
+
+      // A custom receive pipe is checked by its first word, the same way.
+      const pipe = await runTool([
+        ...args,
+        "--ssh-target",
+        "zab-loop",
+        "--no-snapshot",
+        "--recv-pipe",
+        "zab-no-such-tool -x | cat",
+      ], {
+        fakeTime: T0,
+      });
+      expectCode(pipe, 255);
+      assert.match(
+        pipe.stderr,
+        /^! Cannot transfer: "zab-no-such-tool" is not installed on Target \(zab-loop\)\n$/,
+      );
+      assert.deepEqual(await fuseAll(dst), [dst, `${dst}/b`], "the target is untouched");
 
       // The same host still works with a compressor it has.
       const ok = await runTool([...args, "--ssh-target", "zab-loop", "--compress=gzip"], { fakeTime: T1 });

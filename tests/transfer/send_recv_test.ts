@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   decideFlags,
   ENCRYPTION_PROPERTIES,
+  pipeProgram,
   recvArgv,
   type RecvFlags,
   recvStages,
@@ -431,7 +432,24 @@ Deno.test("stages: every compressor of the table", () => {
   }
 });
 
-Deno.test("requiredPrograms: programs each side needs, without zfs and custom pipes", () => {
+Deno.test("pipeProgram: the first plain word after assignments, nothing for shell syntax", () => {
+  assert.equal(pipeProgram("pv -q -L 10m | cat"), "pv");
+  assert.equal(pipeProgram("  LC_ALL=C TZ=UTC /usr/local/bin/tool -x"), "/usr/local/bin/tool");
+  assert.equal(pipeProgram("{ tee /tmp/x; }"), undefined);
+  assert.equal(pipeProgram("'my tool' -x"), undefined);
+  assert.equal(pipeProgram("$TOOL -x"), undefined);
+  assert.equal(pipeProgram("pv|cat"), undefined);
+  assert.equal(pipeProgram("   "), undefined);
+});
+
+Deno.test("requiredPrograms: programs each side needs, without zfs; custom pipes by their first word", () => {
+  assert.deepEqual(
+    requiredPrograms(
+      opts("--send-pipe", "pv -q", "--recv-pipe", "nonexistent-tool -x", "--recv-pipe", "$X"),
+      REMOTE,
+    ),
+    { send: ["pv"], recv: ["nonexistent-tool"] },
+  );
   assert.deepEqual(requiredPrograms(opts(), LOCAL), { send: [], recv: [] });
   assert.deepEqual(requiredPrograms(opts("--compress", "--buffer", "1G"), REMOTE), {
     send: ["zstdmt", "mbuffer"],
@@ -439,7 +457,7 @@ Deno.test("requiredPrograms: programs each side needs, without zfs and custom pi
   });
   assert.deepEqual(requiredPrograms(opts("--buffer", "1G"), LOCAL), { send: ["mbuffer"], recv: [] });
   assert.deepEqual(requiredPrograms(opts("--compress=pigz-slow", "--send-pipe", "pv"), REMOTE), {
-    send: ["pigz"],
+    send: ["pv", "pigz"],
     recv: ["pigz"],
   });
   assert.deepEqual(requiredPrograms(opts("--compress=gzip"), REMOTE), { send: ["gzip"], recv: ["zcat"] });

@@ -47,9 +47,9 @@ Deno.test("probeScript: probes every option against a dataset that cannot exist"
     if (p === PROBES.snapshotMany) continue;
     assert.ok(s.includes(`"${p}"`), `probe ${p}`);
   }
-  assert.ok(s.includes("zfs $p zfs_autobackup_option_test </dev/null"));
+  assert.ok(s.includes("zfs $p zfs_autobackup%probe </dev/null"));
   assert.ok(s.includes('echo "#probe $p:$?"'));
-  assert.ok(s.includes("zfs snapshot zfs_autobackup_option_test@a zfs_autobackup_option_test/b@a"));
+  assert.ok(s.includes("zfs snapshot zfs_autobackup%probe@a zfs_autobackup%probe/b@a"));
   assert.ok(s.includes('"too many arguments"'));
   assert.ok(s.includes('echo "#version $(zfs version'));
   assert.ok(s.includes("zpool get -H -o name,property,value all"));
