@@ -144,6 +144,11 @@ export async function runApp(deps: AppDeps): Promise<number> {
     const ctx = new RunContext(opts, log, now, hosts.source, hosts.target, deps.signal);
     printPreamble(ctx);
     const failed = opts.targetPath === undefined ? await runSnapshotOnly(ctx) : await runBackup(ctx);
+    // A step that logs failures and goes on may have swallowed the abort: never report success.
+    if (deps.signal?.aborted) {
+      log.error("Aborted");
+      return ExitCode.fatal;
+    }
     const commands = hosts.source.commandCount +
       (hosts.target && hosts.target !== hosts.source ? hosts.target.commandCount : 0);
     log.verbose("");

@@ -19,6 +19,14 @@ export function exitCodeForFailures(failed: number): number {
   return Math.min(Math.max(failed, 0), 255);
 }
 
+/**
+ * Rethrows the error an aborted run raises when it tries to start a command (Ctrl-C, SIGTERM),
+ * so loops that log and go on after a failed item stop instead of logging every later item.
+ */
+export function rethrowIfAborted(e: unknown): void {
+  if (e instanceof DOMException && e.name === "AbortError") throw e;
+}
+
 /** A command-line mistake. Printed as one line; exit code 2. */
 export class UsageError extends Error {
   override name = "UsageError";

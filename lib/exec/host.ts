@@ -24,6 +24,11 @@ export interface Cmd {
   readonly?: boolean;
   /** Text for stdin; otherwise stdin is /dev/null. */
   stdin?: string;
+  /**
+   * Runs to the end even when the run is being aborted (Ctrl-C): for --post-snapshot-cmd,
+   * which undoes what --pre-snapshot-cmd did (a frozen file system, a database lock).
+   */
+  uninterruptible?: boolean;
 }
 
 /** The outcome of a command. */

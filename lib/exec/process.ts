@@ -35,6 +35,9 @@ export interface SpawnResult {
   stderr: string;
 }
 
+/** How long output may still arrive after an aborted child has exited (see spawnProcess). */
+const ABORT_DRAIN_MS = 1000;
+
 /** Exit code a shell reports for a missing program. */
 export const EXIT_NOT_FOUND = 127;
 
@@ -67,14 +70,28 @@ export async function spawnProcess(argv: readonly string[], opts: SpawnOptions =
     throw e;
   }
 
-  const onAbort = () => killGroup(child.pid, opts.killGraceMs ?? 3000, child.status);
+  // After an abort, stop waiting for output once the child is gone: an ssh child hands its
+  // pipes to the ControlMaster, which keeps them open until the remote command ends by itself.
+  let cutoffTimer: ReturnType<typeof setTimeout> | undefined;
+  let finished = false;
+  let armCutoff = () => {};
+  const cutoff = new Promise<void>((resolve) => {
+    armCutoff = () =>
+      void child.status.then(() => {
+        if (!finished) cutoffTimer = setTimeout(resolve, ABORT_DRAIN_MS);
+      });
+  });
+  const onAbort = () => {
+    killGroup(child.pid, opts.killGraceMs ?? 3000, child.status);
+    armCutoff();
+  };
   opts.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     const collect = opts.collectStdout ?? true;
     const out: string[] = [];
     const err = new TailBuffer();
     const writing = opts.stdin === undefined ? Promise.resolve() : writeAndClose(child.stdin, opts.stdin);
-    await Promise.all([
+    const drained = Promise.all([
       forEachLine(child.stdout, (line) => {
         if (collect) out.push(line);
         opts.onStdoutLine?.(line);
@@ -85,6 +102,7 @@ export async function spawnProcess(argv: readonly string[], opts: SpawnOptions =
       }),
       writing,
     ]);
+    await Promise.race([drained, cutoff]);
     const status = await child.status;
     return {
       code: status.code,
@@ -93,7 +111,9 @@ export async function spawnProcess(argv: readonly string[], opts: SpawnOptions =
       stderr: err.toString(),
     };
   } finally {
+    finished = true;
     opts.signal?.removeEventListener("abort", onAbort);
+    clearTimeout(cutoffTimer);
   }
 }
 

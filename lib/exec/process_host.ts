@@ -37,7 +37,7 @@ export class ProcessHost extends BaseHost {
     const argv = this.ssh ? await this.ssh.argv(shellJoin(cmd.argv)) : cmd.argv;
     const r = await spawnProcess(argv, {
       ...(cmd.stdin !== undefined ? { stdin: cmd.stdin } : {}),
-      ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),
+      ...(this.ctx.signal && !cmd.uninterruptible ? { signal: this.ctx.signal } : {}),
     });
     const result = { code: r.code, stdout: r.stdout, stderr: r.stderr };
     this.ctx.recorder?.command(this.label, cmd.argv, result);

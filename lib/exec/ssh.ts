@@ -18,9 +18,15 @@ export interface SshOptions {
 export class ControlDir {
   #path: Promise<string> | undefined;
 
+  /**
+   * @param parent where to create it. Not $TMPDIR: a socket path ("DIR/%C" plus the 17
+   * characters ssh appends while binding) must stay under 108 bytes, and a long TMPDIR broke it.
+   */
+  constructor(private readonly parent = "/tmp") {}
+
   /** The directory path (created on first call). */
   path(): Promise<string> {
-    this.#path ??= Deno.makeTempDir({ prefix: "zab-ssh-" });
+    this.#path ??= Deno.makeTempDir({ prefix: "zab-ssh-", dir: this.parent });
     return this.#path;
   }
 
@@ -67,7 +73,7 @@ export class SshClient {
     const opts = ["-o", "BatchMode=yes"];
     if (!await this.#userHasControlMaster(base)) {
       const dir = await this.controlDir.path();
-      opts.push("-o", "ControlMaster=auto", "-o", `ControlPath=${dir}/%C`, "-o", "ControlPersist=60");
+      opts.push("-o", "ControlMaster=auto", "-o", `ControlPath="${dir}/%C"`, "-o", "ControlPersist=60");
       this.#usesOurMaster = true;
     }
     return [...base, ...opts, this.opts.address];

@@ -3,7 +3,7 @@
  * destroy snapshots that became obsolete during the transfers, and mount new datasets.
  * Everything is batched per side; holds go before releases so a chain is never unprotected.
  */
-import { errorMessage } from "../errors.ts";
+import { errorMessage, rethrowIfAborted } from "../errors.ts";
 import type { Host } from "../exec/host.ts";
 import { holdCommands, releaseCommands } from "../zfs/commands.ts";
 import { groupRows, parseGetRows } from "../zfs/get_rows.ts";
@@ -15,9 +15,10 @@ import { destroyReleasing } from "./destroy_step.ts";
 async function batched(ctx: RunContext, host: Host, commands: string[][]): Promise<void> {
   for (const argv of commands) {
     // Exit 1: "tag already exists" / "no such tag" for some of them; the rest are done.
-    await host.run({ argv, allowed: [0, 1] }).catch((e) =>
-      ctx.log.error(`[${host.label}] ${errorMessage(e)}`)
-    );
+    await host.run({ argv, allowed: [0, 1] }).catch((e) => {
+      rethrowIfAborted(e);
+      ctx.log.error(`[${host.label}] ${errorMessage(e)}`);
+    });
   }
 }
 
@@ -86,6 +87,7 @@ export async function mountReceived(ctx: RunContext, state: SyncState): Promise<
     `for d do out=$(zfs mount "$d" 2>&1) || case "$out" in *"already mounted"*) ;; *) echo "$d: $out";; esac; done`;
   for (const chunk of chunkByLength(eligible)) {
     const r = await target.run({ argv: ["sh", "-c", script, "sh", ...chunk] }).catch((e) => {
+      rethrowIfAborted(e);
       ctx.log.error(`[Target] Cannot mount received datasets: ${errorMessage(e)}`);
       return undefined;
     });

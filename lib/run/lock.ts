@@ -4,7 +4,7 @@
  * flock). The lock is an flock on a file, so it goes away with the process, even on a crash.
  */
 import { join } from "node:path";
-import { FatalError } from "../errors.ts";
+import { errorMessage, FatalError } from "../errors.ts";
 
 /** Where lock files live (writable by the compiled binary). */
 export const LOCK_DIR = "/var/tmp";
@@ -25,7 +25,15 @@ export interface RunLock {
  */
 export async function lockRun(backupName: string, dir = LOCK_DIR): Promise<RunLock> {
   const path = lockPath(backupName, dir);
-  const file = await Deno.open(path, { create: true, write: true });
+  // /var/tmp is world-writable: never follow a symlink someone placed at our lock's name.
+  const link = await Deno.lstat(path).then((i) => i.isSymlink, () => false);
+  if (link) throw new FatalError(`Cannot lock backup "${backupName}": "${path}" is a symbolic link`);
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { create: true, write: true });
+  } catch (e) {
+    throw new FatalError(`Cannot lock backup "${backupName}": opening "${path}" failed: ${errorMessage(e)}`);
+  }
   if (!(await file.tryLock(true))) {
     file.close();
     throw new FatalError(

@@ -3,7 +3,7 @@
  * thinned with the target schedule, and with --destroy-missing destroyed once their newest
  * own snapshot is older than the given time (reference §5.5). Errors are logged, not counted.
  */
-import { errorMessage } from "../errors.ts";
+import { errorMessage, rethrowIfAborted } from "../errors.ts";
 import type { Host } from "../exec/host.ts";
 import type { Dataset } from "../zfs/listing.ts";
 import { parseTtl } from "../thinner/schedule.ts";
@@ -75,6 +75,7 @@ export async function destroyMissing(
       await target.run({ argv: ["zfs", "destroy", ds.name] });
       all.delete(ds.name);
     } catch (e) {
+      rethrowIfAborted(e);
       log.error(`${prefix} Error during --destroy-missing: ${errorMessage(e)}`);
     }
   }

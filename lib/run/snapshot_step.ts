@@ -44,8 +44,13 @@ async function resolveWritten(
 }
 
 /** Runs user commands on the source host through a real shell (so `>`, `&&`, `|` work). */
-async function runUserCommand(ctx: RunContext, cmd: string): Promise<void> {
-  await ctx.source.run({ argv: ["sh", "-c", cmd] });
+/**
+ * Runs a --pre/--post-snapshot-cmd in a shell on the source host. What it writes to stderr is
+ * shown as errors even when it succeeds (upstream does the same), so its warnings reach cron mail.
+ */
+async function runUserCommand(ctx: RunContext, cmd: string, uninterruptible = false): Promise<void> {
+  const r = await ctx.source.run({ argv: ["sh", "-c", cmd], uninterruptible });
+  for (const line of r.stderr.split("\n")) if (line.trim()) ctx.log.error(`[Source] STDERR > ${line}`);
 }
 
 /**
@@ -113,7 +118,7 @@ export async function takeSnapshots(
     }
   } finally {
     for (const cmd of ctx.opts.postSnapshotCmds) {
-      await runUserCommand(ctx, cmd).catch((e) =>
+      await runUserCommand(ctx, cmd, true).catch((e) =>
         ctx.log.error(`[Source] Cannot run --post-snapshot-cmd "${cmd}": ${errorMessage(e)}`)
       );
     }

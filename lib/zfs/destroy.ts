@@ -1,5 +1,5 @@
 /** Destroying snapshots in as few calls as possible, without letting one failure block the rest. */
-import { errorMessage } from "../errors.ts";
+import { errorMessage, rethrowIfAborted } from "../errors.ts";
 import type { Host } from "../exec/host.ts";
 import { destroySnapshotCommands } from "./commands.ts";
 
@@ -32,6 +32,7 @@ export async function destroySnapshots(
         await host.run({ argv });
         out.destroyed.push(...chunk);
       } catch (e) {
+        rethrowIfAborted(e);
         if (errorMessage(e).includes("invalid dataset name")) noBatch.add(host);
         remaining.push(...chunk);
       }
@@ -42,6 +43,7 @@ export async function destroySnapshots(
       await host.run({ argv: ["zfs", "destroy", `${dataset}@${name}`] });
       out.destroyed.push(name);
     } catch (e) {
+      rethrowIfAborted(e);
       out.failed.push({ name, error: errorMessage(e) });
     }
   }

@@ -1,6 +1,7 @@
 /** ssh command lines; `ssh -G` reads the config without connecting, so no server is needed. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { spawnProcess } from "../../lib/exec/process.ts";
 import { ControlDir, SshClient } from "../../lib/exec/ssh.ts";
 
 async function withConfig(text: string, fn: (path: string) => Promise<void>): Promise<void> {
@@ -29,7 +30,7 @@ Deno.test("SshClient: BatchMode and a private ControlMaster socket directory by 
       "-o",
       "ControlMaster=auto",
       "-o",
-      `ControlPath=${path}/%C`,
+      `ControlPath="${path}/%C"`,
       "-o",
       "ControlPersist=60",
       "root@nas",
@@ -54,4 +55,32 @@ Deno.test("SshClient: the user's own ControlMaster setting is left alone", async
 Deno.test("SshClient: the displayed form is what a user would type", () => {
   const ssh = new SshClient({ address: "backup@nas", configFile: "/etc/zab.conf" }, new ControlDir());
   assert.deepEqual(ssh.displayPrefix(), ["ssh", "-F", "/etc/zab.conf", "backup@nas"]);
+});
+
+const LOOP_CONFIG = Deno.env.get("ZAB_TEST_SSH_CONFIG");
+
+Deno.test({
+  name:
+    "SshClient: a control directory whose path has a space still connects and shares one master (real loopback sshd)",
+  ignore: !LOOP_CONFIG,
+  async fn() {
+    // Short: the socket path limit (108 bytes) leaves room for little more than one space.
+    const parent = await Deno.makeTempDir({ dir: "/tmp", prefix: "z " });
+    const dir = new ControlDir(parent);
+    const ssh = new SshClient({ address: "zab-loop", configFile: LOOP_CONFIG! }, dir);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = await spawnProcess(await ssh.argv("echo connected"));
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, "connected\n");
+      }
+      const sockets = [];
+      for await (const e of Deno.readDir(await dir.path())) sockets.push(e.name);
+      assert.equal(sockets.length, 1, "one ControlMaster socket serves both commands");
+    } finally {
+      await ssh.close();
+      await dir.remove();
+      await Deno.remove(parent, { recursive: true });
+    }
+  },
 });

@@ -7,6 +7,16 @@ import { join } from "node:path";
 import { runApp } from "../../lib/app.ts";
 import { parseFixture } from "../../lib/exec/fixture.ts";
 import { ReplayHost, ReplayScript } from "../../lib/exec/replay_host.ts";
+import type {
+  Cmd,
+  CmdResult,
+  Host,
+  HostContext,
+  HostLabel,
+  TransferResult,
+  TransferSpec,
+} from "../../lib/exec/host.ts";
+import { shellJoin } from "../../lib/exec/quote.ts";
 import { MemorySink } from "../../lib/log/term.ts";
 import { REPO_ROOT } from "./env.ts";
 
@@ -28,8 +38,51 @@ export function fixturePath(name: string): string {
   return join(REPO_ROOT, "tests", "fixtures", `${name}.fixture`);
 }
 
+/**
+ * A replaying host that plays Ctrl-C: the first command starting with `abortAt` aborts the run
+ * and comes back killed (143), and every later command fails to start, as with real processes.
+ */
+class AbortingReplayHost extends ReplayHost {
+  constructor(
+    label: HostLabel,
+    address: string | undefined,
+    ctx: HostContext,
+    script: ReplayScript,
+    private readonly abort: AbortController,
+    private readonly abortAt: string,
+  ) {
+    super(label, address, ctx, script);
+  }
+
+  protected override execute(cmd: Cmd): Promise<Omit<CmdResult, "skipped">> {
+    if (!cmd.uninterruptible) this.abort.signal.throwIfAborted();
+    const key = `[${this.label}] ${shellJoin(cmd.argv)}`;
+    if (key.startsWith(this.abortAt)) {
+      this.script.take(key);
+      this.abort.abort();
+      return Promise.resolve({ code: 143, stdout: "", stderr: "" });
+    }
+    return super.execute(cmd);
+  }
+
+  protected override executeTransfer(to: Host, spec: TransferSpec): Promise<Omit<TransferResult, "skipped">> {
+    this.abort.signal.throwIfAborted();
+    return super.executeTransfer(to, spec);
+  }
+}
+
+/** Options of a replayed run. */
+export interface ReplayOptions {
+  /** Abort the run (like Ctrl-C) at the first command that starts with this text. */
+  abortAt?: string;
+}
+
 /** Runs the program against a fixture; `args` overrides the recorded arguments. */
-export async function replayFixture(name: string, args?: readonly string[]): Promise<ReplayResult> {
+export async function replayFixture(
+  name: string,
+  args?: readonly string[],
+  options: ReplayOptions = {},
+): Promise<ReplayResult> {
   const fixture = parseFixture(await Deno.readTextFile(fixturePath(name)));
   const now = Date.parse(fixture.header.get("now") ?? "");
   if (Number.isNaN(now)) throw new Error(`Reading fixture "${name}" failed: no "@ now" header`);
@@ -37,17 +90,21 @@ export async function replayFixture(name: string, args?: readonly string[]): Pro
   const script = new ReplayScript(fixture);
   const stdout = new MemorySink();
   const stderr = new MemorySink();
+  const abort = new AbortController();
+  const host = (label: HostLabel, address: string | undefined, ctx: HostContext) =>
+    options.abortAt === undefined
+      ? new ReplayHost(label, address, ctx, script)
+      : new AbortingReplayHost(label, address, ctx, script, abort, options.abortAt);
   const code = await runApp({
     args: args ?? recordedArgs,
     stdout,
     stderr,
     now: () => now,
     env: () => undefined,
+    signal: abort.signal,
     makeHosts: (opts, ctx) => {
-      const source = new ReplayHost("Source", opts.sshSource, ctx, script);
-      const target = opts.targetPath !== undefined
-        ? new ReplayHost("Target", opts.sshTarget, ctx, script)
-        : undefined;
+      const source = host("Source", opts.sshSource, ctx);
+      const target = opts.targetPath !== undefined ? host("Target", opts.sshTarget, ctx) : undefined;
       return { source, target, close: () => Promise.resolve() };
     },
   });

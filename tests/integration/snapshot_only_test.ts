@@ -333,6 +333,11 @@ onTiers(
       assert.equal(r.stderr, "");
       assert.equal(await f.sh(`cat ${log}`), "pre 0\nok\npost 1\n");
       await snapshotsAre(f, [`fs1@${f.name}-20101111000000`]);
+
+      // What a successful command writes to stderr is shown (cron mails it), as upstream.
+      const warned = await f.run(["--allow-empty", "--post-snapshot-cmd", "echo 'thaw: slow' >&2"], T1);
+      expectCode(warned, 0);
+      assert.equal(warned.stderr, "! [Source] STDERR > thaw: slow\n");
     } finally {
       await f.sh(`rm -f ${shellQuote(log)}`);
     }

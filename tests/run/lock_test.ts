@@ -41,3 +41,27 @@ Deno.test("lockRun: the lock is an flock another process sees, and it dies with 
 Deno.test("lockPath: names stay one file name", () => {
   assert.equal(lockPath("a/b c", "/var/tmp"), "/var/tmp/zfs-autobackup.a_b_c.lock");
 });
+
+Deno.test("lockRun: a symlink at the lock's name is refused, and the file it points to is not created", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const victim = `${dir}/victim`;
+    await Deno.symlink(victim, lockPath("offsite", dir));
+    await assert.rejects(() => lockRun("offsite", dir), (e: Error) => {
+      assert.ok(e instanceof FatalError);
+      assert.match(e.message, /^Cannot lock backup "offsite": ".*offsite\.lock" is a symbolic link$/);
+      return true;
+    });
+    await assert.rejects(() => Deno.stat(victim), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lockRun: a lock file that cannot be opened is a FatalError (exit 255), not a crash", async () => {
+  await assert.rejects(() => lockRun("offsite", "/nonexistent-zab-dir"), (e: Error) => {
+    assert.ok(e instanceof FatalError);
+    assert.match(e.message, /^Cannot lock backup "offsite": opening ".*offsite\.lock" failed: /);
+    return true;
+  });
+});

@@ -164,3 +164,25 @@ Deno.test("replay: an unexpected command fails the run loudly, naming the neares
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /Cannot replay unexpected command .*nearest recorded command is/);
 });
+
+Deno.test('replay: Ctrl-C during thinning exits 255 with one "Aborted", not success and not a line per snapshot', async () => {
+  const r = await replayFixture("ozfs_thinning", undefined, { abortAt: "[Source] zfs destroy" });
+  assert.equal(r.code, 255);
+  assert.equal(r.stderr, "! Aborted\n");
+  assert.doesNotMatch(r.stdout, /completed successfully/);
+});
+
+Deno.test("replay: Ctrl-C while the holds move exits 255 and stops before the releases", async () => {
+  const r = await replayFixture("ozfs_incremental", undefined, { abortAt: "[Target] zfs hold" });
+  assert.equal(r.code, 255);
+  assert.match(r.stderr, /! Aborted\n$/);
+  assert.ok(!r.asked.some((c) => c.includes(" zfs release ")), r.asked.join("\n"));
+  assert.doesNotMatch(r.stdout, /completed successfully/);
+});
+
+Deno.test("replay: Ctrl-C at the very last command (the mounts) still exits 255, never as a success", async () => {
+  const r = await replayFixture("ozfs_first_run", undefined, { abortAt: "[Target] sh -c 'for d do" });
+  assert.equal(r.code, 255);
+  assert.match(r.stderr, /! Aborted\n$/);
+  assert.doesNotMatch(r.stdout, /completed successfully/);
+});
