@@ -175,7 +175,8 @@ async function sendSnapshot(ctx: RunContext, job: SendJob): Promise<TransferStat
   const resuming = token ? " (resuming)" : "";
   ctx.log.verbose(`[Source] ${src.name}@${step.snapshot}: -> ${tname}${job.full ? " (new)" : ""}${resuming}`);
   const meter = new TransferMeter(
-    () => Date.now(),
+    // Monotonic: a clock step (NTP) during a transfer must not distort rate and ETA.
+    () => performance.now(),
     ctx.log.opts.progress ? (t) => ctx.log.progress(t) : undefined,
     (l) => ctx.log.debug(`[Source] ${l}`),
   );

@@ -28,10 +28,10 @@ export const S3 = "20101111000003";
 /**
  * A frozen wall clock at `time` (libfaketime without "@"; monotonic time stays real): every
  * reading is exactly `time`, so snapshot names and ages do not depend on how fast a loaded
- * machine starts the tool. ssh runs fine under it.
+ * machine starts the tool. ssh runs fine under it. (runTool's `fakeTime` is frozen too.)
  */
 export function frozenAt(time: string): RunToolOptions {
-  return { fakeTime: time, env: { FAKETIME: time } };
+  return { fakeTime: time };
 }
 
 /**

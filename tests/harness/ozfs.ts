@@ -278,7 +278,10 @@ export async function prepareOzfsVm(
 
   return await withLock(`ozfs-vm${guestKey()}`, async () => {
     if (!await exists(join(state, `image-${flavor}`, "root.qcow2"))) {
-      if (!await exists(imageTar)) return { skipped: `no image in "${state}" and no "${imageTar}"` };
+      // The testbed is there, so the tier must run: a missing image is a broken setup, not a skip.
+      if (!await exists(imageTar)) {
+        throw new Error(`Finding the OpenZFS image failed: no image in "${state}" and no "${imageTar}"`);
+      }
       const t = performance.now();
       const r = await vm(["import", imageTar]);
       if (r.code !== 0) {

@@ -60,8 +60,10 @@ export function fakeTimeEnv(start: string): Record<string, string> {
   }
   return {
     LD_PRELOAD: faketimeLib(),
-    // "@" starts the clock at this moment and lets it run, unlike a frozen absolute time.
-    FAKETIME: `@${start}`,
+    // Frozen (no "@"): every reading is exactly `start`, so a snapshot name never depends on
+    // how long a loaded machine takes to start the tool (a running clock could tick past the
+    // second before the tool reads it). ssh and zfs run fine under it.
+    FAKETIME: start,
     // Deno's timers and performance.now() need real monotonic time, or sleeps misbehave.
     DONT_FAKE_MONOTONIC: "1",
   };
