@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
 import {
   errorMessage,
-  ExitCode,
   exitCodeForFailures,
-  FatalError,
   lastLine,
   reasonLine,
-  UsageError,
+  rethrowIfAborted,
   ZfsError,
 } from "../lib/errors.ts";
 
@@ -22,14 +20,18 @@ Deno.test("exitCodeForFailures: the failed-dataset count, capped at 255 (#153)",
   assert.equal(exitCodeForFailures(-1), 0);
 });
 
-Deno.test("ExitCode: documented values", () => {
-  assert.deepEqual(ExitCode, { ok: 0, usage: 2, fatal: 255 });
-});
-
-Deno.test("error classes carry their names", () => {
-  assert.equal(new UsageError("x").name, "UsageError");
-  assert.equal(new FatalError("x").name, "FatalError");
-  assert.ok(new FatalError("x") instanceof Error);
+Deno.test("rethrowIfAborted: an abort (Ctrl-C) escapes a log-and-go-on loop, any other error stays caught", () => {
+  const ac = new AbortController();
+  ac.abort();
+  const abort = ac.signal.reason;
+  assert.throws(() => rethrowIfAborted(abort), (e: unknown) => e === abort);
+  const own = new DOMException("Aborted", "AbortError");
+  assert.throws(() => rethrowIfAborted(own), (e: unknown) => e === own);
+  // Failures of single items must not stop the loop.
+  rethrowIfAborted(new Error("cannot destroy: dataset is busy"));
+  rethrowIfAborted(new DOMException("timed out", "TimeoutError"));
+  rethrowIfAborted("AbortError");
+  rethrowIfAborted({ name: "AbortError" });
 });
 
 Deno.test("lastLine: last non-empty line, trimmed", () => {
@@ -77,7 +79,7 @@ Deno.test("reasonLine: a wrapped zfs message is joined with its continuation", (
   assert.equal(reasonLine("cannot destroy: busy\nUsage follows\n"), "cannot destroy: busy");
 });
 
-Deno.test("ZfsError: message leads with the reason, keeps the details", () => {
+Deno.test("ZfsError: the message is host, exit code, the reason line, then the command", () => {
   const e = new ZfsError({
     host: "Target (root@nas)",
     command: "zfs destroy b/fs@x",
@@ -85,17 +87,78 @@ Deno.test("ZfsError: message leads with the reason, keeps the details", () => {
     allowed: [0],
     stderrTail: "cannot destroy snapshot b/fs@x: dataset is busy\n",
   });
-  assert.equal(e.name, "ZfsError");
   assert.equal(
     e.message,
     'Command failed on Target (root@nas) with exit code 1: cannot destroy snapshot b/fs@x: dataset is busy: "zfs destroy b/fs@x"',
   );
-  assert.equal(e.host, "Target (root@nas)");
-  assert.equal(e.command, "zfs destroy b/fs@x");
-  assert.equal(e.code, 1);
-  assert.deepEqual(e.allowed, [0]);
-  assert.equal(e.stderrTail, "cannot destroy snapshot b/fs@x: dataset is busy\n");
-  assert.ok(e instanceof Error);
+});
+
+Deno.test("ZfsError: the reason is picked out of pages of usage text; the whole tail stays available", () => {
+  const stderrTail = "invalid option 'w'\nusage:\n\tsend [-DnPpRvLecr] [-[i|I] snapshot] <snapshot>\n" +
+    "\tsend [-nvPLecw] [-i snapshot|filesystem|bookmark] <filesystem|volume|snapshot>\n\n" +
+    "For the property list, run: zfs set|get\n";
+  const e = new ZfsError({
+    host: "Source",
+    command: "zfs send -w p/fs@a",
+    code: 2,
+    allowed: [0],
+    stderrTail,
+  });
+  assert.equal(
+    e.message,
+    `Command failed on Source with exit code 2: invalid option 'w': "zfs send -w p/fs@a"`,
+  );
+  // The debug output (and checks such as "does not exist") still see every line.
+  assert.equal(e.stderrTail, stderrTail);
+});
+
+Deno.test("ZfsError: a command longer than 160 characters is cut to 157 plus '...'; 160 fit", () => {
+  const failure = (command: string) => ({ host: "Source", command, code: 1, allowed: [0], stderrTail: "" });
+  // "sh -c '" is 7 characters, the closing quote 1: 7 + 152 + 1 = 160.
+  const fits = `sh -c '${"a".repeat(152)}'`;
+  assert.equal(new ZfsError(failure(fits)).message, `Command failed on Source with exit code 1: "${fits}"`);
+  const long = `sh -c '${"a".repeat(153)}'`; // 161
+  assert.equal(
+    new ZfsError(failure(long)).message,
+    `Command failed on Source with exit code 1: "sh -c '${"a".repeat(150)}..."`,
+  );
+  // A probe script or thousands of names stay one short line; the full command is kept.
+  const huge = `zfs destroy p/fs@${Array.from({ length: 5000 }, (_, i) => `s${i}`).join(",")}`;
+  const e = new ZfsError({ ...failure(huge), stderrTail: "cannot destroy snapshots: dataset is busy\n" });
+  assert.equal(
+    e.message,
+    "Command failed on Source with exit code 1: cannot destroy snapshots: dataset is busy: " +
+      `"zfs destroy p/fs@s0,s1,s2,s3,s4,s5,s6,s7,s8,s9,s10,s11,s12,s13,s14,s15,s16,s17,s18,s19,s20,s21,s22,` +
+      `s23,s24,s25,s26,s27,s28,s29,s30,s31,s32,s33,s34,s35,s36,s3..."`, // 17 + 10 * 3 + 27 * 4 + 2 = 157
+  );
+  assert.equal(e.command, huge);
+});
+
+Deno.test("ZfsError: close to a megabyte of stderr still gives a one-line message with only the reason", () => {
+  const noise = "warning: something harmless happened here\n".repeat(20_000);
+  const e = new ZfsError({
+    host: "Target",
+    command: "zfs recv -u b/fs",
+    code: 1,
+    allowed: [0],
+    stderrTail: `${noise}cannot receive: failed to read from stream\n`,
+  });
+  assert.equal(
+    e.message,
+    'Command failed on Target with exit code 1: cannot receive: failed to read from stream: "zfs recv -u b/fs"',
+  );
+  // Without a line that looks like an error, only the last line is shown.
+  const quiet = new ZfsError({
+    host: "Target",
+    command: "zstd -d",
+    code: 1,
+    allowed: [0],
+    stderrTail: noise,
+  });
+  assert.equal(
+    quiet.message,
+    'Command failed on Target with exit code 1: warning: something harmless happened here: "zstd -d"',
+  );
 });
 
 Deno.test("ZfsError: without stderr the message is just the command", () => {

@@ -62,7 +62,7 @@ export async function destroyMissing(
       }
       const older = ours.slice(0, -1).map((s) => s.name);
       if (older.length) await destroyAll(ctx, target, ds, older);
-      if (ds.snapshots.length > ours.length) {
+      if (ds.snapshots.some((s) => !ctx.isOurs(s.name))) {
         log.verbose(`${prefix} Destroy missing: Still in use by other snapshots`);
         continue;
       }

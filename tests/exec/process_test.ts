@@ -49,13 +49,21 @@ Deno.test("spawnProcess: lines are handed out as they arrive, including a last l
 Deno.test("spawnProcess: an abort kills the whole process group, grandchildren included", async () => {
   const ac = new AbortController();
   const marker = await Deno.makeTempFile();
-  // The grandchild would write the marker after 3 s if it survived the abort.
-  const running = spawnProcess(["sh", "-c", `sh -c 'sleep 3; echo alive > ${marker}' & wait`], {
+  const lines: string[] = [];
+  // The grandchild announces itself, then would write the marker after 3 s if it survived the
+  // abort. The abort waits for that line, so it always hits a running grandchild, however slow
+  // the machine (a fixed delay could fire before the grandchild exists and prove nothing).
+  const running = spawnProcess(["sh", "-c", `sh -c 'echo started; sleep 3; echo alive > ${marker}' & wait`], {
     signal: ac.signal,
     killGraceMs: 500,
+    onStdoutLine: (line) => {
+      lines.push(line);
+      if (line === "started") ac.abort();
+    },
   });
-  setTimeout(() => ac.abort(), 200);
   const r = await running;
+  // Without the line the child would have run to the end (exit 0) and nothing was tested.
+  assert.deepEqual(lines, ["started"]);
   assert.equal(r.code, 143);
   assert.equal(r.signal, "SIGTERM");
   await new Promise((res) => setTimeout(res, 3500));

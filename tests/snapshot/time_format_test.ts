@@ -279,30 +279,6 @@ Deno.test("parse in local mode honours a %z offset; UTC mode ignores it like ups
   }
 });
 
-Deno.test("parse in local mode interprets the wall-clock time in the local time zone", () => {
-  const f = new SnapshotFormat("test-%Y%m%d%H%M%S", false);
-  const cases: [string, number[]][] = [
-    ["test-20101111000000", [2010, 11, 11, 0, 0, 0]],
-    ["test-2010111123595", [2010, 11, 11, 23, 59, 5]],
-    ["test-20100328023000", [2010, 3, 28, 2, 30, 0]], // in the EU spring-forward gap
-    ["test-20101031023000", [2010, 10, 31, 2, 30, 0]], // in the EU fall-back fold
-    ["test-20100314023000", [2010, 3, 14, 2, 30, 0]], // in the US spring-forward gap
-    ["test-19000101000000", [1900, 1, 1, 0, 0, 0]],
-    ["test-99991231235959", [9999, 12, 31, 23, 59, 59]],
-  ];
-  for (const [name, [y, mo, d, h, mi, s]] of cases) {
-    const expected = new Date(y!, mo! - 1, d, h, mi, s).getTime() / 1000;
-    assert.equal(f.parse(name), expected, name);
-  }
-  assert.equal(f.parse("test-20100230000000"), undefined);
-  const g = new SnapshotFormat("x%Y%m%d%H%M%S.%f", false);
-  assert.equal(g.parse("x20101111000000.25"), new Date(2010, 10, 11).getTime() / 1000 + 0.25);
-  // Years below 100 must not be mapped to 19xx as Date(y, ...) would.
-  const expected = new Date(2010, 0, 1);
-  expected.setFullYear(50);
-  assert.equal(new SnapshotFormat("%Y-%m-%d", false).parse("0050-01-01"), expected.getTime() / 1000);
-});
-
 /** [epoch ms, names for FORMATS in UTC mode] */
 const FORMATS = [
   "%a|%B|%d|%f|%H|%j|%M|%p|%S|%u|%U|%y",
@@ -482,19 +458,6 @@ Deno.test("format in UTC mode matches CPython strftime on a naive datetime", () 
   }
 });
 
-Deno.test("format in local mode uses the local wall clock", () => {
-  const f = new SnapshotFormat("local-%Y%m%d%H%M%S.%f", false);
-  const p2 = (n: number) => String(n).padStart(2, "0");
-  for (const ms of [0, 1289433600123, 1269739800000, 1288488600999, 1700000000000]) {
-    const d = new Date(ms);
-    const expected = `local-${d.getFullYear()}${p2(d.getMonth() + 1)}${p2(d.getDate())}` +
-      `${p2(d.getHours())}${p2(d.getMinutes())}${p2(d.getSeconds())}.${
-        String(d.getMilliseconds() * 1000).padStart(6, "0")
-      }`;
-    assert.equal(f.format(ms), expected);
-  }
-});
-
 /** Random instants between year 1000 and 9999 (earlier years are not zero-padded by glibc's %Y). */
 function instants(seed: number, count: number): number[] {
   const rnd = mulberry32(seed);
@@ -593,4 +556,119 @@ Deno.test("applyName follows Python str.format for the backup name", () => {
     message:
       'Cannot apply backup name to format "{}-{}": "{}" may appear only once (use "{0}" to repeat the name)',
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Local time (the default without --utc), checked in a child Deno with TZ=Europe/Amsterdam, so
+// the expectations differ from UTC even on a UTC machine. Amsterdam is +01:00 (CET) in winter and
+// +02:00 (CEST) in summer; in 2010 the clocks jumped 02:00 -> 03:00 at 2010-03-28 01:00 UTC and
+// fell back 03:00 -> 02:00 at 2010-10-31 01:00 UTC. Every value below was worked out from those
+// offsets and cross-checked with
+// `TZ=Europe/Amsterdam date -d @EPOCH` / `date -d "WALL TIME" +%s` (and, where it can, CPython's
+// `datetime.strptime(name, fmt).timestamp()`, which is what upstream computes).
+
+const TIME_FORMAT_URL = new URL("../../lib/snapshot/time_format.ts", import.meta.url).href;
+
+/**
+ * Runs `body` (which sees `SnapshotFormat` and must print one JSON value) in a child Deno with
+ * the time zone `tz` and returns the parsed output.
+ */
+async function inZone(tz: string, body: string): Promise<unknown> {
+  const code = `import { SnapshotFormat } from ${JSON.stringify(TIME_FORMAT_URL)};\n${body}`;
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-config", code],
+    env: { TZ: tz, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(r.stderr);
+  assert.equal(r.code, 0, stderr);
+  return JSON.parse(new TextDecoder().decode(r.stdout));
+}
+
+/** [epoch seconds, local name with "test-%Y%m%d%H%M%S" in Amsterdam] */
+const AMSTERDAM_FORMAT: [number, string][] = [
+  [0, "test-19700101010000"], // CET
+  [1289433600, "test-20101111010000"], // 2010-11-11 00:00 UTC, winter
+  [1277985600, "test-20100701140000"], // 2010-07-01 12:00 UTC, summer
+  [1700000000, "test-20231114231320"],
+  // Spring forward: the last second of CET, then 02:00-02:59 local never happens.
+  [1269737999, "test-20100328015959"],
+  [1269738000, "test-20100328030000"],
+  [1269739800, "test-20100328033000"],
+  // Fall back: 02:00-02:59 local happens twice, first in CEST, then in CET.
+  [1288483200, "test-20101031020000"],
+  [1288485000, "test-20101031023000"],
+  [1288486799, "test-20101031025959"],
+  [1288486800, "test-20101031020000"],
+  [1288488600, "test-20101031023000"],
+  [1288490400, "test-20101031030000"],
+];
+
+Deno.test("format in local mode (TZ=Europe/Amsterdam): wall-clock names across both 2010 DST transitions", async () => {
+  const body = `const f = new SnapshotFormat("test-%Y%m%d%H%M%S", false);
+const g = new SnapshotFormat("local-%Y%m%d%H%M%S.%f", false);
+const u = new SnapshotFormat("test-%Y%m%d%H%M%S", true);
+console.log(JSON.stringify({
+  local: ${JSON.stringify(AMSTERDAM_FORMAT.map(([s]) => s))}.map((s) => f.format(s * 1000)),
+  micro: g.format(1289433600123),
+  utc: [u.format(1269738000000), u.format(1288488600000)],
+}));`;
+  const out = await inZone("Europe/Amsterdam", body) as { local: string[]; micro: string; utc: string[] };
+  assert.deepEqual(
+    AMSTERDAM_FORMAT.map(([s], i) => [s, out.local[i]]),
+    AMSTERDAM_FORMAT,
+  );
+  assert.equal(out.micro, "local-20101111010000.123000");
+  // --utc ignores the local zone entirely.
+  assert.deepEqual(out.utc, ["test-20100328010000", "test-20101031013000"]);
+});
+
+/** [format, name, epoch seconds (or null: not ours) when parsed in local mode in Amsterdam] */
+const AMSTERDAM_PARSE: [string, string, number | null][] = [
+  ["test-%Y%m%d%H%M%S", "test-20101111010000", 1289433600],
+  ["test-%Y%m%d%H%M%S", "test-20100701140000", 1277985600],
+  ["test-%Y%m%d%H%M%S", "test-2010111123595", 1289516345], // fewer digits: 23:59:05
+  ["test-%Y%m%d%H%M%S", "test-20100328015959", 1269737999],
+  ["test-%Y%m%d%H%M%S", "test-20100328030000", 1269738000],
+  // Skipped wall time (spring-forward gap): read with the offset before the jump (+01:00),
+  // i.e. 01:30 UTC, which is 03:30 CEST (CPython fold=0 gives the same).
+  ["test-%Y%m%d%H%M%S", "test-20100328023000", 1269739800],
+  // Ambiguous wall times (fall-back fold): the FIRST occurrence, still CEST (+02:00), like
+  // CPython's fold=0; the CET repetition an hour later cannot be named apart.
+  ["test-%Y%m%d%H%M%S", "test-20101031020000", 1288483200],
+  ["test-%Y%m%d%H%M%S", "test-20101031023000", 1288485000],
+  ["test-%Y%m%d%H%M%S", "test-20101031025959", 1288486799],
+  ["test-%Y%m%d%H%M%S", "test-20101031030000", 1288490400],
+  ["test-%Y%m%d%H%M%S", "test-20100314023000", 1268530200], // a US gap is nothing special here
+  ["test-%Y%m%d%H%M%S", "test-99991231235959", 253402297199],
+  ["test-%Y%m%d%H%M%S", "test-20100230000000", null],
+  ["x%Y%m%d%H%M%S.%f", "x20101111000000.25", 1289430000.25],
+];
+
+Deno.test(
+  "parse in local mode (TZ=Europe/Amsterdam): an ambiguous October hour means its first (summer-time) " +
+    "occurrence and a skipped March time uses the winter offset, like CPython's fold=0",
+  async () => {
+    const body = `const cases = ${JSON.stringify(AMSTERDAM_PARSE.map(([f, n]) => [f, n]))};
+console.log(JSON.stringify(cases.map(([f, n]) => new SnapshotFormat(f, false).parse(n) ?? null)));`;
+    const parsed = await inZone("Europe/Amsterdam", body) as (number | null)[];
+    assert.deepEqual(AMSTERDAM_PARSE.map(([f, n], i) => [f, n, parsed[i]]), AMSTERDAM_PARSE);
+  },
+);
+
+Deno.test("parse in --utc mode (TZ=Europe/Amsterdam): names are UTC whatever the local zone", async () => {
+  const body = `const u = new SnapshotFormat("test-%Y%m%d%H%M%S", true);
+console.log(JSON.stringify(["test-20101031023000", "test-20100328023000"].map((n) => u.parse(n))));`;
+  assert.deepEqual(await inZone("Europe/Amsterdam", body), [1288492200, 1269743400]);
+});
+
+// Pre-1970 local offsets are left out above: they come from the JavaScript engine's own tz data,
+// which since tzdata 2022b folds Amsterdam's history into Brussels (+00:17:30, then +00:00 from
+// 1892) where the system's tzdata (`date`, CPython) keeps Amsterdam mean time (+00:19:32).
+
+Deno.test("parse in local mode (TZ=UTC): years below 100 are years 0001-0099, not 19xx", async () => {
+  const body = `const f = new SnapshotFormat("%Y-%m-%d %H:%M:%S", false);
+console.log(JSON.stringify(["0050-01-01 00:00:00", "0099-12-31 23:59:59"].map((n) => f.parse(n))));`;
+  assert.deepEqual(await inZone("UTC", body), [-60589296000, -59011459201]);
 });
