@@ -92,9 +92,10 @@ export function reasonLine(text: string): string {
   const i = lines.findLastIndex((l) => REASON.test(l));
   if (i < 0) return lines.at(-1) ?? "";
   // zfs wraps long messages: "...has been modified" / "since most recent snapshot".
-  // The "usage:" that follows "invalid option 'X'" is not a continuation.
+  // The "usage:" that follows "invalid option 'X'" is not a continuation, nor is a line that
+  // introduces a list ("use '-r' to destroy the following datasets:").
   const next = lines[i + 1];
-  return next !== undefined && /^[a-z]/.test(next) && !next.startsWith("usage:")
+  return next !== undefined && /^[a-z]/.test(next) && !next.startsWith("usage:") && !next.endsWith(":")
     ? `${lines[i]} ${next}`
     : lines[i]!;
 }

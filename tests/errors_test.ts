@@ -67,6 +67,15 @@ Deno.test("reasonLine: the last line that looks like an error", () => {
   );
 });
 
+Deno.test("reasonLine: a line that introduces a list is not a continuation", () => {
+  assert.equal(
+    reasonLine(
+      "cannot destroy 'backup/gone': filesystem has children\nuse '-r' to destroy the following datasets:\nbackup/gone/child\n",
+    ),
+    "cannot destroy 'backup/gone': filesystem has children",
+  );
+});
+
 Deno.test("reasonLine: a wrapped zfs message is joined with its continuation", () => {
   const text = "receiving incremental stream of p/fs@b into b/fs@b\n" +
     "cannot receive incremental stream: destination b/fs has been modified\n" +
