@@ -25,21 +25,41 @@ async function record(name: string, args: string[], fakeTime: string): Promise<v
   if (r.stderr.trim()) console.log(r.stderr.trim());
 }
 
-/** Fresh source and target pools in the guest with upstream's test layout (reference §7). */
-async function guestPools(): Promise<void> {
+/** A run that only builds the state a recorded run starts from; it must succeed. */
+async function prepare(args: string[], fakeTime: string): Promise<void> {
+  const r = await runTool(args, { fakeTime });
+  if (r.code !== 0) {
+    throw new Error(`Preparing a recording failed: "${args.join(" ")}" exited ${r.code}: ${r.stderr.trim()}`);
+  }
+}
+
+/**
+ * Fresh pools `<prefix>_src` and `<prefix>_tgt` in the guest. Without `layout`, upstream's
+ * test layout (reference §7); with it, that shell text builds the source datasets.
+ */
+async function guestPools(prefix = "zfx", layout?: string): Promise<void> {
+  const src = `${prefix}_src`;
   await ozfsOk(
-    "set -e; mkdir -p /var/tmp/zab; for p in zfx_src zfx_tgt; do zpool destroy $p 2>/dev/null || true; " +
+    `set -e; mkdir -p /var/tmp/zab; for p in ${src} ${prefix}_tgt; do zpool destroy $p 2>/dev/null || true; ` +
       "rm -f /var/tmp/zab/$p.img; truncate -s 128M /var/tmp/zab/$p.img; zpool create $p /var/tmp/zab/$p.img; done; " +
-      "zfs create zfx_src/fs1; zfs create zfx_src/fs1/sub; zfs create zfx_src/fs2; zfs create zfx_src/fs2/sub; " +
-      "zfs set autobackup:test=true zfx_src/fs1; zfs set autobackup:test=child zfx_src/fs2; " +
-      "dd if=/dev/urandom of=/zfx_src/fs1/data bs=64k count=4 2>/dev/null; sync",
+      (layout ??
+        `zfs create ${src}/fs1; zfs create ${src}/fs1/sub; zfs create ${src}/fs2; zfs create ${src}/fs2/sub; ` +
+          `zfs set autobackup:test=true ${src}/fs1; zfs set autobackup:test=child ${src}/fs2; ` +
+          `dd if=/dev/urandom of=/${src}/fs1/data bs=64k count=4 2>/dev/null; sync`),
   );
 }
 
-async function dropGuestPools(): Promise<void> {
+async function dropGuestPools(prefix = "zfx"): Promise<void> {
   await ozfsOk(
-    "for p in zfx_src zfx_tgt; do zpool destroy $p 2>/dev/null; rm -f /var/tmp/zab/$p.img; done; true",
+    `for p in ${prefix}_src ${prefix}_tgt; do zpool destroy $p 2>/dev/null; rm -f /var/tmp/zab/$p.img; done; true`,
   );
+}
+
+/** One selected dataset `<prefix>_src/fs1` with 256 KiB of data. */
+function oneDataset(prefix: string): string {
+  const src = `${prefix}_src`;
+  return `zfs create ${src}/fs1; zfs set autobackup:test=true ${src}/fs1; ` +
+    `dd if=/dev/urandom of=/${src}/fs1/data bs=64k count=4 2>/dev/null; sync`;
 }
 
 const scenarios: Record<string, () => Promise<void>> = {
@@ -112,6 +132,98 @@ const scenarios: Record<string, () => Promise<void>> = {
       );
     } finally {
       await dropGuestPools();
+    }
+  },
+  /**
+   * Backup-mode thinning with --keep-source=1 --keep-target=1: the pre-clean destroys the
+   * snapshot before the common one on both sides, and the previous common snapshot goes at the
+   * end, after its hold moved. Then a stale hold of ours (an interrupted run released nothing)
+   * on an obsolete snapshot on both sides: looked up, released, destroyed.
+   */
+  async "ozfs_keep"() {
+    const args = (...more: string[]) => ["test", "zfk_tgt", "--verbose", "--allow-empty", ...more, ...REMOTE];
+    await guestPools("zfk", oneDataset("zfk"));
+    try {
+      await prepare(args(), "2010-11-11 00:00:00");
+      await prepare(args(), "2010-11-11 00:00:01");
+      await record(
+        "ozfs_keep_thinning",
+        args("--keep-source=1", "--keep-target=1"),
+        "2010-11-11 00:00:02",
+      );
+      await prepare(args(), "2010-11-11 00:00:03");
+      // What a run interrupted between moving the holds and releasing the old ones leaves.
+      await ozfsOk(
+        "zfs hold zfs_autobackup:test zfk_src/fs1@test-20101111000002 && " +
+          "zfs hold zfs_autobackup:test zfk_tgt/zfk_src/fs1@test-20101111000002",
+      );
+      await record(
+        "ozfs_stale_hold",
+        args("--keep-source=1", "--keep-target=1"),
+        "2010-11-11 00:00:04",
+      );
+    } finally {
+      await dropGuestPools("zfk");
+    }
+  },
+  /**
+   * --destroy-missing 30d: target datasets whose source is gone, backed up long ago (old, with
+   * two snapshots of ours; parent, with its child), recently (young), or with two snapshots of
+   * ours and one of someone else (other); a live dataset is synced as usual and never touched
+   * otherwise.
+   */
+  async "ozfs_destroy_missing"() {
+    const src = "zfm_src";
+    const select = (...names: string[]) =>
+      names.map((d) => `zfs set autobackup:test=true ${src}/${d}; `).join("");
+    const datasets = ["live", "old", "young", "other", "parent", "parent/child"];
+    await guestPools(
+      "zfm",
+      datasets.map((d) => `zfs create ${src}/${d}; `).join("") + select("live", "old", "other") +
+        `dd if=/dev/urandom of=/${src}/live/data bs=64k count=1 2>/dev/null; sync`,
+    );
+    // Sources disappear: our holds released, then destroyed (as a user would).
+    const gone = (...names: string[]) =>
+      ozfsOk(
+        "set -e; " + names.map((d) =>
+          `for s in $(zfs list -H -o name -t snapshot -r ${src}/${d}); do ` +
+          `zfs release zfs_autobackup:test $s 2>/dev/null || true; done; zfs destroy -r ${src}/${d}; `
+        ).join(""),
+      );
+    const args = (...more: string[]) => ["test", "zfm_tgt", "--verbose", "--allow-empty", ...more, ...REMOTE];
+    try {
+      await prepare(args(), "2010-08-01 00:00:00");
+      await ozfsOk(select("young", "parent"));
+      await prepare(args(), "2010-09-01 00:00:00");
+      await gone("old", "other", "parent");
+      await prepare(args(), "2010-11-01 00:00:00");
+      await gone("young");
+      await ozfsOk("zfs snapshot zfm_tgt/zfm_src/other@manual");
+      await record("ozfs_destroy_missing", args("--destroy-missing", "30d"), "2010-11-11 00:00:00");
+    } finally {
+      await dropGuestPools("zfm");
+    }
+  },
+  /**
+   * A resume token for a snapshot the source no longer has (an incremental receive was cut
+   * off, then that snapshot was destroyed): the run aborts the resume and sends anew.
+   */
+  async "ozfs_resume_aborted"() {
+    const args = ["test", "zfa_tgt", "--verbose", "--allow-empty", ...REMOTE];
+    await guestPools("zfa", oneDataset("zfa"));
+    try {
+      await prepare(args, "2010-11-11 00:00:00");
+      await ozfsOk(
+        "set -e; dd if=/dev/urandom of=/zfa_src/fs1/more bs=64k count=4 2>/dev/null; sync; " +
+          "zfs snapshot zfa_src/fs1@test-20101111000001; " +
+          "zfs send -i @test-20101111000000 zfa_src/fs1@test-20101111000001 | head -c 100000 | " +
+          "zfs recv -s -u zfa_tgt/zfa_src/fs1 || true; " +
+          "zfs get -H -o value receive_resume_token zfa_tgt/zfa_src/fs1 | grep -qv '^-$'; " +
+          "zfs destroy zfa_src/fs1@test-20101111000001",
+      );
+      await record("ozfs_resume_aborted", args, "2010-11-11 00:00:02");
+    } finally {
+      await dropGuestPools("zfa");
     }
   },
   /** Old ZFS: a local first run and an incremental run on zfs-fuse. */

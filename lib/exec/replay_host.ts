@@ -1,7 +1,10 @@
 /**
  * A Host that answers from a recorded fixture instead of running anything. Each command must
- * match a recorded one exactly; identical commands are answered in recorded order. Anything
- * unexpected fails loudly and names the nearest recorded command.
+ * match a recorded one exactly, and per host label (`[Source]`, `[Target]`) commands must be
+ * asked in exactly the recorded order: the program is sequential and deterministic, so a run
+ * that swaps two commands (a release before its hold, a destroy before the holds moved) is a
+ * regression. Only the interleaving of the two hosts is free. Anything unexpected fails loudly,
+ * naming the nearest recorded command and the one expected next.
  */
 import { BaseHost, type Cmd, type CmdResult, type Host, type HostContext, type HostLabel } from "./host.ts";
 import type { TransferResult } from "./host.ts";
@@ -14,8 +17,14 @@ export class UnexpectedCommandError extends Error {
   override name = "UnexpectedCommandError";
 }
 
-/** The shared queue of recorded answers for the hosts of one replayed run. */
+/** The `[Label]` prefix of a fixture key (a transfer belongs to its sending host). */
+function labelOf(key: string): string {
+  return /^\[[^\]]*\]/.exec(key)?.[0] ?? "";
+}
+
+/** The shared, strictly ordered script of recorded answers for the hosts of one replayed run. */
 export class ReplayScript {
+  /** Per host label, the recorded entries not asked for yet, in recorded order. */
   readonly #queues = new Map<string, FixtureEntry[]>();
   /** Commands asked for, in order (for assertions). */
   readonly asked: string[] = [];
@@ -23,29 +32,54 @@ export class ReplayScript {
   /** @param fixture the parsed fixture */
   constructor(readonly fixture: Fixture) {
     for (const e of fixture.entries) {
-      const q = this.#queues.get(e.key) ?? [];
+      const label = labelOf(e.key);
+      const q = this.#queues.get(label) ?? [];
       q.push(e);
-      this.#queues.set(e.key, q);
+      this.#queues.set(label, q);
     }
   }
 
-  /** Takes the next answer for `key`, or throws naming the nearest remaining command. */
+  /**
+   * Takes the answer for `key`, which must be the next recorded command of its host label.
+   * Otherwise throws naming the nearest remaining command and the one expected next; nothing is
+   * consumed then.
+   */
   take(key: string): FixtureEntry {
     this.asked.push(key);
-    const q = this.#queues.get(key);
-    const e = q?.shift();
-    if (e) return e;
-    const remaining = [...this.#queues.entries()].filter(([, v]) => v.length).map(([k]) => k);
-    const near = nearest(key, remaining);
-    throw new UnexpectedCommandError(
-      `Cannot replay unexpected command "${key}"` +
-        (near ? `; nearest recorded command is "${near}"` : "; no recorded commands are left"),
-    );
+    const label = labelOf(key);
+    const q = this.#queues.get(label);
+    const next = q?.[0];
+    if (next?.key === key) return q!.shift()!;
+    const remaining = [...this.#queues.values()].flat();
+    if (!remaining.length) {
+      throw new UnexpectedCommandError(
+        `Cannot replay unexpected command "${key}"; no recorded commands are left`,
+      );
+    }
+    const near = nearest(key, remaining)!;
+    let msg = `Cannot replay unexpected command "${key}"; nearest recorded command is "${near.key}"`;
+    if (!next) {
+      msg += `; no ${label || "unlabelled"} commands are left`;
+    } else if (near !== next) {
+      if (near.key === key) msg += ` (line ${near.line}, later in the recorded order)`;
+      msg += `; expected next is "${next.key}" (line ${next.line})`;
+    }
+    throw new UnexpectedCommandError(msg);
   }
 
-  /** Recorded commands that were never asked for. */
+  /**
+   * Recorded commands that were never asked for, grouped by command (in order of first
+   * appearance), each group in recorded order.
+   */
   unused(): string[] {
-    return [...this.#queues.values()].flat().map((e) => `${e.key} (line ${e.line})`);
+    const left = new Set([...this.#queues.values()].flat());
+    const byKey = new Map<string, string[]>();
+    for (const e of this.fixture.entries) {
+      const l = byKey.get(e.key) ?? [];
+      if (left.has(e)) l.push(`${e.key} (line ${e.line})`);
+      byKey.set(e.key, l);
+    }
+    return [...byKey.values()].flat();
   }
 }
 
@@ -64,11 +98,12 @@ function distance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-function nearest(key: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
+/** The candidate closest to `key`; on a tie the earliest in recorded order (per label). */
+function nearest(key: string, candidates: FixtureEntry[]): FixtureEntry | undefined {
+  let best: FixtureEntry | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
-    const d = distance(key, c);
+    const d = c.key === key ? 0 : distance(key, c.key);
     if (d < bestD) [best, bestD] = [c, d];
   }
   return best;

@@ -83,6 +83,8 @@ Deno.test("Host.transfer: runs both halves and reports each stage's code; --test
     onSendLine: (l: string) => lines.push(`send ${l}`),
     onRecvLine: (l: string) => lines.push(`recv ${l}`),
   };
+  // Replays are strictly ordered per host: the recorded [Source] list comes before the transfer.
+  await source.run({ argv: ["zfs", "list", "-H", "pool/my data"], readonly: true });
   const r = await source.transfer(target, spec);
   assert.deepEqual(r.codes, [0, 0]);
   assert.deepEqual(lines, ["send full\tpool/fs@a\t1000", "recv received 1K stream in 1 seconds (1K/sec)"]);

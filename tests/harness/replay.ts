@@ -1,7 +1,8 @@
 /**
  * Replays a recorded fixture through the real program (`runApp`) with replaying hosts: the
  * run's clock and arguments come from the fixture header, every command is answered from the
- * transcript, and any command the fixture does not have fails the run loudly.
+ * transcript, and any command the fixture does not have, or that comes out of the recorded order
+ * of its host, fails the run loudly.
  */
 import { join } from "node:path";
 import { runApp } from "../../lib/app.ts";

@@ -8,8 +8,8 @@ Deno.test("fileSink: a full device (/dev/full, ENOSPC) loses the text but never 
   assert.equal(sink.isTerminal, false);
 });
 
-Deno.test("fileSink: writes everything to a file", async () => {
-  const path = await Deno.makeTempFile();
+Deno.test("fileSink: writes everything to a file", () => {
+  const path = Deno.makeTempFileSync();
   try {
     {
       using f = Deno.openSync(path, { write: true });
@@ -17,8 +17,8 @@ Deno.test("fileSink: writes everything to a file", async () => {
       sink.write("one\n");
       sink.write("two\n");
     }
-    assert.equal(await Deno.readTextFile(path), "one\ntwo\n");
+    assert.equal(Deno.readTextFileSync(path), "one\ntwo\n");
   } finally {
-    await Deno.remove(path);
+    Deno.removeSync(path);
   }
 });

@@ -1,7 +1,7 @@
 /**
  * Replays of real transcripts (tests/fixtures, recorded by scripts/record_fixtures.ts from the
  * OpenZFS 2.3 guest and zfs-fuse 0.7). Each run must ask for exactly the recorded commands,
- * in a compatible order, and print what a user would see.
+ * in the recorded order per host (ReplayScript is strict), and print what a user would see.
  */
 import assert from "node:assert/strict";
 import { replayFixture } from "../harness/replay.ts";
@@ -185,4 +185,150 @@ Deno.test("replay: Ctrl-C at the very last command (the mounts) still exits 255,
   assert.equal(r.code, 255);
   assert.match(r.stderr, /! Aborted\n$/);
   assert.doesNotMatch(r.stdout, /completed successfully/);
+});
+
+/** The commands of a run that change something or decide it (not the probe and the listings). */
+function actions(asked: string[]): string[] {
+  return asked.filter((c) => !/^\[\w+\] (sh -c 'for p in|zfs get )/.test(c));
+}
+
+Deno.test("replay: --keep-source=1 --keep-target=1 pre-cleans both sides and destroys the old common snapshot only after its hold moved", async () => {
+  const r = await replayFixture("ozfs_keep_thinning");
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.unused, []);
+  assert.equal(r.stderr, "");
+  assert.deepEqual(actions(r.asked), [
+    "[Source] zfs snapshot zfk_src/fs1@test-20101111000002",
+    // Pre-clean: the snapshot before the common one, not held any more, on both sides.
+    "[Source] zfs destroy zfk_src/fs1@test-20101111000000",
+    "[Target] zfs destroy zfk_tgt/zfk_src/fs1@test-20101111000000",
+    "[Source] zfs send -L -e -v -P -p -i @test-20101111000001 zfk_src/fs1@test-20101111000002 | [Target] zfs recv -u -v -s zfk_tgt/zfk_src/fs1",
+    "[Target] zfs hold zfs_autobackup:test zfk_tgt/zfk_src/fs1@test-20101111000002",
+    "[Source] zfs hold zfs_autobackup:test zfk_src/fs1@test-20101111000002",
+    "[Source] zfs release zfs_autobackup:test zfk_src/fs1@test-20101111000001",
+    "[Target] zfs release zfs_autobackup:test zfk_tgt/zfk_src/fs1@test-20101111000001",
+    // The old common snapshot: its hold was released by this run, so no `zfs holds` lookup.
+    "[Source] zfs destroy zfk_src/fs1@test-20101111000001",
+    "[Target] zfs destroy zfk_tgt/zfk_src/fs1@test-20101111000001",
+  ]);
+  // Per side: hold the new common snapshot, release the old one, then destroy the old one.
+  for (const [side, ds] of [["Source", "zfk_src/fs1"], ["Target", "zfk_tgt/zfk_src/fs1"]]) {
+    const at = (c: string) => r.asked.indexOf(`[${side}] ${c}`);
+    const hold = at(`zfs hold zfs_autobackup:test ${ds}@test-20101111000002`);
+    const release = at(`zfs release zfs_autobackup:test ${ds}@test-20101111000001`);
+    const destroy = at(`zfs destroy ${ds}@test-20101111000001`);
+    assert.ok(hold >= 0 && hold < release && release < destroy, `${side}: ${r.asked.join("\n")}`);
+  }
+  assert.deepEqual(lines(r.stdout, /Keep the last|Destroying|->/), [
+    "  [Source] Keep the last 1 snapshot.",
+    "  [Target] Keep the last 1 snapshot.",
+    "  [Source] zfk_src/fs1: Destroying test-20101111000000",
+    "  [Target] zfk_tgt/zfk_src/fs1: Destroying test-20101111000000",
+    "  [Source] zfk_src/fs1@test-20101111000002: -> zfk_tgt/zfk_src/fs1",
+    "  [Source] zfk_src/fs1: Destroying test-20101111000001",
+    "  [Target] zfk_tgt/zfk_src/fs1: Destroying test-20101111000001",
+  ]);
+  assert.match(r.stdout, /All operations completed successfully/);
+});
+
+Deno.test("replay: a stale hold of ours on an obsolete snapshot is looked up once, released, then destroyed", async () => {
+  const r = await replayFixture("ozfs_stale_hold");
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.unused, []);
+  assert.equal(r.stderr, "");
+  assert.deepEqual(actions(r.asked), [
+    "[Source] zfs snapshot zfk_src/fs1@test-20101111000004",
+    "[Source] zfs holds -H zfk_src/fs1@test-20101111000002",
+    "[Source] zfs release zfs_autobackup:test zfk_src/fs1@test-20101111000002",
+    "[Source] zfs destroy zfk_src/fs1@test-20101111000002",
+    "[Target] zfs holds -H zfk_tgt/zfk_src/fs1@test-20101111000002",
+    "[Target] zfs release zfs_autobackup:test zfk_tgt/zfk_src/fs1@test-20101111000002",
+    "[Target] zfs destroy zfk_tgt/zfk_src/fs1@test-20101111000002",
+    "[Source] zfs send -L -e -v -P -p -i @test-20101111000003 zfk_src/fs1@test-20101111000004 | [Target] zfs recv -u -v -s zfk_tgt/zfk_src/fs1",
+    "[Target] zfs hold zfs_autobackup:test zfk_tgt/zfk_src/fs1@test-20101111000004",
+    "[Source] zfs hold zfs_autobackup:test zfk_src/fs1@test-20101111000004",
+    "[Source] zfs release zfs_autobackup:test zfk_src/fs1@test-20101111000003",
+    "[Target] zfs release zfs_autobackup:test zfk_tgt/zfk_src/fs1@test-20101111000003",
+    "[Source] zfs destroy zfk_src/fs1@test-20101111000003",
+    "[Target] zfs destroy zfk_tgt/zfk_src/fs1@test-20101111000003",
+  ]);
+  // One lookup per side: only the snapshot whose hold this run did not place or release.
+  assert.equal(r.asked.filter((c) => c.includes(" zfs holds -H ")).length, 2);
+  assert.deepEqual(lines(r.stdout, /Destroying/), [
+    "  [Source] zfk_src/fs1: Destroying test-20101111000002",
+    "  [Target] zfk_tgt/zfk_src/fs1: Destroying test-20101111000002",
+    "  [Source] zfk_src/fs1: Destroying test-20101111000003",
+    "  [Target] zfk_tgt/zfk_src/fs1: Destroying test-20101111000003",
+  ]);
+  assert.doesNotMatch(r.stdout, /Keeping/);
+});
+
+Deno.test("replay: --destroy-missing destroys only expired target datasets whose source is gone", async () => {
+  const r = await replayFixture("ozfs_destroy_missing");
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.unused, []);
+  assert.equal(r.stderr, "");
+  assert.deepEqual(lines(r.stdout, /Destroy missing/), [
+    "  [Target] zfm_tgt/zfm_src/old: Destroy missing.",
+    "  [Target] zfm_tgt/zfm_src/other: Destroy missing: Still in use by other snapshots",
+    "  [Target] zfm_tgt/zfm_src/parent: Destroy missing: Still has children here.",
+    "  [Target] zfm_tgt/zfm_src/parent/child: Destroy missing.",
+    "  [Target] zfm_tgt/zfm_src/young: Destroy missing: Waiting for deadline.",
+  ]);
+  assert.deepEqual(actions(r.asked), [
+    // The live dataset is backed up as usual ...
+    "[Source] zfs snapshot zfm_src/live@test-20101111000000",
+    "[Source] zfs send -L -e -v -P -p -i @test-20101101000000 zfm_src/live@test-20101111000000 | [Target] zfs recv -u -v -s zfm_tgt/zfm_src/live",
+    "[Target] zfs hold zfs_autobackup:test zfm_tgt/zfm_src/live@test-20101111000000",
+    "[Source] zfs hold zfs_autobackup:test zfm_src/live@test-20101111000000",
+    "[Source] zfs release zfs_autobackup:test zfm_src/live@test-20101101000000",
+    "[Target] zfs release zfs_autobackup:test zfm_tgt/zfm_src/live@test-20101101000000",
+    // ... old: its older snapshot, then the held newest one (released first), then the dataset.
+    "[Target] zfs destroy zfm_tgt/zfm_src/old@test-20100801000000",
+    "[Target] zfs holds -H zfm_tgt/zfm_src/old@test-20100901000000",
+    "[Target] zfs release zfs_autobackup:test zfm_tgt/zfm_src/old@test-20100901000000",
+    "[Target] zfs destroy zfm_tgt/zfm_src/old@test-20100901000000",
+    "[Target] zfs destroy zfm_tgt/zfm_src/old",
+    // other: only our older snapshot goes; a snapshot not made by us keeps our newest and itself.
+    "[Target] zfs destroy zfm_tgt/zfm_src/other@test-20100801000000",
+    // parent (it has a child) and young (too recent) are left alone; the child of parent goes.
+    "[Target] zfs holds -H zfm_tgt/zfm_src/parent/child@test-20100901000000",
+    "[Target] zfs release zfs_autobackup:test zfm_tgt/zfm_src/parent/child@test-20100901000000",
+    "[Target] zfs destroy zfm_tgt/zfm_src/parent/child@test-20100901000000",
+    "[Target] zfs destroy zfm_tgt/zfm_src/parent/child",
+  ]);
+  for (const c of r.asked) {
+    assert.doesNotMatch(c, /zfs (destroy|release) .*zfm_src\/live@test-20101111000000/, c);
+    assert.doesNotMatch(c, /zfs destroy .*live/, c);
+    assert.doesNotMatch(c, /zfs (release|holds) .*zfm_src\/other\b/, c);
+    assert.doesNotMatch(c, /zfs destroy zfm_tgt\/zfm_src\/other(@test-20100901000000|@manual|$)/, c);
+    assert.doesNotMatch(c, /zfs (destroy|release|holds) .*zfm_src\/young\b/, c);
+    assert.doesNotMatch(c, /zfs destroy zfm_tgt\/zfm_src\/parent(@|$)/, c);
+  }
+  assert.match(r.stdout, /All operations completed successfully/);
+});
+
+Deno.test("replay: a resume token for a snapshot the source no longer has is aborted, then sent anew", async () => {
+  const r = await replayFixture("ozfs_resume_aborted");
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.unused, []);
+  assert.equal(r.stderr, "");
+  const acts = actions(r.asked);
+  assert.equal(acts.length, 8, acts.join("\n"));
+  assert.equal(acts[0], "[Source] zfs snapshot zfa_src/fs1@test-20101111000002");
+  // The token is checked: it names test-20101111000001, which the source destroyed (exit 255).
+  assert.match(acts[1]!, /^\[Source\] zfs send -t 1-[0-9a-f-]+ -n -v$/);
+  assert.deepEqual(acts.slice(2), [
+    "[Target] zfs recv -A zfa_tgt/zfa_src/fs1",
+    "[Source] zfs send -L -e -v -P -p -i @test-20101111000000 zfa_src/fs1@test-20101111000002 | [Target] zfs recv -u -v -s zfa_tgt/zfa_src/fs1",
+    "[Target] zfs hold zfs_autobackup:test zfa_tgt/zfa_src/fs1@test-20101111000002",
+    "[Source] zfs hold zfs_autobackup:test zfa_src/fs1@test-20101111000002",
+    "[Source] zfs release zfs_autobackup:test zfa_src/fs1@test-20101111000000",
+    "[Target] zfs release zfs_autobackup:test zfa_tgt/zfa_src/fs1@test-20101111000000",
+  ]);
+  assert.deepEqual(lines(r.stdout, /Aborting resume|->/), [
+    "  [Target] zfa_tgt/zfa_src/fs1: Aborting resume, its no longer valid.",
+    "  [Source] zfa_src/fs1@test-20101111000002: -> zfa_tgt/zfa_src/fs1",
+  ]);
+  assert.doesNotMatch(r.stdout, /resuming/);
 });
