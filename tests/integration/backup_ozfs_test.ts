@@ -37,6 +37,16 @@ const SAME_HOST = ["--ssh-source", "ozfs", "--ssh-target", "ozfs"];
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
+/**
+ * A scenario's pools on the guest, `<base>_src` and `<base>_dst`, with their names and the
+ * scenario's backup name; destroyed when the `await using` scope ends.
+ */
+async function sourceAndTarget(): Promise<OzfsPools & { src: string; dst: string; n: string }> {
+  const pools = await createOzfsPools(["src", "dst"]);
+  const [src, dst] = pools.names as [string, string];
+  return Object.assign(pools, { src, dst, n: backupName(pools) });
+}
+
 /** Runs the tool with the guest's ssh_config and a faked clock. */
 function zab(args: readonly string[], fakeTime: string, sshConfig = CONFIG!): Promise<ToolResult> {
   return runTool([...args, "--ssh-config", sshConfig], { fakeTime });
@@ -205,9 +215,8 @@ scenario({
     "same-host backup: full then incremental run, newest snapshot held on both sides, parents canmount=off, target path excluded [OpenZFS guest]",
   runs: 2,
   async fn() {
-    await using pools = await createOzfsPools(["src", "dst"]);
-    const [src, dst] = pools.names as [string, string];
-    const n = backupName(pools);
+    await using pools = await sourceAndTarget();
+    const { src, dst, n } = pools;
     await basicSetup(pools, n);
 
     const first = await zab([n, `${dst}/backup`, "--verbose", ...SAME_HOST], T0);
@@ -244,9 +253,8 @@ scenario({
   name: "pull+push through this machine (two host names for one guest) gives the same result [OpenZFS guest]",
   runs: 2,
   async fn() {
-    await using pools = await createOzfsPools(["src", "dst"]);
-    const [src, dst] = pools.names as [string, string];
-    const n = backupName(pools);
+    await using pools = await sourceAndTarget();
+    const { src, dst, n } = pools;
     const dir = await Deno.makeTempDir({ prefix: "zab-ozfs2-" });
     try {
       const config = await twoNameConfig(dir);
@@ -286,9 +294,8 @@ scenario({
     "a target modified after its last snapshot fails only that dataset (exit 1); --rollback makes it succeed [OpenZFS guest]",
   runs: 3,
   async fn() {
-    await using pools = await createOzfsPools(["src", "dst"]);
-    const [src, dst] = pools.names as [string, string];
-    const n = backupName(pools);
+    await using pools = await sourceAndTarget();
+    const { src, dst, n } = pools;
     await guest([
       `zfs create ${src}/a`,
       `zfs create ${src}/b`,
@@ -330,9 +337,8 @@ scenario({
     "an interrupted receive leaves a resume token; the next run resumes it and the token is gone [OpenZFS guest]",
   runs: 1,
   async fn() {
-    await using pools = await createOzfsPools(["src", "dst"]);
-    const [src, dst] = pools.names as [string, string];
-    const n = backupName(pools);
+    await using pools = await sourceAndTarget();
+    const { src, dst, n } = pools;
     const t = `${dst}/backup/${src}/fs`;
     // Interrupt a transfer of our own snapshot after 1 MB of 3 MiB, as a cut connection would.
     await guest([
@@ -363,9 +369,8 @@ scenario({
     "an encrypted source is sent raw: the backup stays encrypted with its key unavailable, also incrementally [OpenZFS guest]",
   runs: 2,
   async fn() {
-    await using pools = await createOzfsPools(["src", "dst"]);
-    const [src, dst] = pools.names as [string, string];
-    const n = backupName(pools);
+    await using pools = await sourceAndTarget();
+    const { src, dst, n } = pools;
     await ozfsOk(
       [
         "set -e",
@@ -397,9 +402,8 @@ scenario({
     "--decrypt sends an encrypted source decrypted (no --raw, no -p): the backup is unencrypted, also incrementally [OpenZFS guest]",
   runs: 2,
   async fn() {
-    await using pools = await createOzfsPools(["src", "dst"]);
-    const [src, dst] = pools.names as [string, string];
-    const n = backupName(pools);
+    await using pools = await sourceAndTarget();
+    const { src, dst, n } = pools;
     await guest([
       `echo passphrase12 | zfs create -o encryption=on -o keyformat=passphrase ${src}/enc`,
       `dd if=/dev/urandom of=/${src}/enc/data bs=64k count=2 status=none`,
@@ -438,9 +442,8 @@ scenario({
     "--encrypt receives a plain source under an encrypted TARGET-PATH: encrypted by that encryption root, also incrementally [OpenZFS guest]",
   runs: 2,
   async fn() {
-    await using pools = await createOzfsPools(["src", "dst"]);
-    const [src, dst] = pools.names as [string, string];
-    const n = backupName(pools);
+    await using pools = await sourceAndTarget();
+    const { src, dst, n } = pools;
     const secure = `${dst}/secure`;
     await guest([
       `zfs create ${src}/plain`,
@@ -490,9 +493,8 @@ scenario({
     "a zvol is received as a volume, full then incremental, and its receive never gets canmount, even with --clear-mountpoint [OpenZFS guest]",
   runs: 2,
   async fn() {
-    await using pools = await createOzfsPools(["src", "dst"]);
-    const [src, dst] = pools.names as [string, string];
-    const n = backupName(pools);
+    await using pools = await sourceAndTarget();
+    const { src, dst, n } = pools;
     // A file system next to the volume shows that --clear-mountpoint is in effect.
     await guest([
       `zfs create -V 8M ${src}/vol`,
@@ -533,9 +535,8 @@ scenario({
     "a target snapshot with new data after the common one fails as incompatible; --destroy-incompatible removes it [OpenZFS guest]",
   runs: 3,
   async fn() {
-    await using pools = await createOzfsPools(["src", "dst"]);
-    const [src, dst] = pools.names as [string, string];
-    const n = backupName(pools);
+    await using pools = await sourceAndTarget();
+    const { src, dst, n } = pools;
     await guest([
       `zfs create ${src}/fs`,
       `zfs set autobackup:${n}=true ${src}/fs`,
@@ -569,9 +570,8 @@ scenario({
     "takes over a chain left by zfs_autobackup 3.3: sends incrementally from its snapshot and moves its holds [OpenZFS guest]",
   runs: 1,
   async fn() {
-    await using pools = await createOzfsPools(["src", "dst"]);
-    const [src, dst] = pools.names as [string, string];
-    const n = backupName(pools);
+    await using pools = await sourceAndTarget();
+    const { src, dst, n } = pools;
     const t = `${dst}/backup/${src}/fs`;
     const old = `${n}-20101110000000`;
     // What upstream 3.3 leaves after a run at 2010-11-10 00:00:00, built by hand.
@@ -618,9 +618,8 @@ scenario({
     "--no-holds holds nothing and --strip-path 1 maps names; --test changes nothing; a missing TARGET-PATH exits 255 [OpenZFS guest]",
   runs: 3,
   async fn() {
-    await using pools = await createOzfsPools(["src", "dst"]);
-    const [src, dst] = pools.names as [string, string];
-    const n = backupName(pools);
+    await using pools = await sourceAndTarget();
+    const { src, dst, n } = pools;
     await basicSetup(pools, n);
     const args = [n, `${dst}/backup`, "--verbose", "--no-holds", "--strip-path", "1", ...SAME_HOST];
 
@@ -664,9 +663,8 @@ scenario({
     "--destroy-missing 1d destroys a deselected backup older than a day and waits for a younger one [OpenZFS guest]",
   runs: 2,
   async fn() {
-    await using pools = await createOzfsPools(["src", "dst"]);
-    const [src, dst] = pools.names as [string, string];
-    const n = backupName(pools);
+    await using pools = await sourceAndTarget();
+    const { src, dst, n } = pools;
     const base = `${dst}/backup/${src}`;
     await guest([
       `zfs create ${src}/keep`,
@@ -782,9 +780,8 @@ scenario({
     "--clones simple receives a clone as a clone of its origin's backup (origin sent first); --clones never sends it in full [OpenZFS guest]",
   runs: 2,
   async fn() {
-    await using pools = await createOzfsPools(["src", "dst"]);
-    const [src, dst] = pools.names as [string, string];
-    const n = backupName(pools);
+    await using pools = await sourceAndTarget();
+    const { src, dst, n } = pools;
     const never = `${n}b`;
     const base = `${n}-20101110000000`;
     // "aclone" sorts before "base": the tool must still send the origin first.
@@ -820,9 +817,8 @@ scenario({
     "a hold of ours left behind (an interrupted run) never blocks thinning; another tool's hold keeps its snapshot [OpenZFS guest]",
   runs: 3,
   async fn() {
-    await using pools = await createOzfsPools(["src", "dst"]);
-    const [src, dst] = pools.names as [string, string];
-    const n = backupName(pools);
+    await using pools = await sourceAndTarget();
+    const { src, dst, n } = pools;
     const tag = `zfs_autobackup:${n}`;
     await guest([
       `zfs create ${src}/fs`,
@@ -861,9 +857,8 @@ scenario({
     "--destroy-incompatible releases our hold on an incompatible snapshot; --force never overwrites an unrelated target history [OpenZFS guest]",
   runs: 2,
   async fn() {
-    await using pools = await createOzfsPools(["src", "dst"]);
-    const [src, dst] = pools.names as [string, string];
-    const n = backupName(pools);
+    await using pools = await sourceAndTarget();
+    const { src, dst, n } = pools;
     const b = `${dst}/backup/${src}`;
     const unrelated = `${b}/fs2@${n}-20101110000000`;
     await guest([
