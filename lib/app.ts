@@ -16,7 +16,6 @@ import { printPreamble } from "./run/preamble.ts";
 import { runSnapshotOnly } from "./run/snapshot_only.ts";
 import { runBackup } from "./run/backup.ts";
 import { parseSchedule, parseTtl } from "./thinner/schedule.ts";
-import { HEADER } from "./version.ts";
 
 /** Everything the program needs from the outside world. */
 export interface AppDeps {
@@ -93,11 +92,11 @@ export async function runApp(deps: AppDeps): Promise<number> {
   try {
     const parsed = parseOptions(deps.args);
     if (parsed.kind === "help") {
-      deps.stdout.write(parsed.text.endsWith("\n") ? parsed.text : parsed.text + "\n");
+      deps.stdout.write(parsed.text); // helpText() ends with its newline.
       return ExitCode.ok;
     }
     if (parsed.kind === "version") {
-      deps.stdout.write(`${HEADER}\n`);
+      deps.stdout.write(`${parsed.text}\n`);
       return ExitCode.ok;
     }
     opts = parsed.options;
@@ -149,8 +148,7 @@ export async function runApp(deps: AppDeps): Promise<number> {
       log.error("Aborted");
       return ExitCode.fatal;
     }
-    const commands = hosts.source.commandCount +
-      (hosts.target && hosts.target !== hosts.source ? hosts.target.commandCount : 0);
+    const commands = hosts.source.commandCount + (hosts.target?.commandCount ?? 0);
     log.verbose("");
     log.verbose(
       `${commands} commands run (Source: ${hosts.source.commandCount}${

@@ -74,10 +74,14 @@ export class ZfsError extends Error implements CommandFailure {
   }
 }
 
+/** The non-empty lines of a text, trimmed. */
+function nonEmptyLines(text: string): string[] {
+  return text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+}
+
 /** The last non-empty line of a text, trimmed. */
 export function lastLine(text: string): string {
-  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
-  return lines.at(-1) ?? "";
+  return nonEmptyLines(text).at(-1) ?? "";
 }
 
 const REASON =
@@ -88,9 +92,9 @@ const REASON =
  * error (zfs follows a bad option with pages of usage text), else the last line.
  */
 export function reasonLine(text: string): string {
-  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  const lines = nonEmptyLines(text);
   const i = lines.findLastIndex((l) => REASON.test(l));
-  if (i < 0) return lines.at(-1) ?? "";
+  if (i < 0) return lastLine(text);
   // zfs wraps long messages: "...has been modified" / "since most recent snapshot".
   // The "usage:" that follows "invalid option 'X'" is not a continuation, nor is a line that
   // introduces a list ("use '-r' to destroy the following datasets:").

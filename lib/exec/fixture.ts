@@ -11,6 +11,7 @@
  *     ! stderr line
  *     = 0                               exit code (a transfer: one per stage)
  */
+import { joinLines, splitLines } from "./lines.ts";
 import { shellJoin } from "./quote.ts";
 import { describeTransfer, type TransferSpec } from "./pipeline_spec.ts";
 
@@ -72,9 +73,7 @@ export class Recorder {
 }
 
 function prefixed(prefix: string, text: string): string[] {
-  if (text === "") return [];
-  const lines = text.endsWith("\n") ? text.slice(0, -1).split("\n") : text.split("\n");
-  return lines.map((l) => (l === "" ? prefix : `${prefix} ${l}`));
+  return splitLines(text).map((l) => (l === "" ? prefix : `${prefix} ${l}`));
 }
 
 /** Formats one entry (with its trailing blank line). */
@@ -111,8 +110,13 @@ export function parseFixture(text: string): Fixture {
         throw new SyntaxError(`Cannot parse fixture line ${n}: bad exit code "${body}"`);
       }
       const codes = words.map(Number);
-      const join = (ls: string[]) => (ls.length ? ls.join("\n") + "\n" : "");
-      entries.push({ key: cur.key, stdout: join(cur.out), stderr: join(cur.err), codes, line: cur.line });
+      entries.push({
+        key: cur.key,
+        stdout: joinLines(cur.out),
+        stderr: joinLines(cur.err),
+        codes,
+        line: cur.line,
+      });
       cur = undefined;
     } else {
       throw new SyntaxError(`Cannot parse fixture line ${n}: unknown tag "${tag}"`);

@@ -22,8 +22,6 @@ export interface Cmd {
   allowed?: readonly number[];
   /** Changes nothing, so it also runs in --test mode (default false: skipped in --test). */
   readonly?: boolean;
-  /** Text for stdin; otherwise stdin is /dev/null. */
-  stdin?: string;
   /**
    * Runs to the end even when the run is being aborted (Ctrl-C): for --post-snapshot-cmd,
    * which undoes what --pre-snapshot-cmd did (a frozen file system, a database lock).

@@ -20,6 +20,11 @@ export async function forEachLine(
   if (rest !== "") onLine(rest);
 }
 
+/** Joins lines into collected output: each line ends with a newline; no lines give "". */
+export function joinLines(lines: readonly string[]): string {
+  return lines.length ? lines.join("\n") + "\n" : "";
+}
+
 /** Splits collected output into lines, dropping one trailing newline (not empty lines in between). */
 export function splitLines(text: string): string[] {
   if (text === "") return [];

@@ -2,7 +2,7 @@
  * The only place that starts operating-system processes. Everything else builds argv arrays
  * and calls `spawnProcess`, so tests can replace a whole host without touching Deno.Command.
  */
-import { forEachLine } from "./lines.ts";
+import { forEachLine, joinLines } from "./lines.ts";
 import { TailBuffer } from "./tail_buffer.ts";
 
 /** How to run one process. */
@@ -107,7 +107,7 @@ export async function spawnProcess(argv: readonly string[], opts: SpawnOptions =
     return {
       code: status.code,
       signal: status.signal,
-      stdout: out.length ? out.join("\n") + "\n" : "",
+      stdout: joinLines(out),
       stderr: err.toString(),
     };
   } finally {

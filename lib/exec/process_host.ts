@@ -36,7 +36,6 @@ export class ProcessHost extends BaseHost {
   protected override async execute(cmd: Cmd): Promise<Omit<CmdResult, "skipped">> {
     const argv = this.ssh ? await this.ssh.argv(shellJoin(cmd.argv)) : cmd.argv;
     const r = await spawnProcess(argv, {
-      ...(cmd.stdin !== undefined ? { stdin: cmd.stdin } : {}),
       ...(this.ctx.signal && !cmd.uninterruptible ? { signal: this.ctx.signal } : {}),
     });
     const result = { code: r.code, stdout: r.stdout, stderr: r.stderr };

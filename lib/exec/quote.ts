@@ -24,7 +24,7 @@ export function shellJoin(argv: readonly string[]): string {
  * Splits a shell command line the way `sh` would for plain words: whitespace separates words,
  * single quotes are literal, double quotes allow `\"` `\\` `\$` and `` \` `` escapes, and a
  * backslash outside quotes escapes the next character. Operators are not interpreted.
- * Used to read fixture files and in tests to prove that `shellJoin` round-trips.
+ * The tests use it to prove that `shellJoin` round-trips through a shell's word splitting.
  */
 export function shellSplit(line: string): string[] {
   const words: string[] = [];

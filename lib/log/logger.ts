@@ -27,16 +27,6 @@ export class Logger {
   /** @param out stdout sink @param err stderr sink */
   constructor(readonly opts: LoggerOptions, readonly out: Sink, readonly err: Sink) {}
 
-  /** True when verbose lines are printed. */
-  get isVerbose(): boolean {
-    return this.opts.verbose;
-  }
-
-  /** True when debug lines are printed. */
-  get isDebug(): boolean {
-    return this.opts.debug;
-  }
-
   /** A verbose line: two spaces, then the text. */
   verbose(text: string): void {
     if (this.opts.verbose) this.#line(this.out, `  ${text}`, "\x1b[22m");
