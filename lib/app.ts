@@ -48,12 +48,15 @@ export function processHosts(
   ctx: HostContext & { signal?: AbortSignal; recorder?: Recorder | undefined },
 ): Hosts {
   const controlDir = new ControlDir();
+  // One client per address: source and target on one host share its `ssh -G` check and master.
+  const clients = new Map<string, SshClient>();
+  const client = (address: string) => {
+    let c = clients.get(address);
+    if (!c) clients.set(address, c = new SshClient({ address, configFile: opts.sshConfig }, controlDir));
+    return c;
+  };
   const make = (label: HostLabel, address: string | undefined) =>
-    new ProcessHost(
-      label,
-      address ? new SshClient({ address, configFile: opts.sshConfig }, controlDir) : undefined,
-      ctx,
-    );
+    new ProcessHost(label, address ? client(address) : undefined, ctx);
   const source = make("Source", opts.sshSource);
   const target = opts.targetPath !== undefined ? make("Target", opts.sshTarget) : undefined;
   return {

@@ -60,6 +60,8 @@ export interface Host {
   readonly label: HostLabel;
   /** `user@host` for ssh, undefined for this machine. */
   readonly address: string | undefined;
+  /** Name used in messages: `Target (root@nas)` or `Source`. */
+  readonly displayName: string;
   /** Commands run so far on this host (skipped ones not counted). */
   readonly commandCount: number;
   /** Runs a command; throws `ZfsError` when the exit code is not allowed. */

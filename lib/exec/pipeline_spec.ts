@@ -16,8 +16,6 @@ export interface TransferSpec {
   onSendLine?: (line: string) => void;
   /** Called with each output line of the receiving host's stages. */
   onRecvLine?: (line: string) => void;
-  /** Aborting kills the pipeline. */
-  signal?: AbortSignal;
 }
 
 import { shellJoin } from "./quote.ts";

@@ -52,7 +52,7 @@ export class ProcessHost extends BaseHost {
     }
     // Both ends on one remote machine: run the whole pipeline there, so the stream never
     // makes the round trip through this host.
-    const sameRemote = this.ssh !== undefined && to.address === this.address;
+    const sameRemote = this.ssh !== undefined && this.sameMachineAs(to);
     const local = { sshPrefix: undefined };
     const built = sameRemote
       ? buildTransferScript(spec.send, spec.recv, local, local)
@@ -63,10 +63,9 @@ export class ProcessHost extends BaseHost {
     const markers = new MarkerReader(built.nonce);
     const sendLog = new TailBuffer(8192);
     const recvLog = new TailBuffer(8192);
-    const signal = spec.signal ?? this.ctx.signal;
     const r = await spawnProcess(argv, {
       collectStdout: false,
-      ...(signal ? { signal } : {}),
+      ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),
       onStdoutLine: (line) => {
         const rest = markers.take(line);
         if (rest === null) return;

@@ -87,9 +87,10 @@ export class SshClient {
     return line !== undefined && line.trim() !== "controlmaster false";
   }
 
-  /** Stops our master connection, if we started one. */
+  /** Stops our master connection, if we started one; a second call does nothing. */
   async close(): Promise<void> {
     if (!this.#usesOurMaster || !this.#prefix) return;
+    this.#usesOurMaster = false;
     const prefix = await this.#prefix;
     const args = prefix.slice(0, -1);
     await spawnProcess([...args, "-O", "exit", this.opts.address]).catch(() => {});

@@ -44,6 +44,11 @@ export class RunContext {
     this.keepTarget = parseSchedule(opts.keepTarget);
   }
 
+  /** Both ends are this machine (decides the receive-side buffer and the pre-flight checks). */
+  get localTransfer(): boolean {
+    return this.source.address === undefined && this.target?.address === undefined;
+  }
+
   /** Seconds since the epoch, for the thinner. */
   get nowSeconds(): number {
     return Math.floor(this.now / 1000);

@@ -5,7 +5,7 @@
 import { FatalError } from "../errors.ts";
 import type { Host } from "../exec/host.ts";
 import { splitLines } from "../exec/lines.ts";
-import { requiredPrograms } from "../transfer/send_recv.ts";
+import { recvBuffered, requiredPrograms } from "../transfer/send_recv.ts";
 import type { RunContext } from "./context.ts";
 import { COMPRESSORS } from "../transfer/compress.ts";
 
@@ -22,8 +22,7 @@ export async function preflight(ctx: RunContext): Promise<void> {
   const target = ctx.target!;
   const opts = ctx.opts;
   if (opts.noSend) return;
-  const local = ctx.source.address === undefined && target.address === undefined;
-  const need = requiredPrograms(opts, { local });
+  const need = requiredPrograms(opts, { local: ctx.localTransfer });
   const sameHost = ctx.source.sameMachineAs(target);
   const checks: [Host, string[]][] = sameHost
     ? [[ctx.source, [...new Set([...need.send, ...need.recv])]]]
@@ -31,7 +30,7 @@ export async function preflight(ctx: RunContext): Promise<void> {
   for (const [host, programs] of checks) {
     const missing = await missingPrograms(host, programs);
     if (missing.length) {
-      const who = host.address ? `${host.label} (${host.address})` : host.label;
+      const who = host.displayName;
       throw new FatalError(
         `Cannot transfer: ${missing.map((p) => `"${p}"`).join(", ")} ${
           missing.length === 1 ? "is" : "are"
@@ -58,7 +57,7 @@ export function logPipeSettings(ctx: RunContext): void {
   const o = ctx.opts;
   const line = (side: "Source" | "Target", what: string, value: string) =>
     ctx.log.verbose(`[${side}] ${what.padEnd(23)}: ${value}`);
-  const local = o.sshSource === undefined && o.sshTarget === undefined;
+  const local = ctx.localTransfer;
   if (o.buffer) line("Source", "zfs send buffer", o.buffer);
   if (o.bufferChunkSize) line("Source", "zfs send chunk size", o.bufferChunkSize);
   for (const p of o.sendPipes) line("Source", "zfs send custom pipe", p);
@@ -66,9 +65,7 @@ export function logPipeSettings(ctx: RunContext): void {
   if (o.rate) line("Source", "zfs send transfer rate", o.rate);
   if (o.compress) line("Target", "zfs recv decompression", COMPRESSORS[o.compress].decompress.join(" "));
   for (const p of o.recvPipes) line("Target", "zfs recv custom pipe", p);
-  // Like the receive-side mbuffer itself (recvStages): only when the transfer is not plain local.
-  const plainLocal = local && !o.compress && o.sendPipes.length === 0 && o.recvPipes.length === 0;
-  if (o.buffer && !plainLocal) line("Target", "zfs recv buffer", o.buffer);
+  if (o.buffer && recvBuffered(o, { local })) line("Target", "zfs recv buffer", o.buffer);
   if (o.compress && local) ctx.log.note("Using compression, but transfer is local.");
   if (o.compress && o.zfsCompressed) {
     ctx.log.note("Using --compress with --zfs-compressed, might be inefficient.");

@@ -159,8 +159,6 @@ interface SendJob {
   full: boolean;
   /** Resume token for this transfer. */
   token: string | undefined;
-  /** Both hosts are this machine (decides the receive-side buffer). */
-  local: boolean;
   flags: ReturnType<typeof decideFlags>;
 }
 
@@ -182,13 +180,12 @@ async function sendSnapshot(ctx: RunContext, job: SendJob): Promise<TransferStat
   );
   const spec = {
     send: sendStages(opts, sendArgv(flags.send, src.name, step.snapshot, step.from, token)),
-    recv: recvStages(opts, recvArgv(flags.recv, tname), { local: job.local }),
+    recv: recvStages(opts, recvArgv(flags.recv, tname), { local: ctx.localTransfer }),
     onSendLine: (l: string) => meter.line(l),
     onRecvLine: (l: string) => {
       meter.recvLine(l);
       ctx.log.debug(`[Target] ${l}`);
     },
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
   const result = await ctx.source.transfer(target, spec);
   ctx.log.clearProgress();
@@ -273,12 +270,11 @@ export async function syncDataset(
     await target.run({ argv: ["zfs", "rollback", `${tname}@${latest}`] });
   }
 
-  const local = ctx.source.address === undefined && target.address === undefined;
   let done: string | undefined;
   try {
     for (const step of plan.transfers) {
       const full = step.from === undefined || step.from === cloneFrom;
-      const stats = await sendSnapshot(ctx, { src, tname, step, full, token, local, flags });
+      const stats = await sendSnapshot(ctx, { src, tname, step, full, token, flags });
       token = undefined;
       recordTransfer(targets, src, tname, step.snapshot);
       if (stats) state.transfers.push(stats);

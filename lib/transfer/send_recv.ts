@@ -135,16 +135,23 @@ export function sendStages(opts: Options, send: string[]): Stage[] {
   return stages;
 }
 
+/**
+ * Whether the receiving host gets its own mbuffer: with a buffering option, unless the transfer
+ * is a plain local `zfs send | zfs recv` (no compression, no custom pipes), where the sending
+ * side's buffer is enough.
+ */
+export function recvBuffered(opts: Options, place: Placement): boolean {
+  const plainLocal = place.local && !opts.compress && opts.sendPipes.length === 0 &&
+    opts.recvPipes.length === 0;
+  return (opts.buffer !== undefined || opts.bufferChunkSize !== undefined) && !plainLocal;
+}
+
 /** The receiving host's stages: decompression, custom pipes, buffer, zfs recv. */
 export function recvStages(opts: Options, recv: string[], place: Placement): Stage[] {
   const stages: Stage[] = [];
   if (opts.compress) stages.push({ argv: COMPRESSORS[opts.compress].decompress });
   for (const p of opts.recvPipes) stages.push({ shell: p });
-  const plainLocal = place.local && !opts.compress && opts.sendPipes.length === 0 &&
-    opts.recvPipes.length === 0;
-  if ((opts.buffer !== undefined || opts.bufferChunkSize !== undefined) && !plainLocal) {
-    stages.push(mbuffer(opts, false)!);
-  }
+  if (recvBuffered(opts, place)) stages.push(mbuffer(opts, false)!);
   stages.push({ argv: recv });
   return stages;
 }
