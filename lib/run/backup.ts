@@ -37,10 +37,11 @@ function summarize(
   state: SyncState,
 ): RunSummary {
   const failed = new Map(state.failed.map((f) => [f.dataset, f.reason]));
+  const transfers = Map.groupBy(state.transfers, (t) => t.dataset);
   const list = datasets.map((d) => ({
     dataset: d,
     target: mapping.get(d),
-    transfers: state.transfers.filter((t) => t.dataset === d),
+    transfers: transfers.get(d) ?? [],
     failed: failed.get(d),
   }));
   return {

@@ -8,6 +8,7 @@ import type { Logger } from "../log/logger.ts";
 import { type HostFeatures, missingFeatures, probeFeatures } from "../zfs/features.ts";
 import { applyName, SnapshotFormat } from "../snapshot/time_format.ts";
 import { parseSchedule, type Schedule } from "../thinner/schedule.ts";
+import { pythonRegex } from "../cli/python_regex.ts";
 import type { RunSummary } from "./summary.ts";
 
 /** Run-wide state. */
@@ -21,6 +22,8 @@ export class RunContext {
   readonly format: SnapshotFormat;
   readonly keepSource: Schedule;
   readonly keepTarget: Schedule;
+  /** --exclude-snapshot-pattern, compiled once for the run. */
+  readonly excludeSnapshotPatterns: RegExp[];
   /** The outcome of a backup run as plain data, set when the sync loop ends. */
   summary: RunSummary | undefined;
   /** Hosts that do not support the comma form of `zfs destroy` (learnt during the run). */
@@ -42,6 +45,7 @@ export class RunContext {
     this.format = new SnapshotFormat(applyName(opts.snapshotFormat, opts.backupName), opts.utc);
     this.keepSource = parseSchedule(opts.keepSource);
     this.keepTarget = parseSchedule(opts.keepTarget);
+    this.excludeSnapshotPatterns = opts.excludeSnapshotPatterns.map(pythonRegex);
   }
 
   /** Both ends are this machine (decides the receive-side buffer and the pre-flight checks). */
@@ -55,7 +59,7 @@ export class RunContext {
   }
 
   /** True when `name` (after "@") is one of ours. */
-  isOurs = (name: string): boolean => this.format.parse(name) !== undefined;
+  isOurs = (name: string): boolean => this.format.isOurs(name);
 
   /** Probes a host once per run (hosts with the same address share the result). */
   features(host: Host): Promise<HostFeatures> {

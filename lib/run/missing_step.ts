@@ -9,6 +9,7 @@ import type { Dataset } from "../zfs/listing.ts";
 import { parseTtl } from "../thinner/schedule.ts";
 import { destroyReleasing } from "./destroy_step.ts";
 import { isAtOrBelow } from "../select/selection.ts";
+import { parentOf } from "../sync/target_path.ts";
 import type { RunContext } from "./context.ts";
 import { thinDatasets } from "./thin_step.ts";
 
@@ -45,7 +46,14 @@ export async function destroyMissing(
   const ttl = parseTtl(ctx.opts.destroyMissing);
   const target = ctx.target!;
   const log = ctx.log;
-  const hasChildren = (name: string) => [...all.keys()].some((n) => n.startsWith(name + "/"));
+  // Datasets below each name, counted once (not a scan of every name per dataset) and kept
+  // current as datasets are destroyed.
+  const below = new Map<string, number>();
+  const countBelow = (name: string, delta: number) => {
+    for (let p = parentOf(name); p !== undefined; p = parentOf(p)) below.set(p, (below.get(p) ?? 0) + delta);
+  };
+  for (const name of all.keys()) countBelow(name, 1);
+  const hasChildren = (name: string) => (below.get(name) ?? 0) > 0;
   for (const ds of missing) {
     const prefix = `[Target] ${ds.name}:`;
     try {
@@ -74,6 +82,7 @@ export async function destroyMissing(
       await destroyAll(ctx, target, ds, [newest.name]);
       await target.run({ argv: ["zfs", "destroy", ds.name] });
       all.delete(ds.name);
+      countBelow(ds.name, -1);
     } catch (e) {
       rethrowIfAborted(e);
       log.error(`${prefix} Error during --destroy-missing: ${errorMessage(e)}`);

@@ -1,5 +1,4 @@
 /** Synchronising one source dataset into its target (section "Synchronising"). */
-import { pythonRegex } from "../cli/python_regex.ts";
 import { errorMessage, ZfsError } from "../errors.ts";
 import { type Dataset, emptyDataset } from "../zfs/listing.ts";
 import { type PlanRules, planSync, type SyncPlan, type TransferStep } from "../sync/plan.ts";
@@ -21,8 +20,8 @@ export class SyncError extends Error {
 export type TargetIndex = Map<string, Dataset>;
 
 /** Planner rules for one dataset. */
-export function planRules(ctx: RunContext, raw: boolean): PlanRules {
-  const patterns = ctx.opts.excludeSnapshotPatterns.map(pythonRegex);
+function planRules(ctx: RunContext, raw: boolean): PlanRules {
+  const patterns = ctx.excludeSnapshotPatterns;
   return {
     timeOf: (n) => ctx.format.parse(n),
     otherSnapshots: ctx.opts.otherSnapshots,

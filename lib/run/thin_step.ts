@@ -9,11 +9,9 @@ import type { Schedule } from "../thinner/schedule.ts";
 import type { RunContext } from "./context.ts";
 import { destroyLogged, releaseOwnHolds } from "./destroy_step.ts";
 
-/** One dataset to thin and the snapshots that must survive whatever the schedule says. */
+/** One dataset to thin. */
 export interface ThinJob {
   dataset: Dataset;
-  /** Short names never destroyed (the common snapshot, incompatible ones, ...). */
-  protect?: ReadonlySet<string>;
 }
 
 /** How held snapshots are treated. */
@@ -52,13 +50,12 @@ export async function thinDatasets(
   const label = `[${host.label}]`;
   const plans: { ds: Dataset; destroy: string[]; reasons: Map<string, string> }[] = [];
   const heldCandidates: string[] = [];
-  for (const { dataset: ds, protect } of jobs) {
+  for (const { dataset: ds } of jobs) {
     const ours = ds.snapshots
       .map((s) => ({ snap: s, time: ctx.format.parse(s.name) }))
       .filter((o): o is { snap: typeof o.snap; time: number } => o.time !== undefined);
     if (ours.length === 0) continue;
-    const always = new Set([ours.at(-1)!, ...ours.filter((o) => protect?.has(o.snap.name))]);
-    const decisions = thin(schedule, ours, (o) => o.time, ctx.nowSeconds, always);
+    const decisions = thin(schedule, ours, (o) => o.time, ctx.nowSeconds, new Set([ours.at(-1)!]));
     const destroy: string[] = [];
     const reasons = new Map<string, string>();
     for (const d of decisions) {

@@ -110,7 +110,9 @@ export function snapshotCalls(
   const byPool = new Map<string, string[]>();
   for (const t of targets) {
     const pool = poolOf(t);
-    byPool.set(pool, [...byPool.get(pool) ?? [], t]);
+    const members = byPool.get(pool);
+    if (members) members.push(t);
+    else byPool.set(pool, [t]);
   }
   const calls: SnapshotCall[] = [];
   for (const [pool, members] of byPool) {

@@ -376,6 +376,8 @@ export class SnapshotFormat {
   readonly utc: boolean;
   readonly #tokens: Token[];
   readonly #regex: RegExp;
+  /** Names parsed so far (parse is pure for one format and time zone). */
+  readonly #parsed = new Map<string, number | undefined>();
   /** Directive letter per capture group (index 0 is group 1). */
   readonly #groups: string[];
   /** Capture index of %p, if any: %I needs it wherever it appears. */
@@ -499,8 +501,16 @@ export class SnapshotFormat {
   /**
    * Epoch seconds encoded in a snapshot name, or undefined when the name is not ours (does not
    * parse). Fractional only when the format has %f or a %z with seconds fractions, as in Python.
+   * Remembered per name: every dataset carries the same names, and planning asks several times.
    */
   parse(name: string): number | undefined {
+    if (this.#parsed.has(name)) return this.#parsed.get(name);
+    const t = this.#parseName(name);
+    this.#parsed.set(name, t);
+    return t;
+  }
+
+  #parseName(name: string): number | undefined {
     const m = this.#regex.exec(name);
     if (m === null || m[0].length !== name.length) return undefined;
     let year: number | undefined;
