@@ -6,7 +6,7 @@
 import { errorMessage, rethrowIfAborted } from "../errors.ts";
 import type { Host } from "../exec/host.ts";
 import { holdCommands, releaseCommands } from "../zfs/commands.ts";
-import { groupRows, parseGetRows } from "../zfs/get_rows.ts";
+import { getRows, groupRows } from "../zfs/get_rows.ts";
 import { chunkByLength } from "../zfs/batch.ts";
 import type { RunContext } from "./context.ts";
 import type { SyncState } from "./sync_state.ts";
@@ -65,22 +65,15 @@ export async function mountReceived(ctx: RunContext, state: SyncState): Promise<
   const target = ctx.target!;
   if (state.mounts.length === 0 || ctx.opts.test) return;
   const f = await ctx.features(target);
-  const props = ["type", "canmount", "mountpoint", ...(f.has.encryption ? ["keystatus"] : [])].join(",");
+  const props = ["type", "canmount", "mountpoint", ...(f.has.encryption ? ["keystatus"] : [])];
   const eligible: string[] = [];
-  for (const chunk of chunkByLength(state.mounts)) {
-    const r = await target.run({
-      argv: ["zfs", "get", "-H", "-p", "-o", "name,property,value", props, ...chunk],
-      readonly: true,
-      allowed: [0, 1],
-    });
-    for (const [name, p] of groupRows(parseGetRows(r.stdout))) {
-      const mp = p.get("mountpoint");
-      if (p.get("type") !== "filesystem" || p.get("canmount") !== "on" || mp === "legacy" || mp === "none") {
-        continue;
-      }
-      if (p.get("keystatus") === "unavailable") continue;
-      eligible.push(name);
+  for (const [name, p] of groupRows(await getRows(target, props, state.mounts, [0, 1]))) {
+    const mp = p.get("mountpoint");
+    if (p.get("type") !== "filesystem" || p.get("canmount") !== "on" || mp === "legacy" || mp === "none") {
+      continue;
     }
+    if (p.get("keystatus") === "unavailable") continue;
+    eligible.push(name);
   }
   // "already mounted" is fine (exit 1 upstream too); other failures are reported per dataset.
   const script =

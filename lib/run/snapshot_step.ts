@@ -1,6 +1,6 @@
 /** Taking the snapshots (section "Snapshotting"), with the pre/post snapshot commands. */
 import { errorMessage, FatalError } from "../errors.ts";
-import { numericValue, parseGetRows } from "../zfs/get_rows.ts";
+import { getRows, numericValue } from "../zfs/get_rows.ts";
 import type { Dataset } from "../zfs/listing.ts";
 import {
   decideWritten,
@@ -9,7 +9,6 @@ import {
   snapshotCalls,
   type SnapshotDecision,
 } from "../snapshot/plan.ts";
-import { chunkByLength } from "../zfs/batch.ts";
 import type { RunContext } from "./context.ts";
 
 /** createtxg given to snapshots this run made: newer than anything listed. */
@@ -24,12 +23,8 @@ async function resolveWritten(
   for (const [snap, datasets] of groupWrittenQueries(queries)) {
     const prop = `written@${snap}`;
     const values = new Map<string, number | undefined>();
-    for (const chunk of chunkByLength(datasets)) {
-      const r = await ctx.source.run({
-        argv: ["zfs", "get", "-H", "-p", "-o", "name,property,value", prop, ...chunk],
-        readonly: true,
-      });
-      for (const row of parseGetRows(r.stdout)) values.set(row.name, numericValue(row.value));
+    for (const row of await getRows(ctx.source, [prop], datasets)) {
+      values.set(row.name, numericValue(row.value));
     }
     for (const ds of datasets) {
       const w = values.get(ds);

@@ -1,5 +1,7 @@
-/** Parsing of `zfs get -H -p -o name,property,value[,source]` output. */
+/** Batched `zfs get -H -p -o name,property,value` calls and the parsing of their output. */
+import type { Host } from "../exec/host.ts";
 import { splitLines } from "../exec/lines.ts";
+import { chunkByLength } from "./batch.ts";
 
 /** One row of `zfs get -H` output. */
 export interface GetRow {
@@ -34,4 +36,32 @@ export function groupRows(rows: readonly GetRow[]): Map<string, Map<string, stri
 export function numericValue(value: string | undefined): number | undefined {
   if (value === undefined || !/^\d+$/.test(value)) return undefined;
   return Number(value);
+}
+
+/** `zfs get -H -p -o name,property,value [FLAGS] PROPS NAMES...`: machine-readable, exact values. */
+export function getArgv(
+  props: readonly string[],
+  names: readonly string[],
+  flags: readonly string[] = [],
+): string[] {
+  return ["zfs", "get", "-H", "-p", "-o", "name,property,value", ...flags, props.join(","), ...names];
+}
+
+/**
+ * The rows of `zfs get` for `props` of `names` (read-only, so also in --test), in one command
+ * unless the names would overflow a command line. `allowed`: exit codes that still give rows
+ * (1 when some names may have gone).
+ */
+export async function getRows(
+  host: Host,
+  props: readonly string[],
+  names: readonly string[],
+  allowed: readonly number[] = [0],
+): Promise<GetRow[]> {
+  const rows: GetRow[] = [];
+  for (const chunk of chunkByLength(names)) {
+    const r = await host.run({ argv: getArgv(props, chunk), readonly: true, allowed });
+    rows.push(...parseGetRows(r.stdout));
+  }
+  return rows;
 }

@@ -5,7 +5,7 @@
  */
 import type { Host } from "../exec/host.ts";
 import type { HostFeatures } from "./features.ts";
-import { groupRows, numericValue, parseGetRows } from "./get_rows.ts";
+import { getArgv, groupRows, numericValue, parseGetRows } from "./get_rows.ts";
 import { chunkByLength } from "./batch.ts";
 
 /** A snapshot as listed. */
@@ -112,18 +112,10 @@ export function listingArgv(
   roots: readonly string[],
   depth: "recursive" | "children",
 ): string[] {
-  return [
-    "zfs",
-    "get",
-    "-H",
-    "-p",
-    "-o",
-    "name,property,value",
+  return getArgv(listingProperties(f), roots, [
     ...(depth === "recursive" ? ["-r"] : ["-d", "1"]),
     ...(f.has.getTypes ? ["-t", "filesystem,volume,snapshot"] : []),
-    listingProperties(f).join(","),
-    ...roots,
-  ];
+  ]);
 }
 
 /**
