@@ -36,7 +36,15 @@ export function parseHolds(stdout: string): Map<string, Set<string>> {
  * per snapshot on failure (old zfs also lacks the comma form).
  */
 export function destroySnapshotCommands(dataset: string, names: readonly string[]): string[][] {
-  return chunkByLength(names, ARG_BUDGET - dataset.length).map((
-    c,
-  ) => ["zfs", "destroy", `${dataset}@${c.join(",")}`]);
+  return destroyChunks(dataset, names).map((c) => destroyArgv(dataset, c));
+}
+
+/** `names` split so that each `zfs destroy ds@a,b,c` fits one command line. */
+export function destroyChunks(dataset: string, names: readonly string[]): string[][] {
+  return chunkByLength(names, ARG_BUDGET - dataset.length);
+}
+
+/** `zfs destroy ds@a,b,c` (one snapshot: `zfs destroy ds@a`). */
+export function destroyArgv(dataset: string, names: readonly string[]): string[] {
+  return ["zfs", "destroy", `${dataset}@${names.join(",")}`];
 }

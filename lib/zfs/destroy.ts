@@ -1,7 +1,7 @@
 /** Destroying snapshots in as few calls as possible, without letting one failure block the rest. */
 import { errorMessage, rethrowIfAborted } from "../errors.ts";
 import type { Host } from "../exec/host.ts";
-import { destroySnapshotCommands } from "./commands.ts";
+import { destroyArgv, destroyChunks } from "./commands.ts";
 
 /** The outcome for one dataset. */
 export interface DestroyOutcome {
@@ -26,10 +26,9 @@ export async function destroySnapshots(
   let remaining = [...names];
   if (names.length > 1 && !noBatch.has(host)) {
     remaining = [];
-    for (const argv of destroySnapshotCommands(dataset, names)) {
-      const chunk = argv[2]!.slice(dataset.length + 1).split(",");
+    for (const chunk of destroyChunks(dataset, names)) {
       try {
-        await host.run({ argv });
+        await host.run({ argv: destroyArgv(dataset, chunk) });
         out.destroyed.push(...chunk);
       } catch (e) {
         rethrowIfAborted(e);
@@ -40,7 +39,7 @@ export async function destroySnapshots(
   }
   for (const name of remaining) {
     try {
-      await host.run({ argv: ["zfs", "destroy", `${dataset}@${name}`] });
+      await host.run({ argv: destroyArgv(dataset, [name]) });
       out.destroyed.push(name);
     } catch (e) {
       rethrowIfAborted(e);
