@@ -6,7 +6,7 @@
  * they are held, so a normal run costs no extra command.
  */
 import type { Host } from "../exec/host.ts";
-import type { Dataset } from "../zfs/listing.ts";
+import type { Dataset, Snapshot } from "../zfs/listing.ts";
 import { holdsCommands, parseHolds, releaseCommands } from "../zfs/commands.ts";
 import { type DestroyOutcome, destroySnapshots } from "../zfs/destroy.ts";
 import type { RunContext } from "./context.ts";
@@ -77,19 +77,26 @@ export async function releaseOwnHolds(
 /**
  * Destroys snapshots of one dataset where a failure must not stop the run (thinning, the
  * pre-clean before a sync, obsolete snapshots after it): each failure is logged on stderr.
- * The caller has dealt with holds (see destroyReleasing).
+ * The caller has dealt with holds (see destroyReleasing). Updates `ds.snapshots`.
  */
 export async function destroyLogged(
   ctx: RunContext,
   host: Host,
-  dataset: string,
+  ds: Dataset,
   names: readonly string[],
 ): Promise<DestroyOutcome> {
-  const out = await destroySnapshots(host, dataset, names, ctx.noBatchDestroy);
+  const out = await destroySnapshots(host, ds.name, names, ctx.noBatchDestroy);
   for (const f of out.failed) {
-    ctx.log.error(`[${host.label}] ${dataset}@${f.name}: Cannot destroy: ${f.error}`);
+    ctx.log.error(`[${host.label}] ${ds.name}@${f.name}: Cannot destroy: ${f.error}`);
   }
+  const gone = new Set(out.destroyed);
+  ds.snapshots = ds.snapshots.filter((s) => !gone.has(s.name));
   return out;
+}
+
+/** True when the listing says someone (maybe us) holds the snapshot. */
+export function isHeld(s: Snapshot): boolean {
+  return (s.userrefs ?? 0) > 0;
 }
 
 /** A destroy that also reports the snapshots kept because someone else holds them. */
@@ -111,14 +118,28 @@ export async function destroyReleasing(
 ): Promise<ReleasingOutcome> {
   const wanted = new Set(names);
   const held = ds.snapshots
-    .filter((s) => wanted.has(s.name) && (s.userrefs ?? 0) > 0)
+    .filter((s) => wanted.has(s.name) && isHeld(s))
     .map((s) => `${ds.name}@${s.name}`)
     .filter((full) => !released.has(full));
   const keep = await releaseOwnHolds(ctx, host, held, false);
   const go = names.filter((n) => !keep.has(`${ds.name}@${n}`));
-  const out = go.length ? await destroyLogged(ctx, host, ds.name, go) : { destroyed: [], failed: [] };
-  const gone = new Set(out.destroyed);
-  ds.snapshots = ds.snapshots.filter((s) => !gone.has(s.name));
+  const out = go.length ? await destroyLogged(ctx, host, ds, go) : { destroyed: [], failed: [] };
   const kept = [...keep].map(([full, reason]) => ({ name: full.slice(ds.name.length + 1), reason }));
   return { ...out, kept };
+}
+
+/**
+ * The destroys of a sync (pre-clean, then the snapshots that became obsolete): logged as one
+ * "Destroying a, b" line, our holds released first, failures logged and not fatal.
+ */
+export async function destroyObsolete(
+  ctx: RunContext,
+  host: Host,
+  ds: Dataset,
+  names: readonly string[],
+  released?: ReadonlySet<string>,
+): Promise<void> {
+  if (names.length === 0) return;
+  ctx.log.verbose(`[${host.label}] ${ds.name}: Destroying ${names.join(", ")}`);
+  await destroyReleasing(ctx, host, ds, names, released);
 }

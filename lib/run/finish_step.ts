@@ -10,7 +10,7 @@ import { getRows, groupRows } from "../zfs/get_rows.ts";
 import { chunkByLength } from "../zfs/batch.ts";
 import type { RunContext } from "./context.ts";
 import type { SyncState } from "./sync_state.ts";
-import { destroyReleasing } from "./destroy_step.ts";
+import { destroyObsolete } from "./destroy_step.ts";
 
 async function batched(ctx: RunContext, host: Host, commands: string[][]): Promise<void> {
   for (const argv of commands) {
@@ -49,8 +49,7 @@ export async function destroyQueued(ctx: RunContext, state: SyncState): Promise<
   ] as const;
   for (const [host, queue, released] of sides) {
     for (const { dataset, names } of queue.values()) {
-      ctx.log.verbose(`[${host.label}] ${dataset.name}: Destroying ${names.join(", ")}`);
-      await destroyReleasing(ctx, host, dataset, names, released);
+      await destroyObsolete(ctx, host, dataset, names, released);
     }
   }
 }

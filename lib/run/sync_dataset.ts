@@ -6,7 +6,7 @@ import { missingParents } from "../sync/target_path.ts";
 import { decideFlags, recvArgv, recvStages, sendArgv, sendStages } from "../transfer/send_recv.ts";
 import type { Host } from "../exec/host.ts";
 import type { RunContext } from "./context.ts";
-import { destroyReleasing } from "./destroy_step.ts";
+import { destroyObsolete, destroyReleasing } from "./destroy_step.ts";
 import type { SyncState } from "./sync_state.ts";
 import { judgeTransfer } from "./transfer_step.ts";
 import { statsText, TransferMeter, type TransferStats } from "../transfer/meter.ts";
@@ -33,13 +33,6 @@ function planRules(ctx: RunContext, raw: boolean): PlanRules {
     thinning: !ctx.opts.noThinning,
     now: ctx.nowSeconds,
   };
-}
-
-/** Destroys snapshots while syncing; failures are logged, not fatal (upstream pre-clean). */
-async function preDestroy(ctx: RunContext, host: Host, ds: Dataset, names: string[]): Promise<void> {
-  if (names.length === 0) return;
-  ctx.log.verbose(`[${host.label}] ${ds.name}: Destroying ${names.join(", ")}`);
-  await destroyReleasing(ctx, host, ds, names);
 }
 
 /** `zfs send -t TOKEN -n -v` tells which snapshot the token would finish. */
@@ -254,8 +247,8 @@ export async function syncDataset(
     );
   }
 
-  await preDestroy(ctx, ctx.source, src, plan.preDestroySource);
-  if (tgt) await preDestroy(ctx, target, tgt, plan.preDestroyTarget);
+  await destroyObsolete(ctx, ctx.source, src, plan.preDestroySource);
+  if (tgt) await destroyObsolete(ctx, target, tgt, plan.preDestroyTarget);
   if (tgt) await handleIncompatible(ctx, target, tgt, plan);
   if (opts.noSend) return;
 

@@ -7,7 +7,7 @@ import type { Dataset } from "../zfs/listing.ts";
 import { thin } from "../thinner/thinner.ts";
 import type { Schedule } from "../thinner/schedule.ts";
 import type { RunContext } from "./context.ts";
-import { destroyLogged, releaseOwnHolds } from "./destroy_step.ts";
+import { destroyLogged, isHeld, releaseOwnHolds } from "./destroy_step.ts";
 
 /** One dataset to thin. */
 export interface ThinJob {
@@ -66,7 +66,7 @@ export async function thinDatasets(
       } else {
         reasons.set(d.item.snap.name, d.reason);
         destroy.push(d.item.snap.name);
-        if ((d.item.snap.userrefs ?? 0) > 0) heldCandidates.push(full);
+        if (isHeld(d.item.snap)) heldCandidates.push(full);
       }
     }
     if (destroy.length) plans.push({ ds, destroy, reasons });
@@ -88,11 +88,9 @@ export async function thinDatasets(
       log.verbose(`${label} ${ds.name}: Destroying ${names.length} snapshots: ${nameList(names)}`);
       for (const n of names) log.debug(each(n));
     }
-    const out = await destroyLogged(ctx, host, ds.name, names);
+    const out = await destroyLogged(ctx, host, ds, names);
     summary.destroyed += out.destroyed.length;
     summary.failed += out.failed.length;
-    const gone = new Set(out.destroyed);
-    ds.snapshots = ds.snapshots.filter((s) => !gone.has(s.name));
   }
   return summary;
 }
