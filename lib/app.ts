@@ -4,7 +4,15 @@
  */
 import { parseOptions } from "./cli/parse.ts";
 import type { Options } from "./cli/options.ts";
-import { ExitCode, exitCodeForFailures, FatalError, UsageError, ZfsError } from "./errors.ts";
+import {
+  bugText,
+  errorMessage,
+  ExitCode,
+  exitCodeForFailures,
+  FatalError,
+  UsageError,
+  ZfsError,
+} from "./errors.ts";
 import type { Host, HostContext, HostLabel } from "./exec/host.ts";
 import { ProcessHost } from "./exec/process_host.ts";
 import { ControlDir, SshClient } from "./exec/ssh.ts";
@@ -77,14 +85,14 @@ function validateOptions(opts: Options): void {
     try {
       parseSchedule(value);
     } catch (e) {
-      throw new UsageError(`${flag}: ${(e as Error).message}`);
+      throw new UsageError(`${flag}: ${errorMessage(e)}`);
     }
   }
   if (opts.destroyMissing !== undefined) {
     try {
       parseTtl(opts.destroyMissing);
     } catch (e) {
-      throw new UsageError(`--destroy-missing: ${(e as Error).message}`);
+      throw new UsageError(`--destroy-missing: ${errorMessage(e)}`);
     }
   }
 }
@@ -182,7 +190,7 @@ export async function runApp(deps: AppDeps): Promise<number> {
       }
       return ExitCode.fatal;
     }
-    log.error(`Bug: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    log.error(bugText(e));
     return ExitCode.fatal;
   } finally {
     log.clearProgress();

@@ -20,11 +20,17 @@ export function exitCodeForFailures(failed: number): number {
 }
 
 /**
- * Rethrows the error an aborted run raises when it tries to start a command (Ctrl-C, SIGTERM),
- * so loops that log and go on after a failed item stop instead of logging every later item.
+ * Rethrows `e` when the run is being aborted (Ctrl-C, SIGTERM): the error a command raises when
+ * it cannot start any more, or any error once `signal` has fired (a command killed by the abort
+ * fails with its exit code). Loops that log a failed item and go on then stop instead.
  */
-export function rethrowIfAborted(e: unknown): void {
-  if (e instanceof DOMException && e.name === "AbortError") throw e;
+export function rethrowIfAborted(e: unknown, signal?: AbortSignal): void {
+  if (signal?.aborted || (e instanceof DOMException && e.name === "AbortError")) throw e;
+}
+
+/** The report of an unexpected error (a bug): its stack when it has one. */
+export function bugText(e: unknown): string {
+  return `Bug: ${e instanceof Error ? e.stack ?? e.message : String(e)}`;
 }
 
 /** A command-line mistake. Printed as one line; exit code 2. */

@@ -7,7 +7,7 @@
  */
 import { pythonRegex } from "./python_regex.ts";
 import { parseArgs } from "node:util";
-import { UsageError } from "../errors.ts";
+import { errorMessage, UsageError } from "../errors.ts";
 import { HEADER } from "../version.ts";
 import { CLONE_POLICIES, COMPRESS_TYPES, helpText, OPTION_SPECS, type OptionSpec, USAGE } from "./help.ts";
 import { type CompressType, DEFAULTS, type Options, type PropertyAssignment } from "./options.ts";
@@ -471,7 +471,7 @@ function checkRegex(pattern: string): string {
   try {
     pythonRegex(pattern);
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
+    const message = errorMessage(e);
     const cut = message.lastIndexOf("/: ");
     const reason = cut < 0 ? message : message.slice(cut + 3);
     const lowered = reason.charAt(0).toLowerCase() + reason.slice(1);

@@ -1,5 +1,5 @@
 /** Backup mode (with TARGET-PATH): select, snapshot, then sync every dataset to the target. */
-import { errorMessage, FatalError, ZfsError } from "../errors.ts";
+import { bugText, errorMessage, FatalError, rethrowIfAborted, ZfsError } from "../errors.ts";
 import { describeSchedule } from "../thinner/schedule.ts";
 import { type Dataset, listDatasets } from "../zfs/listing.ts";
 import { mapTargets, targetName } from "../sync/target_path.ts";
@@ -9,7 +9,7 @@ import { takeSnapshots } from "./snapshot_step.ts";
 import { printHostSettings } from "./preamble.ts";
 import { logPipeSettings, preflight } from "./preflight.ts";
 import { SyncState } from "./sync_state.ts";
-import { failureReason, syncDataset, SyncError } from "./sync_dataset.ts";
+import { syncDataset, SyncError } from "./sync_dataset.ts";
 import { destroyQueued, mountReceived, moveHolds } from "./finish_step.ts";
 import { destroyMissing, missingDatasets, thinMissing } from "./missing_step.ts";
 import { type RunSummary, totals } from "./summary.ts";
@@ -81,11 +81,11 @@ export async function runBackup(ctx: RunContext): Promise<number> {
     try {
       await syncDataset(ctx, state, ds, mapping.get(ds.name)!, targets, targetOf);
     } catch (e) {
-      if (ctx.signal?.aborted) throw e;
-      const reason = failureReason(e);
+      rethrowIfAborted(e, ctx.signal);
+      const reason = errorMessage(e);
       ctx.log.error(`[Source] ${ds.name}: FAILED: ${reason}`);
       if (!(e instanceof SyncError || e instanceof ZfsError)) {
-        ctx.log.error(`Bug: ${e instanceof Error ? e.stack : errorMessage(e)}`);
+        ctx.log.error(bugText(e));
       }
       state.failed.push({ dataset: ds.name, reason });
     }

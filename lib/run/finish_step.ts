@@ -16,7 +16,7 @@ async function batched(ctx: RunContext, host: Host, commands: string[][]): Promi
   for (const argv of commands) {
     // Exit 1: "tag already exists" / "no such tag" for some of them; the rest are done.
     await host.run({ argv, allowed: [0, 1] }).catch((e) => {
-      rethrowIfAborted(e);
+      rethrowIfAborted(e, ctx.signal);
       ctx.log.error(`[${host.label}] ${errorMessage(e)}`);
     });
   }
@@ -25,15 +25,13 @@ async function batched(ctx: RunContext, host: Host, commands: string[][]): Promi
 /** Places and releases holds in a few calls. */
 export async function moveHolds(ctx: RunContext, state: SyncState): Promise<void> {
   const target = ctx.target!;
-  if (ctx.opts.noHolds) return;
-  if (await ctx.holdsOn(target)) {
-    await batched(ctx, target, holdCommands(ctx.holdTag, state.holdTarget));
-  }
+  const onTarget = await ctx.holdsOn(target);
+  if (onTarget) await batched(ctx, target, holdCommands(ctx.holdTag, state.holdTarget));
   if (await ctx.holdsOn(ctx.source)) {
     await batched(ctx, ctx.source, holdCommands(ctx.holdTag, state.holdSource));
     await batched(ctx, ctx.source, releaseCommands(ctx.holdTag, state.releaseSource));
   }
-  if (await ctx.holdsOn(target)) {
+  if (onTarget) {
     await batched(ctx, target, releaseCommands(ctx.holdTag, state.releaseTarget));
   }
 }
@@ -79,7 +77,7 @@ export async function mountReceived(ctx: RunContext, state: SyncState): Promise<
     `for d do out=$(zfs mount "$d" 2>&1) || case "$out" in *"already mounted"*) ;; *) echo "$d: $out";; esac; done`;
   for (const chunk of chunkByLength(eligible)) {
     const r = await target.run({ argv: ["sh", "-c", script, "sh", ...chunk] }).catch((e) => {
-      rethrowIfAborted(e);
+      rethrowIfAborted(e, ctx.signal);
       ctx.log.error(`[Target] Cannot mount received datasets: ${errorMessage(e)}`);
       return undefined;
     });

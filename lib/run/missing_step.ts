@@ -84,7 +84,7 @@ export async function destroyMissing(
       all.delete(ds.name);
       countBelow(ds.name, -1);
     } catch (e) {
-      rethrowIfAborted(e);
+      rethrowIfAborted(e, ctx.signal);
       log.error(`${prefix} Error during --destroy-missing: ${errorMessage(e)}`);
     }
   }

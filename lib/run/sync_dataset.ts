@@ -1,5 +1,4 @@
 /** Synchronising one source dataset into its target (section "Synchronising"). */
-import { errorMessage, ZfsError } from "../errors.ts";
 import { type Dataset, emptyDataset } from "../zfs/listing.ts";
 import { type PlanRules, planSync, type SyncPlan, type TransferStep } from "../sync/plan.ts";
 import { missingParents } from "../sync/target_path.ts";
@@ -298,10 +297,4 @@ function recordTransfer(targets: TargetIndex, src: Dataset, tname: string, snaps
     targets.set(tname, t);
   }
   t.snapshots.push({ name: snapshot, guid: s?.guid, createtxg: s?.createtxg ?? 0, written: 0, userrefs: 0 });
-}
-
-/** One-line reason for a failed dataset. */
-export function failureReason(e: unknown): string {
-  if (e instanceof ZfsError || e instanceof SyncError) return e.message;
-  return errorMessage(e);
 }
