@@ -1,6 +1,7 @@
 /** The verbose lines printed before any work, in upstream's layout. */
 import { HEADER } from "../version.ts";
 import { describeSchedule } from "../thinner/schedule.ts";
+import { SnapshotFormat } from "../snapshot/time_format.ts";
 import type { RunContext } from "./context.ts";
 import { excludePaths, excludeReceivedActive } from "./select_step.ts";
 
@@ -10,19 +11,7 @@ function pad(label: string): string {
 
 /** Formats an epoch-ms instant as "YYYY-MM-DD HH:MM:SS" in UTC or local time. */
 export function formatClock(ms: number, utc: boolean): string {
-  const d = new Date(ms);
-  const two = (n: number) => String(n).padStart(2, "0");
-  const [y, mo, da, h, mi, s] = utc
-    ? [
-      d.getUTCFullYear(),
-      d.getUTCMonth() + 1,
-      d.getUTCDate(),
-      d.getUTCHours(),
-      d.getUTCMinutes(),
-      d.getUTCSeconds(),
-    ]
-    : [d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds()];
-  return `${y}-${two(mo)}-${two(da)} ${two(h)}:${two(mi)}:${two(s)}`;
+  return new SnapshotFormat("%Y-%m-%d %H:%M:%S", utc).format(ms);
 }
 
 /** Prints the header, notes, run settings and the source settings. */
