@@ -3,31 +3,15 @@
  * command-line option (name, short form, value, group, help line); `parse.ts` reads its syntax
  * from here and this file renders it, so the help can never list an option the parser lacks.
  */
-import type { CompressType, Options } from "./options.ts";
+import { CLONE_POLICIES, COMPRESS_TYPES, type Options } from "./options.ts";
 import { DEFAULTS } from "./options.ts";
 import { HEADER } from "../version.ts";
 
 /** The one-line usage. */
 export const USAGE = "usage: zfs-autobackup [options] BACKUP-NAME [TARGET-PATH]";
 
-/** Valid `--compress` types, in upstream's order. */
-export const COMPRESS_TYPES = [
-  "gzip",
-  "pigz-fast",
-  "pigz-slow",
-  "zstd-fast",
-  "zstd-slow",
-  "zstd-adapt",
-  "xz",
-  "lzo",
-  "lz4",
-] as const satisfies readonly CompressType[];
-
-// Fails to compile if options.ts gains a compressor this list lacks.
-const _allCompressorsListed: CompressType extends (typeof COMPRESS_TYPES)[number] ? true : never = true;
-
-/** Valid `--clones` policies. */
-export const CLONE_POLICIES = ["never", "simple"] as const;
+/** Re-exported for the help text's readers (the lists live with the option types). */
+export { CLONE_POLICIES, COMPRESS_TYPES };
 
 /**
  * How an option takes its value: `flag` none, `value` exactly one (last one wins), `list` one per

@@ -4,17 +4,24 @@
  * argv. Parsing lives in `parse.ts`, help text in `help.ts`.
  */
 
+/** Valid `--compress` types, in upstream's order. */
+export const COMPRESS_TYPES = [
+  "gzip",
+  "pigz-fast",
+  "pigz-slow",
+  "zstd-fast",
+  "zstd-slow",
+  "zstd-adapt",
+  "xz",
+  "lzo",
+  "lz4",
+] as const;
+
 /** A compressor name from upstream's table. */
-export type CompressType =
-  | "gzip"
-  | "pigz-fast"
-  | "pigz-slow"
-  | "zstd-fast"
-  | "zstd-slow"
-  | "zstd-adapt"
-  | "xz"
-  | "lzo"
-  | "lz4";
+export type CompressType = (typeof COMPRESS_TYPES)[number];
+
+/** Valid `--clones` policies. */
+export const CLONE_POLICIES = ["never", "simple"] as const;
 
 /** One `--set-properties` / `--set-snapshot-properties` entry. */
 export interface PropertyAssignment {
@@ -83,7 +90,7 @@ export interface Options {
   decrypt: boolean;
   encrypt: boolean;
   zfsCompressed: boolean;
-  clones: "never" | "simple";
+  clones: (typeof CLONE_POLICIES)[number];
 
   // data transfer
   compress: CompressType | undefined;

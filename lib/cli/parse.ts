@@ -9,8 +9,15 @@ import { pythonRegex } from "./python_regex.ts";
 import { parseArgs } from "node:util";
 import { errorMessage, UsageError } from "../errors.ts";
 import { HEADER } from "../version.ts";
-import { CLONE_POLICIES, COMPRESS_TYPES, helpText, OPTION_SPECS, type OptionSpec, USAGE } from "./help.ts";
-import { type CompressType, DEFAULTS, type Options, type PropertyAssignment } from "./options.ts";
+import { helpText, OPTION_SPECS, type OptionSpec, USAGE } from "./help.ts";
+import {
+  CLONE_POLICIES,
+  COMPRESS_TYPES,
+  type CompressType,
+  DEFAULTS,
+  type Options,
+  type PropertyAssignment,
+} from "./options.ts";
 
 /** What the command line asks for. */
 export type ParseResult =
