@@ -9,7 +9,7 @@ import type { Dataset } from "../zfs/listing.ts";
 import { parseTtl } from "../thinner/schedule.ts";
 import { destroyReleasing } from "./destroy_step.ts";
 import { isAtOrBelow } from "../select/selection.ts";
-import { parentOf } from "../sync/target_path.ts";
+import { parentOf } from "../zfs/names.ts";
 import type { RunContext } from "./context.ts";
 import { thinDatasets } from "./thin_step.ts";
 

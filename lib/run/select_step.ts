@@ -1,4 +1,5 @@
 /** Selecting the source datasets (section "Selecting"). */
+import { parentOf } from "../zfs/names.ts";
 import { FatalError } from "../errors.ts";
 import { parseGetRows } from "../zfs/get_rows.ts";
 import { type Dataset, listDatasets } from "../zfs/listing.ts";
@@ -108,7 +109,8 @@ export function clonesAfterOrigins(datasets: readonly Dataset[]): Dataset[] {
     const origin = originDs !== undefined ? byName.get(originDs) : undefined;
     if (origin) place(origin);
     // A clone's parent must still come first.
-    const parent = d.name.includes("/") ? byName.get(d.name.slice(0, d.name.lastIndexOf("/"))) : undefined;
+    const up = parentOf(d.name);
+    const parent = up !== undefined ? byName.get(up) : undefined;
     if (parent) place(parent);
     placed.add(d.name);
     out.push(d);

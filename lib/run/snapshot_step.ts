@@ -38,9 +38,9 @@ async function resolveWritten(
   }
 }
 
-/** Runs user commands on the source host through a real shell (so `>`, `&&`, `|` work). */
 /**
- * Runs a --pre/--post-snapshot-cmd in a shell on the source host. What it writes to stderr is
+ * Runs a --pre/--post-snapshot-cmd through a real shell on the source host (so `>`, `&&`, `|`
+ * work). What it writes to stderr is
  * shown as errors even when it succeeds (upstream does the same), so its warnings reach cron mail.
  */
 async function runUserCommand(ctx: RunContext, cmd: string, uninterruptible = false): Promise<void> {

@@ -4,6 +4,7 @@
  * avoid the argument-list overflow of huge selections (#253) by using `-r` where the
  * selection covers whole subtrees, and by splitting only when nothing else fits.
  */
+import { parentOf, poolOf } from "../zfs/names.ts";
 import { ARG_BUDGET, chunkByLength } from "../zfs/batch.ts";
 import type { Dataset } from "../zfs/listing.ts";
 import type { PropertyAssignment } from "../cli/options.ts";
@@ -78,12 +79,6 @@ export function groupWrittenQueries(queries: readonly WrittenQuery[]): Map<strin
   return groups;
 }
 
-/** The pool of a dataset: its first path component. */
-export function poolOf(dataset: string): string {
-  const i = dataset.indexOf("/");
-  return i < 0 ? dataset : dataset.slice(0, i);
-}
-
 /** One `zfs snapshot` call. */
 export interface SnapshotCall {
   pool: string;
@@ -145,7 +140,7 @@ export function snapshotCalls(
 /** `name` itself or its nearest ancestor that is in `roots`. */
 function rootOf(name: string, roots: ReadonlySet<string>): string | undefined {
   let n: string | undefined = name;
-  while (n !== undefined && !roots.has(n)) n = n.includes("/") ? n.slice(0, n.lastIndexOf("/")) : undefined;
+  while (n !== undefined && !roots.has(n)) n = parentOf(n);
   return n;
 }
 
@@ -156,11 +151,11 @@ function rootOf(name: string, roots: ReadonlySet<string>): string | undefined {
 function recursiveRoots(chosen: Set<string>, poolDatasets: readonly string[]): string[] | undefined {
   if (chosen.size < 2) return undefined;
   for (const d of poolDatasets) {
-    const parent = d.includes("/") ? d.slice(0, d.lastIndexOf("/")) : undefined;
+    const parent = parentOf(d);
     if (parent !== undefined && chosen.has(parent) && !chosen.has(d)) return undefined;
   }
   const roots = [...chosen].filter((d) => {
-    const parent = d.includes("/") ? d.slice(0, d.lastIndexOf("/")) : undefined;
+    const parent = parentOf(d);
     return parent === undefined || !chosen.has(parent);
   });
   return roots.length < chosen.size ? roots : undefined;

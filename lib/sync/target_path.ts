@@ -1,5 +1,6 @@
 /** Mapping source dataset names to target names (pure). */
 import { FatalError } from "../errors.ts";
+import { parentOf } from "../zfs/names.ts";
 
 /**
  * `TARGET-PATH/<source minus its first N components>`; stripping every component maps to
@@ -34,12 +35,6 @@ export function mapTargets(
     map.set(s, t);
   }
   return map;
-}
-
-/** The parent dataset name, or undefined for a pool. */
-export function parentOf(name: string): string | undefined {
-  const i = name.lastIndexOf("/");
-  return i < 0 ? undefined : name.slice(0, i);
 }
 
 /**

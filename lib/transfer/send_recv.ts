@@ -7,7 +7,7 @@ import type { Options } from "../cli/options.ts";
 import type { Stage } from "../exec/pipeline_spec.ts";
 import { type HostFeatures, poolHas } from "../zfs/features.ts";
 import { COMPRESSORS } from "./compress.ts";
-import { poolOf } from "../snapshot/plan.ts";
+import { poolOf } from "../zfs/names.ts";
 
 /** Send flags decided once per dataset. */
 export interface SendFlags {
@@ -117,8 +117,8 @@ export interface Placement {
   local: boolean;
 }
 
-/** mbuffer stage, or undefined when no buffering option is given. */
-function mbuffer(opts: Options, withRate: boolean): Stage | undefined {
+/** The mbuffer stage of one side (the rate limit only on the sender). */
+function mbuffer(opts: Options, withRate: boolean): Stage {
   const argv = ["mbuffer", "-q", `-s${opts.bufferChunkSize ?? "128k"}`, `-m${opts.buffer ?? "16M"}`];
   if (withRate && opts.rate !== undefined) argv.push(`-R${opts.rate}`);
   return { argv };
@@ -130,7 +130,7 @@ export function sendStages(opts: Options, send: string[]): Stage[] {
   for (const p of opts.sendPipes) stages.push({ shell: p });
   if (opts.compress) stages.push({ argv: COMPRESSORS[opts.compress].compress });
   if (opts.buffer !== undefined || opts.bufferChunkSize !== undefined || opts.rate !== undefined) {
-    stages.push(mbuffer(opts, true)!);
+    stages.push(mbuffer(opts, true));
   }
   return stages;
 }
@@ -151,7 +151,7 @@ export function recvStages(opts: Options, recv: string[], place: Placement): Sta
   const stages: Stage[] = [];
   if (opts.compress) stages.push({ argv: COMPRESSORS[opts.compress].decompress });
   for (const p of opts.recvPipes) stages.push({ shell: p });
-  if (recvBuffered(opts, place)) stages.push(mbuffer(opts, false)!);
+  if (recvBuffered(opts, place)) stages.push(mbuffer(opts, false));
   stages.push({ argv: recv });
   return stages;
 }

@@ -4,7 +4,6 @@ import {
   groupWrittenQueries,
   newestOurs,
   planSnapshots,
-  poolOf,
   type SnapshotCall,
   snapshotCalls,
 } from "../../lib/snapshot/plan.ts";
@@ -98,11 +97,6 @@ Deno.test("groupWrittenQueries: one group per snapshot name, datasets in order",
 
 // ---------------------------------------------------------------------------------------------
 // snapshotCalls
-
-Deno.test("poolOf: the first path component", () => {
-  assert.equal(poolOf("rpool/data/vm-1"), "rpool");
-  assert.equal(poolOf("rpool"), "rpool");
-});
 
 const argvs = (calls: SnapshotCall[]) => calls.map((c) => c.argv.join(" "));
 

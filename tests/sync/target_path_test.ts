@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mapTargets, missingParents, parentOf, targetName } from "../../lib/sync/target_path.ts";
+import { mapTargets, missingParents, targetName } from "../../lib/sync/target_path.ts";
 import { FatalError } from "../../lib/errors.ts";
 
 Deno.test("targetName: the strip-path table of §2.4", () => {
@@ -55,12 +55,6 @@ Deno.test("mapTargets: two sources on one target abort the run", () => {
   // Pool roots stripped to the target path itself collide too.
   assert.throws(() => mapTargets("b", ["p1", "p2"], 1), /Target path b encountered twice, due to: p1 and p2/);
   assert.deepEqual([...mapTargets("b", ["p1", "p1/x"], 1)], [["p1", "b"], ["p1/x", "b/x"]]);
-});
-
-Deno.test("parentOf: one component up; a pool has none", () => {
-  assert.equal(parentOf("a/b/c"), "a/b");
-  assert.equal(parentOf("a/b"), "a");
-  assert.equal(parentOf("a"), undefined);
 });
 
 Deno.test("missingParents: ancestors to create, top-down, stopping at the first that exists", () => {
