@@ -12,8 +12,6 @@
  *     = 0                               exit code (a transfer: one per stage)
  */
 import { joinLines, splitLines } from "./lines.ts";
-import { shellJoin } from "./quote.ts";
-import { describeTransfer, type TransferSpec } from "./pipeline_spec.ts";
 
 /** Name of the environment variable that turns recording on. */
 export const RECORD_ENV = "ZFS_AUTOBACKUP_RECORD";
@@ -47,24 +45,14 @@ export class Recorder {
     Deno.writeTextFileSync(path, lines.join("\n"));
   }
 
-  /** Records a plain command. */
-  command(label: string, argv: readonly string[], r: { code: number; stdout: string; stderr: string }): void {
-    this.#append(`[${label}] ${shellJoin(argv)}`, r.stdout, r.stderr, [r.code]);
+  /** Records a plain command, given its shell form. */
+  command(label: string, text: string, r: { code: number; stdout: string; stderr: string }): void {
+    this.#append(`[${label}] ${text}`, r.stdout, r.stderr, [r.code]);
   }
 
-  /** Records a transfer. */
-  transfer(
-    from: string,
-    to: string,
-    spec: TransferSpec,
-    r: { codes: number[]; sendLog: string; recvLog: string },
-  ): void {
-    this.#append(
-      `[${from}] ${describeTransfer({ label: to }, spec)}`,
-      r.sendLog,
-      r.recvLog,
-      r.codes,
-    );
+  /** Records a transfer, given its `describeTransfer` form. */
+  transfer(from: string, text: string, r: { codes: number[]; sendLog: string; recvLog: string }): void {
+    this.#append(`[${from}] ${text}`, r.sendLog, r.recvLog, r.codes);
   }
 
   #append(key: string, stdout: string, stderr: string, codes: number[]): void {

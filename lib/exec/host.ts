@@ -108,7 +108,7 @@ export abstract class BaseHost implements Host {
     }
     log.debug(`[${this.label}] CMD    > ${text}`);
     this.#count++;
-    const result = await this.execute(cmd);
+    const result = await this.execute(cmd, text);
     if (log.opts.debugOutput) {
       for (const line of result.stdout.split("\n")) if (line) log.debug(`[${this.label}] STDOUT > ${line}`);
       log.debug(`[${this.label}] EXIT   > ${result.code}`);
@@ -136,7 +136,7 @@ export abstract class BaseHost implements Host {
     }
     log.debug(`[${this.label}] CMD    > ${text}`);
     this.#count++;
-    const result = await this.executeTransfer(to, spec);
+    const result = await this.executeTransfer(to, spec, text);
     if (log.opts.debugOutput) log.debug(`[${this.label}] EXIT   > ${result.codes.join(" ")}`);
     return { ...result, skipped: false };
   }
@@ -151,9 +151,16 @@ export abstract class BaseHost implements Host {
     return Promise.resolve();
   }
 
-  /** Runs the command for real (or from a fixture) and returns its raw outcome. */
-  protected abstract execute(cmd: Cmd): Promise<Omit<CmdResult, "skipped">>;
+  /**
+   * Runs the command for real (or from a fixture) and returns its raw outcome. `text` is its
+   * shell form, built once by `run` (a batched command line can be long).
+   */
+  protected abstract execute(cmd: Cmd, text: string): Promise<Omit<CmdResult, "skipped">>;
 
-  /** Runs the transfer for real (or from a fixture). */
-  protected abstract executeTransfer(to: Host, spec: TransferSpec): Promise<Omit<TransferResult, "skipped">>;
+  /** Runs the transfer for real (or from a fixture); `text` is its `describeTransfer` form. */
+  protected abstract executeTransfer(
+    to: Host,
+    spec: TransferSpec,
+    text: string,
+  ): Promise<Omit<TransferResult, "skipped">>;
 }

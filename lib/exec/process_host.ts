@@ -33,19 +33,20 @@ export class ProcessHost extends BaseHost {
     return { sshPrefix: this.ssh ? await this.ssh.prefix() : undefined };
   }
 
-  protected override async execute(cmd: Cmd): Promise<Omit<CmdResult, "skipped">> {
-    const argv = this.ssh ? await this.ssh.argv(shellJoin(cmd.argv)) : cmd.argv;
+  protected override async execute(cmd: Cmd, text: string): Promise<Omit<CmdResult, "skipped">> {
+    const argv = this.ssh ? await this.ssh.argv(text) : cmd.argv;
     const r = await spawnProcess(argv, {
       ...(this.ctx.signal && !cmd.uninterruptible ? { signal: this.ctx.signal } : {}),
     });
     const result = { code: r.code, stdout: r.stdout, stderr: r.stderr };
-    this.ctx.recorder?.command(this.label, cmd.argv, result);
+    this.ctx.recorder?.command(this.label, text, result);
     return result;
   }
 
   protected override async executeTransfer(
     to: Host,
     spec: TransferSpec,
+    text: string,
   ): Promise<Omit<TransferResult, "skipped">> {
     if (!(to instanceof ProcessHost)) {
       throw new TypeError("Cannot transfer between a real and a replayed host");
@@ -83,7 +84,7 @@ export class ProcessHost extends BaseHost {
     // sh itself failing (cannot start) leaves no markers at all.
     if (markers.codes.size === 0 && r.code !== 0) codes.fill(r.code);
     const result = { codes, sendLog: sendLog.toString(), recvLog: recvLog.toString() };
-    this.ctx.recorder?.transfer(this.label, to.label, spec, result);
+    this.ctx.recorder?.transfer(this.label, text, result);
     return result;
   }
 

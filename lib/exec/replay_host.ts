@@ -8,8 +8,7 @@
  */
 import { BaseHost, type Cmd, type CmdResult, type Host, type HostContext, type HostLabel } from "./host.ts";
 import type { TransferResult } from "./host.ts";
-import { describeTransfer, type TransferSpec } from "./pipeline_spec.ts";
-import { shellJoin } from "./quote.ts";
+import type { TransferSpec } from "./pipeline_spec.ts";
 import type { Fixture, FixtureEntry } from "./fixture.ts";
 
 /** Raised when a replayed run asks for a command the fixture does not have. */
@@ -121,13 +120,17 @@ export class ReplayHost extends BaseHost {
     super(label, address, ctx);
   }
 
-  protected override execute(cmd: Cmd): Promise<Omit<CmdResult, "skipped">> {
-    const e = this.script.take(`[${this.label}] ${shellJoin(cmd.argv)}`);
+  protected override execute(_cmd: Cmd, text: string): Promise<Omit<CmdResult, "skipped">> {
+    const e = this.script.take(`[${this.label}] ${text}`);
     return Promise.resolve({ code: e.codes[0] ?? 0, stdout: e.stdout, stderr: e.stderr });
   }
 
-  protected override executeTransfer(to: Host, spec: TransferSpec): Promise<Omit<TransferResult, "skipped">> {
-    const e = this.script.take(`[${this.label}] ${describeTransfer(to, spec)}`);
+  protected override executeTransfer(
+    _to: Host,
+    spec: TransferSpec,
+    text: string,
+  ): Promise<Omit<TransferResult, "skipped">> {
+    const e = this.script.take(`[${this.label}] ${text}`);
     for (const l of e.stdout.split("\n")) if (l) spec.onSendLine?.(l);
     for (const l of e.stderr.split("\n")) if (l) spec.onRecvLine?.(l);
     return Promise.resolve({ codes: e.codes, sendLog: e.stdout, recvLog: e.stderr });

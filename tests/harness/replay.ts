@@ -17,7 +17,6 @@ import type {
   TransferResult,
   TransferSpec,
 } from "../../lib/exec/host.ts";
-import { shellJoin } from "../../lib/exec/quote.ts";
 import { MemorySink } from "../../lib/log/term.ts";
 import { REPO_ROOT } from "./env.ts";
 
@@ -55,20 +54,24 @@ class AbortingReplayHost extends ReplayHost {
     super(label, address, ctx, script);
   }
 
-  protected override execute(cmd: Cmd): Promise<Omit<CmdResult, "skipped">> {
+  protected override execute(cmd: Cmd, text: string): Promise<Omit<CmdResult, "skipped">> {
     if (!cmd.uninterruptible) this.abort.signal.throwIfAborted();
-    const key = `[${this.label}] ${shellJoin(cmd.argv)}`;
+    const key = `[${this.label}] ${text}`;
     if (key.startsWith(this.abortAt)) {
       this.script.take(key);
       this.abort.abort();
       return Promise.resolve({ code: 143, stdout: "", stderr: "" });
     }
-    return super.execute(cmd);
+    return super.execute(cmd, text);
   }
 
-  protected override executeTransfer(to: Host, spec: TransferSpec): Promise<Omit<TransferResult, "skipped">> {
+  protected override executeTransfer(
+    to: Host,
+    spec: TransferSpec,
+    text: string,
+  ): Promise<Omit<TransferResult, "skipped">> {
     this.abort.signal.throwIfAborted();
-    return super.executeTransfer(to, spec);
+    return super.executeTransfer(to, spec, text);
   }
 }
 
