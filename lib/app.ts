@@ -3,27 +3,18 @@
  * Returns the exit code instead of calling Deno.exit so tests can run it in-process.
  */
 import { parseOptions } from "./cli/parse.ts";
-import type { Options } from "./cli/options.ts";
-import {
-  bugText,
-  errorMessage,
-  ExitCode,
-  exitCodeForFailures,
-  FatalError,
-  UsageError,
-  ZfsError,
-} from "./errors.ts";
+import { isBackupJob, type Job } from "./job/job.ts";
+import { bugText, CommandError, ExitCode, exitCodeForFailures, FatalError, UsageError } from "./errors.ts";
 import type { Host, HostContext, HostLabel } from "./exec/host.ts";
 import { ProcessHost } from "./exec/process_host.ts";
 import { ControlDir, SshClient } from "./exec/ssh.ts";
 import { RECORD_ENV, Recorder } from "./exec/fixture.ts";
 import { Logger } from "./log/logger.ts";
 import { colorAllowed, type Sink } from "./log/term.ts";
-import { RunContext } from "./run/context.ts";
+import { BackupContext, RunContext } from "./run/context.ts";
 import { printPreamble } from "./run/preamble.ts";
 import { runSnapshotOnly } from "./run/snapshot_only.ts";
 import { runBackup } from "./run/backup.ts";
-import { parseSchedule, parseTtl } from "./thinner/schedule.ts";
 
 /** Everything the program needs from the outside world. */
 export interface AppDeps {
@@ -35,7 +26,7 @@ export interface AppDeps {
   /** Reads an environment variable. */
   env: (name: string) => string | undefined;
   /** Builds the hosts; tests swap in replaying hosts. Defaults to real processes and ssh. */
-  makeHosts?: (opts: Options, ctx: HostContext) => Hosts;
+  makeHosts?: (job: Job, ctx: HostContext) => Hosts;
   /** Aborts running commands (Ctrl-C). */
   signal?: AbortSignal;
   /** Takes the one-run-per-backup-name lock (main.ts passes `lockRun`; tests run without). */
@@ -52,7 +43,7 @@ export interface Hosts {
 
 /** Real hosts: local processes, or ssh with a shared ControlMaster directory. */
 export function processHosts(
-  opts: Options,
+  opts: Job,
   ctx: HostContext & { signal?: AbortSignal; recorder?: Recorder | undefined },
 ): Hosts {
   const controlDir = new ControlDir();
@@ -77,29 +68,9 @@ export function processHosts(
   };
 }
 
-/** Validates the option values that need their own parsers (schedules, times). */
-function validateOptions(opts: Options): void {
-  for (
-    const [flag, value] of [["--keep-source", opts.keepSource], ["--keep-target", opts.keepTarget]] as const
-  ) {
-    try {
-      parseSchedule(value);
-    } catch (e) {
-      throw new UsageError(`${flag}: ${errorMessage(e)}`);
-    }
-  }
-  if (opts.destroyMissing !== undefined) {
-    try {
-      parseTtl(opts.destroyMissing);
-    } catch (e) {
-      throw new UsageError(`--destroy-missing: ${errorMessage(e)}`);
-    }
-  }
-}
-
 /** Runs the program and returns its exit code. */
 export async function runApp(deps: AppDeps): Promise<number> {
-  let opts: Options;
+  let opts: Job;
   try {
     const parsed = parseOptions(deps.args);
     if (parsed.kind === "help") {
@@ -110,8 +81,7 @@ export async function runApp(deps: AppDeps): Promise<number> {
       deps.stdout.write(`${parsed.text}\n`);
       return ExitCode.ok;
     }
-    opts = parsed.options;
-    validateOptions(opts);
+    opts = parsed.job;
   } catch (e) {
     if (e instanceof UsageError) {
       deps.stderr.write(`zfs-autobackup: error: ${e.message} (see --help)\n`);
@@ -151,9 +121,16 @@ export async function runApp(deps: AppDeps): Promise<number> {
   const hostCtx = { log, testMode: opts.test, ...(deps.signal ? { signal: deps.signal } : {}), recorder };
   const hosts = (deps.makeHosts ?? processHosts)(opts, hostCtx);
   try {
-    const ctx = new RunContext(opts, log, now, hosts.source, hosts.target, deps.signal);
-    printPreamble(ctx);
-    const failed = opts.targetPath === undefined ? await runSnapshotOnly(ctx) : await runBackup(ctx);
+    let failed = 0;
+    if (isBackupJob(opts) && hosts.target) {
+      const ctx = new BackupContext(opts, log, now, hosts.source, hosts.target, deps.signal);
+      printPreamble(ctx);
+      failed = (await runBackup(ctx)).totals.failed;
+    } else {
+      const ctx = new RunContext(opts, log, now, hosts.source, deps.signal);
+      printPreamble(ctx);
+      await runSnapshotOnly(ctx);
+    }
     // A step that logs failures and goes on may have swallowed the abort: never report success.
     if (deps.signal?.aborted) {
       log.error("Aborted");
@@ -183,9 +160,9 @@ export async function runApp(deps: AppDeps): Promise<number> {
       log.error("Aborted");
       return ExitCode.fatal;
     }
-    if (e instanceof FatalError || e instanceof ZfsError || e instanceof UsageError) {
+    if (e instanceof FatalError || e instanceof CommandError || e instanceof UsageError) {
       log.error(e.message);
-      if (e instanceof ZfsError && e.stderrTail.trim()) {
+      if (e instanceof CommandError && e.stderrTail.trim()) {
         log.debug(`stderr of the failed command:\n${e.stderrTail}`);
       }
       return ExitCode.fatal;

@@ -1,7 +1,8 @@
 /**
  * Error types and exit codes. A `UsageError` is the user's mistake on the command line: one
- * line, exit 2, nothing changed. A `FatalError` stops the whole run (exit 255). A `ZfsError`
- * is a command that failed on a host. Anything else is a bug and keeps its stack.
+ * line, exit 2, nothing changed. A `FatalError` stops the whole run (exit 255). A
+ * `CommandError` is a command that failed on a host; a `ZfsError` is a zfs command whose
+ * failure lib/zfs has classified into a reason. Anything else is a bug and keeps its stack.
  */
 
 /** Documented process exit codes (README "Exit codes"). */
@@ -57,9 +58,9 @@ export interface CommandFailure {
   stderrTail: string;
 }
 
-/** A zfs (or other) command that exited with a code it was not allowed to. */
-export class ZfsError extends Error implements CommandFailure {
-  override name = "ZfsError";
+/** A command that exited with a code it was not allowed to. */
+export class CommandError extends Error implements CommandFailure {
+  override name = "CommandError";
   readonly host: string;
   readonly command: string;
   readonly code: number;
@@ -77,6 +78,53 @@ export class ZfsError extends Error implements CommandFailure {
     this.code = f.code;
     this.allowed = f.allowed;
     this.stderrTail = f.stderrTail;
+  }
+}
+
+/**
+ * Why a zfs command failed, classified once from its stderr (lib/zfs/failure.ts) so callers
+ * switch on the reason instead of matching text.
+ */
+export type ZfsReason =
+  /** The dataset, snapshot or pool does not exist. */
+  | "not-found"
+  /** The destination already exists (a receive without -F, a create). */
+  | "exists"
+  /** The target was changed after its newest snapshot. */
+  | "modified"
+  /** Busy: held, mounted and in use, or a receive in progress. */
+  | "busy"
+  /** The user lacks a delegated permission. */
+  | "permission"
+  /** The pool or a quota is full. */
+  | "no-space"
+  /** A resume token no longer matches what the source has. */
+  | "resume-stale"
+  /** A snapshot that clones depend on. */
+  | "has-clones"
+  /** A name this zfs does not accept (old zfs and `a@x,y` lists). */
+  | "invalid-name"
+  /** An option or subcommand this zfs does not know. */
+  | "unsupported"
+  /** ssh could not reach the host. */
+  | "connection"
+  /** Anything else. */
+  | "other";
+
+/** A failed zfs command with its classified reason; the `CommandError` is kept as `cause`. */
+export class ZfsError extends CommandError {
+  override name = "ZfsError";
+  /** Why it failed. */
+  readonly reason: ZfsReason;
+  /** The zfs subcommand, named as `zfs allow` names its permission (`hold`, `receive`, ...). */
+  readonly verb: string;
+
+  /** @param cause the command's failure, @param reason what its stderr says */
+  constructor(cause: CommandError, verb: string, reason: ZfsReason) {
+    super(cause);
+    this.cause = cause;
+    this.verb = verb;
+    this.reason = reason;
   }
 }
 

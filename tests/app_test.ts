@@ -6,6 +6,7 @@ import { ReplayHost, ReplayScript } from "../lib/exec/replay_host.ts";
 import { MemorySink } from "../lib/log/term.ts";
 import { probeScript } from "../lib/zfs/features.ts";
 import { shellJoin } from "../lib/exec/quote.ts";
+import { OPTION_SPECS } from "../lib/cli/option_table.ts";
 
 const PROBE = `$ [Source] ${shellJoin(["sh", "-c", probeScript()])}
 > #probe get -t filesystem written:1
@@ -18,20 +19,88 @@ async function run(args: string[], fixture = "") {
   const stdout = new MemorySink();
   const stderr = new MemorySink();
   const script = new ReplayScript(parseFixture(fixture));
+  let hostsMade = 0;
+  let locked = 0;
   const code = await runApp({
     args,
     stdout,
     stderr,
     now: () => Date.UTC(2010, 10, 11),
     env: () => undefined,
-    makeHosts: (opts, ctx) => ({
-      source: new ReplayHost("Source", opts.sshSource, ctx, script),
-      target: opts.targetPath ? new ReplayHost("Target", opts.sshTarget, ctx, script) : undefined,
-      close: () => Promise.resolve(),
-    }),
+    lock: () => {
+      locked++;
+      return Promise.resolve({ release() {} });
+    },
+    makeHosts: (opts, ctx) => {
+      hostsMade++;
+      return {
+        source: new ReplayHost("Source", opts.sshSource, ctx, script),
+        target: opts.targetPath ? new ReplayHost("Target", opts.sshTarget, ctx, script) : undefined,
+        close: () => Promise.resolve(),
+      };
+    },
   });
-  return { code, stdout: stdout.text, stderr: stderr.text, unused: script.unused() };
+  return { code, stdout: stdout.text, stderr: stderr.text, unused: script.unused(), hostsMade, locked };
 }
+
+/**
+ * One bad value per option that takes a value (and for the positionals): each must be refused
+ * as a usage error before the lock is taken or any host is made. [argv after "test", why].
+ */
+const BAD_VALUES: ReadonlyArray<readonly [readonly string[], RegExp]> = [
+  [["/pool/backup"], /TARGET-PATH .*must not start with/],
+  [["pool@snap"], /TARGET-PATH .*expected a dataset name/],
+  [["--ssh-config", ""], /--ssh-config "": expected a file name/],
+  [["--ssh-source", "-oProxyCommand=x"], /--ssh-source .*must not start with "-"/],
+  [["--ssh-target", "a b"], /--ssh-target .*whitespace/],
+  [["--property-format", "{}"], /--property-format "\{\}": .*not a user property/],
+  [["--snapshot-format", "{}-%Q"], /--snapshot-format "\{\}-%Q": unknown directive "%Q"/],
+  [["--snapshot-format", "{}{}-%Y"], /--snapshot-format .*"\{\}" may appear only once/],
+  [["--hold-format", ""], /--hold-format "": expected a non-empty format/],
+  [["--strip-path", "-1"], /--strip-path "-1": expected a whole number/],
+  [["--exclude-unchanged", "1M"], /--exclude-unchanged "1M": expected a whole number/],
+  [["--exclude-snapshot-pattern", "("], /--exclude-snapshot-pattern "\(": not a valid regular expression/],
+  [["--exclude-snapshot-pattern", ""], /--exclude-snapshot-pattern "": an empty pattern/],
+  [["--pre-snapshot-cmd", ""], /--pre-snapshot-cmd "": expected a command/],
+  [["--post-snapshot-cmd", " "], /--post-snapshot-cmd " ": expected a command/],
+  [["--min-change", "x"], /--min-change "x": expected a whole number/],
+  [["--set-snapshot-properties", "a"], /--set-snapshot-properties "a": item "a" has no "="/],
+  [["--filter-properties", "a,,b"], /--filter-properties "a,,b": property names must not be empty/],
+  [["--set-properties", "a=1,a=2"], /--set-properties "a=1,a=2": property "a" is given twice/],
+  [["--clones", "full"], /--clones "full": expected never or simple/],
+  [["--compress=bzip2"], /--compress "bzip2": expected one of/],
+  [["--rate", "fast"], /--rate "fast": expected a size/],
+  [["--buffer", "1MiB"], /--buffer "1MiB": expected a size/],
+  [["--buffer-chunk-size", "0"], /--buffer-chunk-size "0": expected a size/],
+  [["--send-pipe", ""], /--send-pipe "": expected a command/],
+  [["--recv-pipe", "\t"], /--recv-pipe "\\t": expected a command/],
+  [["--keep-source", "-1"], /--keep-source "-1": number of snapshots to keep cannot be negative/],
+  [["--keep-target", "1w1d"], /--keep-target "1w1d": period cannot be longer than TTL/],
+  [["--destroy-missing", "30"], /--destroy-missing "30": missing time unit/],
+];
+
+Deno.test("app: every option's bad value exits 2 with one line, before the lock or any host", async () => {
+  for (const [args, why] of BAD_VALUES) {
+    const r = await run(["test", ...args]);
+    const what = JSON.stringify(args);
+    assert.equal(r.code, 2, `${what}: ${r.stderr}`);
+    assert.match(r.stderr, /^zfs-autobackup: error: Cannot .* \(see --help\)\n$/, what);
+    assert.match(r.stderr, why, what);
+    assert.equal(r.stdout, "", what);
+    assert.equal(r.hostsMade, 0, `${what}: hosts were made`);
+    assert.equal(r.locked, 0, `${what}: the lock was taken`);
+  }
+});
+
+Deno.test("app: the bad-value table covers every option that takes a value", () => {
+  const covered = new Set(
+    BAD_VALUES.flatMap(([args]) =>
+      args.filter((a) => a.startsWith("--")).map((a) => a.slice(2).split("=")[0])
+    ),
+  );
+  const valueOptions = OPTION_SPECS.filter((s) => s.kind !== "flag").map((s) => s.name);
+  assert.deepEqual(valueOptions.filter((n) => !covered.has(n)), []);
+});
 
 Deno.test("app: --help and --version print to stdout and exit 0", async () => {
   const help = await run(["--help"]);

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import {
+  CommandError,
   errorMessage,
   exitCodeForFailures,
   lastLine,
   reasonLine,
   rethrowIfAborted,
-  ZfsError,
 } from "../lib/errors.ts";
 
 Deno.test("exitCodeForFailures: the failed-dataset count, capped at 255 (#153)", () => {
@@ -88,8 +88,8 @@ Deno.test("reasonLine: a wrapped zfs message is joined with its continuation", (
   assert.equal(reasonLine("cannot destroy: busy\nUsage follows\n"), "cannot destroy: busy");
 });
 
-Deno.test("ZfsError: the message is host, exit code, the reason line, then the command", () => {
-  const e = new ZfsError({
+Deno.test("CommandError: the message is host, exit code, the reason line, then the command", () => {
+  const e = new CommandError({
     host: "Target (root@nas)",
     command: "zfs destroy b/fs@x",
     code: 1,
@@ -102,11 +102,11 @@ Deno.test("ZfsError: the message is host, exit code, the reason line, then the c
   );
 });
 
-Deno.test("ZfsError: the reason is picked out of pages of usage text; the whole tail stays available", () => {
+Deno.test("CommandError: the reason is picked out of pages of usage text; the whole tail stays available", () => {
   const stderrTail = "invalid option 'w'\nusage:\n\tsend [-DnPpRvLecr] [-[i|I] snapshot] <snapshot>\n" +
     "\tsend [-nvPLecw] [-i snapshot|filesystem|bookmark] <filesystem|volume|snapshot>\n\n" +
     "For the property list, run: zfs set|get\n";
-  const e = new ZfsError({
+  const e = new CommandError({
     host: "Source",
     command: "zfs send -w p/fs@a",
     code: 2,
@@ -121,19 +121,22 @@ Deno.test("ZfsError: the reason is picked out of pages of usage text; the whole 
   assert.equal(e.stderrTail, stderrTail);
 });
 
-Deno.test("ZfsError: a command longer than 160 characters is cut to 157 plus '...'; 160 fit", () => {
+Deno.test("CommandError: a command longer than 160 characters is cut to 157 plus '...'; 160 fit", () => {
   const failure = (command: string) => ({ host: "Source", command, code: 1, allowed: [0], stderrTail: "" });
   // "sh -c '" is 7 characters, the closing quote 1: 7 + 152 + 1 = 160.
   const fits = `sh -c '${"a".repeat(152)}'`;
-  assert.equal(new ZfsError(failure(fits)).message, `Command failed on Source with exit code 1: "${fits}"`);
+  assert.equal(
+    new CommandError(failure(fits)).message,
+    `Command failed on Source with exit code 1: "${fits}"`,
+  );
   const long = `sh -c '${"a".repeat(153)}'`; // 161
   assert.equal(
-    new ZfsError(failure(long)).message,
+    new CommandError(failure(long)).message,
     `Command failed on Source with exit code 1: "sh -c '${"a".repeat(150)}..."`,
   );
   // A probe script or thousands of names stay one short line; the full command is kept.
   const huge = `zfs destroy p/fs@${Array.from({ length: 5000 }, (_, i) => `s${i}`).join(",")}`;
-  const e = new ZfsError({ ...failure(huge), stderrTail: "cannot destroy snapshots: dataset is busy\n" });
+  const e = new CommandError({ ...failure(huge), stderrTail: "cannot destroy snapshots: dataset is busy\n" });
   assert.equal(
     e.message,
     "Command failed on Source with exit code 1: cannot destroy snapshots: dataset is busy: " +
@@ -143,9 +146,9 @@ Deno.test("ZfsError: a command longer than 160 characters is cut to 157 plus '..
   assert.equal(e.command, huge);
 });
 
-Deno.test("ZfsError: close to a megabyte of stderr still gives a one-line message with only the reason", () => {
+Deno.test("CommandError: close to a megabyte of stderr still gives a one-line message with only the reason", () => {
   const noise = "warning: something harmless happened here\n".repeat(20_000);
-  const e = new ZfsError({
+  const e = new CommandError({
     host: "Target",
     command: "zfs recv -u b/fs",
     code: 1,
@@ -157,7 +160,7 @@ Deno.test("ZfsError: close to a megabyte of stderr still gives a one-line messag
     'Command failed on Target with exit code 1: cannot receive: failed to read from stream: "zfs recv -u b/fs"',
   );
   // Without a line that looks like an error, only the last line is shown.
-  const quiet = new ZfsError({
+  const quiet = new CommandError({
     host: "Target",
     command: "zstd -d",
     code: 1,
@@ -170,8 +173,8 @@ Deno.test("ZfsError: close to a megabyte of stderr still gives a one-line messag
   );
 });
 
-Deno.test("ZfsError: without stderr the message is just the command", () => {
-  const e = new ZfsError({
+Deno.test("CommandError: without stderr the message is just the command", () => {
+  const e = new CommandError({
     host: "Source",
     command: "zfs list 'p/my fs'",
     code: 141,

@@ -4,7 +4,7 @@
  * `--debug` logging, `--test` skipping of mutating commands, exit-code checks and counting.
  * Subclasses only say how to execute (real processes, or a replayed fixture).
  */
-import { ZfsError } from "../errors.ts";
+import { CommandError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { shellJoin } from "./quote.ts";
 import { describeTransfer, type Stage, type TransferSpec } from "./pipeline_spec.ts";
@@ -64,7 +64,7 @@ export interface Host {
   readonly displayName: string;
   /** Commands run so far on this host (skipped ones not counted). */
   readonly commandCount: number;
-  /** Runs a command; throws `ZfsError` when the exit code is not allowed. */
+  /** Runs a command; throws `CommandError` when the exit code is not allowed. */
   run(cmd: Cmd): Promise<CmdResult>;
   /**
    * Streams `spec.send` (run here) into `spec.recv` (run on `to`) through kernel pipes.
@@ -115,7 +115,7 @@ export abstract class BaseHost implements Host {
     }
     const allowed = cmd.allowed ?? [0];
     if (!allowed.includes(result.code)) {
-      throw new ZfsError({
+      throw new CommandError({
         host: this.displayName,
         command: text,
         code: result.code,

@@ -78,13 +78,3 @@ export class Logger {
     sink.write(this.opts.color && sink.isTerminal ? `${color}${text}${RESET}\n` : `${text}\n`);
   }
 }
-
-/** A logger that prints nothing, for tests that do not look at output. */
-export function silentLogger(): Logger {
-  const sink = { isTerminal: false, write() {} };
-  return new Logger(
-    { verbose: false, debug: false, debugOutput: false, color: false, progress: false },
-    sink,
-    sink,
-  );
-}

@@ -1,31 +1,16 @@
 /**
- * What one run knows: options, output, clock, the hosts and their probed features. Created by
+ * What one run knows: the job, output, clock, the hosts and their probed features. Created by
  * `app.ts`; the steps of a run (select, snapshot, thin, sync) take it as their first argument.
+ * Backup mode gets a `BackupContext`, whose target host and TARGET-PATH always exist.
  */
-import type { Options } from "../cli/options.ts";
 import type { Host } from "../exec/host.ts";
+import type { BackupJob, Job } from "../job/job.ts";
 import type { Logger } from "../log/logger.ts";
 import { type HostFeatures, missingFeatures, probeFeatures } from "../zfs/features.ts";
-import { applyName, SnapshotFormat } from "../snapshot/time_format.ts";
-import { parseSchedule, type Schedule } from "../thinner/schedule.ts";
-import { pythonRegex } from "../cli/python_regex.ts";
-import type { RunSummary } from "./summary.ts";
 
 /** Run-wide state. */
 export class RunContext {
   readonly #features = new Map<string, Promise<HostFeatures>>();
-  /** Name of the selection property, e.g. `autobackup:offsite`. */
-  readonly property: string;
-  /** Hold tag, e.g. `zfs_autobackup:offsite`. */
-  readonly holdTag: string;
-  /** Snapshot name format with the backup name filled in. */
-  readonly format: SnapshotFormat;
-  readonly keepSource: Schedule;
-  readonly keepTarget: Schedule;
-  /** --exclude-snapshot-pattern, compiled once for the run. */
-  readonly excludeSnapshotPatterns: RegExp[];
-  /** The outcome of a backup run as plain data, set when the sync loop ends. */
-  summary: RunSummary | undefined;
   /** Hosts that do not support the comma form of `zfs destroy` (learnt during the run). */
   readonly noBatchDestroy = new Set<Host>();
 
@@ -33,25 +18,12 @@ export class RunContext {
    * @param now the run's clock reading in epoch milliseconds (one "now" for the whole run)
    */
   constructor(
-    readonly opts: Options,
+    readonly job: Job,
     readonly log: Logger,
     readonly now: number,
     readonly source: Host,
-    readonly target: Host | undefined,
     readonly signal?: AbortSignal,
-  ) {
-    this.property = applyName(opts.propertyFormat, opts.backupName);
-    this.holdTag = applyName(opts.holdFormat, opts.backupName);
-    this.format = new SnapshotFormat(applyName(opts.snapshotFormat, opts.backupName), opts.utc);
-    this.keepSource = parseSchedule(opts.keepSource);
-    this.keepTarget = parseSchedule(opts.keepTarget);
-    this.excludeSnapshotPatterns = opts.excludeSnapshotPatterns.map(pythonRegex);
-  }
-
-  /** Both ends are this machine (decides the receive-side buffer and the pre-flight checks). */
-  get localTransfer(): boolean {
-    return this.source.address === undefined && this.target?.address === undefined;
-  }
+  ) {}
 
   /** Seconds since the epoch, for the thinner. */
   get nowSeconds(): number {
@@ -59,7 +31,7 @@ export class RunContext {
   }
 
   /** True when `name` (after "@") is one of ours. */
-  isOurs = (name: string): boolean => this.format.isOurs(name);
+  isOurs = (name: string): boolean => this.job.snapshotFormat.isOurs(name);
 
   /** Probes a host once per run (hosts with the same address share the result). */
   features(host: Host): Promise<HostFeatures> {
@@ -82,6 +54,26 @@ export class RunContext {
 
   /** True when holds are wanted and the host can list them. */
   async holdsOn(host: Host): Promise<boolean> {
-    return !this.opts.noHolds && (await this.features(host)).has.holds;
+    return !this.job.noHolds && (await this.features(host)).has.holds;
+  }
+}
+
+/** A backup run: a target host and TARGET-PATH are always there. */
+export class BackupContext extends RunContext {
+  /** @param target the host that receives */
+  constructor(
+    override readonly job: BackupJob,
+    log: Logger,
+    now: number,
+    source: Host,
+    readonly target: Host,
+    signal?: AbortSignal,
+  ) {
+    super(job, log, now, source, signal);
+  }
+
+  /** Both ends are this machine (decides the receive-side buffer and the pre-flight checks). */
+  get localTransfer(): boolean {
+    return this.source.address === undefined && this.target.address === undefined;
   }
 }

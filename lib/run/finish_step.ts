@@ -1,88 +1,65 @@
 /**
  * The end of the sync loop: move holds to the new common snapshots, release the old ones,
  * destroy snapshots that became obsolete during the transfers, and mount new datasets.
- * Everything is batched per side; holds go before releases so a chain is never unprotected.
+ * Everything is batched per side over the outcomes of all datasets; holds go before releases so
+ * a chain is never unprotected.
  */
 import { errorMessage, rethrowIfAborted } from "../errors.ts";
 import type { Host } from "../exec/host.ts";
-import { holdCommands, releaseCommands } from "../zfs/commands.ts";
-import { getRows, groupRows } from "../zfs/get_rows.ts";
-import { chunkByLength } from "../zfs/batch.ts";
-import type { RunContext } from "./context.ts";
-import type { SyncState } from "./sync_state.ts";
-import { destroyObsolete } from "./destroy_step.ts";
+import { hold, release } from "../zfs/holds.ts";
+import { mountable, mountAll } from "../zfs/mount.ts";
+import type { BackupContext } from "./context.ts";
+import type { DatasetOutcome } from "./sync_dataset.ts";
+import { destroyObsolete, type DestroyRequest } from "./destroy_step.ts";
 
-async function batched(ctx: RunContext, host: Host, commands: string[][]): Promise<void> {
-  for (const argv of commands) {
-    // Exit 1: "tag already exists" / "no such tag" for some of them; the rest are done.
-    await host.run({ argv, allowed: [0, 1] }).catch((e) => {
-      rethrowIfAborted(e, ctx.signal);
-      ctx.log.error(`[${host.label}] ${errorMessage(e)}`);
-    });
-  }
+/** Runs one batched hold or release; a failure is logged, the run goes on. */
+async function logged(ctx: BackupContext, host: Host, action: () => Promise<void>): Promise<void> {
+  await action().catch((e) => {
+    rethrowIfAborted(e, ctx.signal);
+    ctx.log.error(`[${host.label}] ${errorMessage(e)}`);
+  });
 }
 
 /** Places and releases holds in a few calls. */
-export async function moveHolds(ctx: RunContext, state: SyncState): Promise<void> {
-  const target = ctx.target!;
+export async function moveHolds(ctx: BackupContext, outcomes: readonly DatasetOutcome[]): Promise<void> {
+  const { source, target } = ctx;
+  const tag = ctx.job.holdTag;
+  const all = (pick: (o: DatasetOutcome) => string[]) => outcomes.flatMap(pick);
   const onTarget = await ctx.holdsOn(target);
-  if (onTarget) await batched(ctx, target, holdCommands(ctx.holdTag, state.holdTarget));
-  if (await ctx.holdsOn(ctx.source)) {
-    await batched(ctx, ctx.source, holdCommands(ctx.holdTag, state.holdSource));
-    await batched(ctx, ctx.source, releaseCommands(ctx.holdTag, state.releaseSource));
+  if (onTarget) await logged(ctx, target, () => hold(target, tag, all((o) => o.holds.holdTarget)));
+  if (await ctx.holdsOn(source)) {
+    await logged(ctx, source, () => hold(source, tag, all((o) => o.holds.holdSource)));
+    await logged(ctx, source, () => release(source, tag, all((o) => o.holds.releaseSource)));
   }
-  if (onTarget) {
-    await batched(ctx, target, releaseCommands(ctx.holdTag, state.releaseTarget));
-  }
+  if (onTarget) await logged(ctx, target, () => release(target, tag, all((o) => o.holds.releaseTarget)));
 }
 
 /**
- * Destroys the snapshots queued during transfers, after moveHolds: a snapshot whose hold it
- * released needs no second look; any other held one gets our tag released first.
+ * Destroys the snapshots that became obsolete during the transfers, after moveHolds: a snapshot
+ * whose hold it released needs no second look; any other held one gets our tag released first.
  */
-export async function destroyQueued(ctx: RunContext, state: SyncState): Promise<void> {
+export async function destroyQueued(ctx: BackupContext, outcomes: readonly DatasetOutcome[]): Promise<void> {
   const sides = [
-    [ctx.source, state.destroySource, new Set(state.releaseSource)],
-    [ctx.target!, state.destroyTarget, new Set(state.releaseTarget)],
+    [ctx.source, (o: DatasetOutcome) => o.obsolete.source, (o: DatasetOutcome) => o.holds.releaseSource],
+    [ctx.target, (o: DatasetOutcome) => o.obsolete.target, (o: DatasetOutcome) => o.holds.releaseTarget],
   ] as const;
-  for (const [host, queue, released] of sides) {
-    for (const { dataset, names } of queue.values()) {
-      await destroyObsolete(ctx, host, dataset, names, released);
-    }
+  for (const [host, requestOf, releasedOf] of sides) {
+    const requests = outcomes.map(requestOf).filter((r): r is DestroyRequest => r !== undefined);
+    await destroyObsolete(ctx, host, requests, new Set(outcomes.flatMap(releasedOf)));
   }
 }
 
-/**
- * Mounts datasets made by a full receive, the way `zfs mount -a` would: filesystems with
- * canmount=on, a real mountpoint and a loaded key (upstream 3.3, #112). One listing for all,
- * and one shell loop for the mounts (`zfs mount` takes one dataset; a command per dataset
- * doubled the commands of a first run).
- */
-export async function mountReceived(ctx: RunContext, state: SyncState): Promise<void> {
-  const target = ctx.target!;
-  if (state.mounts.length === 0 || ctx.opts.test) return;
-  const f = await ctx.features(target);
-  const props = ["type", "canmount", "mountpoint", ...(f.has.encryption ? ["keystatus"] : [])];
-  const eligible: string[] = [];
-  for (const [name, p] of groupRows(await getRows(target, props, state.mounts, [0, 1]))) {
-    const mp = p.get("mountpoint");
-    if (p.get("type") !== "filesystem" || p.get("canmount") !== "on" || mp === "legacy" || mp === "none") {
-      continue;
-    }
-    if (p.get("keystatus") === "unavailable") continue;
-    eligible.push(name);
-  }
-  // "already mounted" is fine (exit 1 upstream too); other failures are reported per dataset.
-  const script =
-    `for d do out=$(zfs mount "$d" 2>&1) || case "$out" in *"already mounted"*) ;; *) echo "$d: $out";; esac; done`;
-  for (const chunk of chunkByLength(eligible)) {
-    const r = await target.run({ argv: ["sh", "-c", script, "sh", ...chunk] }).catch((e) => {
-      rethrowIfAborted(e, ctx.signal);
-      ctx.log.error(`[Target] Cannot mount received datasets: ${errorMessage(e)}`);
-      return undefined;
-    });
-    for (const line of r?.stdout.split("\n") ?? []) {
-      if (line.trim()) ctx.log.error(`[Target] Cannot mount ${line}`);
-    }
+/** Mounts the datasets made by a full receive, as `zfs mount -a` would, in two commands. */
+export async function mountReceived(ctx: BackupContext, outcomes: readonly DatasetOutcome[]): Promise<void> {
+  const { target } = ctx;
+  const received = outcomes.flatMap((o) => (o.mount === undefined ? [] : [o.mount]));
+  if (received.length === 0 || ctx.job.test) return;
+  try {
+    const encryption = (await ctx.features(target)).has.encryption;
+    const failures = await mountAll(target, await mountable(target, received, encryption));
+    for (const line of failures) ctx.log.error(`[Target] Cannot mount ${line}`);
+  } catch (e) {
+    rethrowIfAborted(e, ctx.signal);
+    ctx.log.error(`[Target] Cannot mount received datasets: ${errorMessage(e)}`);
   }
 }

@@ -1,58 +1,54 @@
 /**
  * Target datasets below TARGET-PATH that no selected source dataset maps to ("missing"):
  * thinned with the target schedule, and with --destroy-missing destroyed once their newest
- * own snapshot is older than the given time (reference §5.5). Errors are logged, not counted.
+ * own snapshot is older than the given time. Errors are logged, not counted.
  */
 import { errorMessage, rethrowIfAborted } from "../errors.ts";
-import type { Host } from "../exec/host.ts";
 import type { Dataset } from "../zfs/listing.ts";
-import { parseTtl } from "../thinner/schedule.ts";
-import { destroyReleasing } from "./destroy_step.ts";
+import { destroyDataset } from "../zfs/destroy.ts";
 import { isAtOrBelow } from "../select/selection.ts";
 import { parentOf } from "../zfs/names.ts";
-import type { RunContext } from "./context.ts";
+import type { BackupContext } from "./context.ts";
+import { destroyOn } from "./destroy_step.ts";
 import { thinDatasets } from "./thin_step.ts";
 
 /** The missing datasets below (not at) TARGET-PATH, in listing order (parents first). */
 export function missingDatasets(
-  targets: Map<string, Dataset>,
+  targets: readonly Dataset[],
   targetPath: string,
   mapped: Set<string>,
 ): Dataset[] {
-  return [...targets.values()].filter((d) =>
+  return targets.filter((d) =>
     d.name !== targetPath && isAtOrBelow(d.name, targetPath) && !mapped.has(d.name)
   );
 }
 
 /** Thins the missing datasets. */
-export async function thinMissing(ctx: RunContext, missing: Dataset[]): Promise<void> {
-  if (ctx.opts.noThinning || missing.length === 0) return;
+export async function thinMissing(ctx: BackupContext, missing: Dataset[]): Promise<void> {
+  if (ctx.job.noThinning || missing.length === 0) return;
   ctx.log.title("Thinning missing target datasets");
-  const s = await thinDatasets(ctx, ctx.target!, missing.map((dataset) => ({ dataset })), ctx.keepTarget, {
-    keepOwnHolds: false,
-  });
+  const s = await thinDatasets(ctx, ctx.target, missing, ctx.job.keepTarget, false);
   if (s.destroyed || s.failed) {
     ctx.log.verbose(`[Target] Thinning missing: ${s.destroyed} destroyed, ${s.failed} failed`);
   }
 }
 
-/** --destroy-missing. */
+/** --destroy-missing: `all` is every target dataset, for telling which ones have children. */
 export async function destroyMissing(
-  ctx: RunContext,
-  missing: Dataset[],
-  all: Map<string, Dataset>,
+  ctx: BackupContext,
+  missing: readonly Dataset[],
+  all: readonly Dataset[],
 ): Promise<void> {
-  if (ctx.opts.destroyMissing === undefined || missing.length === 0) return;
-  const ttl = parseTtl(ctx.opts.destroyMissing);
-  const target = ctx.target!;
-  const log = ctx.log;
+  const ttl = ctx.job.destroyMissing;
+  if (ttl === undefined || missing.length === 0) return;
+  const { target, log } = ctx;
   // Datasets below each name, counted once (not a scan of every name per dataset) and kept
   // current as datasets are destroyed.
   const below = new Map<string, number>();
   const countBelow = (name: string, delta: number) => {
     for (let p = parentOf(name); p !== undefined; p = parentOf(p)) below.set(p, (below.get(p) ?? 0) + delta);
   };
-  for (const name of all.keys()) countBelow(name, 1);
+  for (const d of all) countBelow(d.name, 1);
   const hasChildren = (name: string) => (below.get(name) ?? 0) > 0;
   for (const ds of missing) {
     const prefix = `[Target] ${ds.name}:`;
@@ -64,12 +60,12 @@ export async function destroyMissing(
         continue;
       }
       const newest = ours.at(-1)!;
-      if (ctx.format.parse(newest.name)! + ttl > ctx.nowSeconds) {
+      if (ctx.job.snapshotFormat.parse(newest.name)! + ttl > ctx.nowSeconds) {
         log.verbose(`${prefix} Destroy missing: Waiting for deadline.`);
         continue;
       }
       const older = ours.slice(0, -1).map((s) => s.name);
-      if (older.length) await destroyAll(ctx, target, ds, older);
+      if (older.length) await destroyAll(ctx, ds, older);
       if (ds.snapshots.some((s) => !ctx.isOurs(s.name))) {
         log.verbose(`${prefix} Destroy missing: Still in use by other snapshots`);
         continue;
@@ -79,9 +75,8 @@ export async function destroyMissing(
         continue;
       }
       log.verbose(`${prefix} Destroy missing.`);
-      await destroyAll(ctx, target, ds, [newest.name]);
-      await target.run({ argv: ["zfs", "destroy", ds.name] });
-      all.delete(ds.name);
+      await destroyAll(ctx, ds, [newest.name]);
+      await destroyDataset(target, ds.name);
       countBelow(ds.name, -1);
     } catch (e) {
       rethrowIfAborted(e, ctx.signal);
@@ -91,10 +86,10 @@ export async function destroyMissing(
 }
 
 /** Destroys snapshots (releasing our hold first) and throws on the first one that stays. */
-async function destroyAll(ctx: RunContext, host: Host, ds: Dataset, names: string[]): Promise<void> {
-  const out = await destroyReleasing(ctx, host, ds, names);
-  if (out.failed.length) throw new Error(out.failed[0]!.error);
-  if (out.kept.length) {
-    throw new Error(`Cannot destroy ${ds.name}@${out.kept[0]!.name}: ${out.kept[0]!.reason}`);
+async function destroyAll(ctx: BackupContext, ds: Dataset, names: string[]): Promise<void> {
+  const [out] = await destroyOn(ctx, ctx.target, [{ dataset: ds, names }]);
+  if (out!.failed.length) throw new Error(out!.failed[0]!.error);
+  if (out!.kept.length) {
+    throw new Error(`Cannot destroy ${ds.name}@${out!.kept[0]!.name}: ${out!.kept[0]!.reason}`);
   }
 }

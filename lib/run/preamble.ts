@@ -1,7 +1,7 @@
 /** The verbose lines printed before any work, in upstream's layout. */
 import { HEADER } from "../version.ts";
 import { describeSchedule } from "../thinner/schedule.ts";
-import { SnapshotFormat } from "../snapshot/time_format.ts";
+import { SnapshotFormat } from "../snapshot/snapshot_format.ts";
 import type { RunContext } from "./context.ts";
 import { excludePaths, excludeReceivedActive } from "./select_step.ts";
 
@@ -10,13 +10,13 @@ function pad(label: string): string {
 }
 
 /** Formats an epoch-ms instant as "YYYY-MM-DD HH:MM:SS" in UTC or local time. */
-export function formatClock(ms: number, utc: boolean): string {
+function formatClock(ms: number, utc: boolean): string {
   return new SnapshotFormat("%Y-%m-%d %H:%M:%S", utc).format(ms);
 }
 
 /** Prints the header, notes, run settings and the source settings. */
 export function printPreamble(ctx: RunContext): void {
-  const { log, opts } = ctx;
+  const { log, job: opts } = ctx;
   log.verbose(HEADER);
   log.verbose("");
   for (const n of opts.deprecationNotes) log.note(n);
@@ -31,12 +31,12 @@ export function printPreamble(ctx: RunContext): void {
   if (opts.test) log.note("TEST MODE - SIMULATING WITHOUT MAKING ANY CHANGES");
   log.verbose("");
   log.verbose(`${pad(opts.utc ? "Current time UTC" : "Current time")}: ${formatClock(ctx.now, opts.utc)}`);
-  log.verbose(`${pad("Selecting dataset property")}: ${ctx.property}`);
-  log.verbose(`${pad("Snapshot format")}: ${ctx.format.pattern}`);
+  log.verbose(`${pad("Selecting dataset property")}: ${opts.property}`);
+  log.verbose(`${pad("Snapshot format")}: ${opts.snapshotFormat.pattern}`);
   log.verbose(`${pad("Timezone")}: ${opts.utc ? "UTC" : "Local"}`);
-  if (!opts.noHolds) log.verbose(`${pad("Hold name")}: ${ctx.holdTag}`);
+  if (!opts.noHolds) log.verbose(`${pad("Hold name")}: ${opts.holdTag}`);
   log.title("Source settings");
-  printHostSettings(ctx, "Source", opts.sshSource, describeSchedule(ctx.keepSource));
+  printHostSettings(ctx, "Source", opts.sshSource, describeSchedule(opts.keepSource));
 }
 
 /** Prints ssh and thinning lines for one side. */
@@ -46,7 +46,7 @@ export function printHostSettings(
   address: string | undefined,
   schedule: string[],
 ): void {
-  const { log, opts } = ctx;
+  const { log, job: opts } = ctx;
   if (opts.sshConfig) log.verbose(`[${label}] Using custom SSH config: ${opts.sshConfig}`);
   if (address) log.verbose(`[${label}] SSH to: ${address}`);
   if (!opts.noThinning) { for (const line of schedule) log.verbose(`[${label}] ${line}`); }

@@ -6,11 +6,11 @@ import { FatalError } from "../errors.ts";
 import type { Host } from "../exec/host.ts";
 import { splitLines } from "../exec/lines.ts";
 import { recvBuffered, requiredPrograms } from "../transfer/send_recv.ts";
-import type { RunContext } from "./context.ts";
+import type { BackupContext } from "./context.ts";
 import { COMPRESSORS } from "../transfer/compress.ts";
 
 /** Programs from `programs` that `command -v` cannot find on `host`. */
-export async function missingPrograms(host: Host, programs: readonly string[]): Promise<string[]> {
+async function missingPrograms(host: Host, programs: readonly string[]): Promise<string[]> {
   if (programs.length === 0) return [];
   const script = `for p in "$@"; do command -v "$p" >/dev/null 2>&1 || echo "$p"; done`;
   const r = await host.run({ argv: ["sh", "-c", script, "sh", ...programs], readonly: true });
@@ -18,9 +18,9 @@ export async function missingPrograms(host: Host, programs: readonly string[]): 
 }
 
 /** Fails the run (before anything is transferred) when a needed program or option is missing. */
-export async function preflight(ctx: RunContext): Promise<void> {
-  const target = ctx.target!;
-  const opts = ctx.opts;
+export async function preflight(ctx: BackupContext): Promise<void> {
+  const target = ctx.target;
+  const opts = ctx.job;
   if (opts.noSend) return;
   const need = requiredPrograms(opts, { local: ctx.localTransfer });
   const sameHost = ctx.source.sameMachineAs(target);
@@ -53,8 +53,8 @@ export async function preflight(ctx: RunContext): Promise<void> {
  * The once-per-run description of the pipes, in upstream's order and layout (labels padded to
  * 23: "zfs send buffer        : 128M").
  */
-export function logPipeSettings(ctx: RunContext): void {
-  const o = ctx.opts;
+export function logPipeSettings(ctx: BackupContext): void {
+  const o = ctx.job;
   const line = (side: "Source" | "Target", what: string, value: string) =>
     ctx.log.verbose(`[${side}] ${what.padEnd(23)}: ${value}`);
   const local = ctx.localTransfer;

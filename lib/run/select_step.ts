@@ -1,8 +1,7 @@
 /** Selecting the source datasets (section "Selecting"). */
 import { parentOf } from "../zfs/names.ts";
 import { FatalError } from "../errors.ts";
-import { parseGetRows } from "../zfs/get_rows.ts";
-import { type Dataset, listDatasets } from "../zfs/listing.ts";
+import { type Dataset, listDatasets, listSelectionProperty } from "../zfs/listing.ts";
 import {
   compareDatasetNames,
   decideSelection,
@@ -25,14 +24,14 @@ export interface SourceSelection {
  * included), as upstream decides it; a snapshot-only run with only --ssh-source keeps them.
  */
 export function excludeReceivedActive(ctx: RunContext): boolean {
-  const o = ctx.opts;
+  const o = ctx.job;
   if (o.excludeReceived) return true;
   return o.targetPath === undefined && !o.includeReceived && o.sshSource === o.sshTarget;
 }
 
 /** Paths never selected: the target path when source and target are the same host. */
 export function excludePaths(ctx: RunContext): string[] {
-  const o = ctx.opts;
+  const o = ctx.job;
   return o.targetPath !== undefined && o.sshSource === o.sshTarget ? [o.targetPath] : [];
 }
 
@@ -48,28 +47,15 @@ function logDecision(ctx: RunContext, d: SelectionDecision): void {
 export async function selectSource(ctx: RunContext): Promise<SourceSelection> {
   ctx.log.title("Selecting");
   const features = await ctx.features(ctx.source);
-  const r = await ctx.source.run({
-    argv: [
-      "zfs",
-      "get",
-      ...(features.has.getTypes ? ["-t", "filesystem,volume"] : []),
-      "-H",
-      "-o",
-      "name,property,value,source",
-      ctx.property,
-    ],
-    readonly: true,
-  });
-  // Old zfs has no "-t" and lists snapshots too.
-  const rows = parseGetRows(r.stdout).filter((row) => !row.name.includes("@"));
+  const rows = await listSelectionProperty(ctx.source, features, ctx.job.property);
   const allDatasets = rows.map((row) => row.name);
-  let decisions = decideSelection(rows, ctx.property, {
+  let decisions = decideSelection(rows, ctx.job.property, {
     excludePaths: excludePaths(ctx),
     excludeReceived: excludeReceivedActive(ctx),
   });
   if (decisions.length === 0) {
     throw new FatalError(
-      `No source filesystems selected, please do a 'zfs set ${ctx.property}=true' on the source datasets you want to select.`,
+      `No source filesystems selected, please do a 'zfs set ${ctx.job.property}=true' on the source datasets you want to select.`,
     );
   }
   decisions.sort((a, b) => compareDatasetNames(a.name, b.name));
@@ -77,10 +63,10 @@ export async function selectSource(ctx: RunContext): Promise<SourceSelection> {
   const listed = candidates.length
     ? await listDatasets(ctx.source, features, candidates, "children")
     : new Map();
-  if (ctx.opts.excludeUnchanged > 0 && !features.has.written) {
+  if (ctx.job.excludeUnchanged > 0 && !features.has.written) {
     ctx.log.verboseNote("[Source] zfs has no written property: --exclude-unchanged cannot exclude anything.");
   }
-  decisions = excludeUnchanged(decisions, ctx.opts.excludeUnchanged, (n) => listed.get(n)?.written);
+  decisions = excludeUnchanged(decisions, ctx.job.excludeUnchanged, (n) => listed.get(n)?.written);
   for (const d of decisions) logDecision(ctx, d);
   const selected: Dataset[] = [];
   for (const d of decisions) {

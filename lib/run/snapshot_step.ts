@@ -9,10 +9,11 @@ import {
   snapshotCalls,
   type SnapshotDecision,
 } from "../snapshot/plan.ts";
+import { createSnapshots } from "../zfs/snapshot.ts";
 import type { RunContext } from "./context.ts";
 
 /** createtxg given to snapshots this run made: newer than anything listed. */
-export const NEW_SNAPSHOT_TXG = Number.MAX_SAFE_INTEGER;
+const NEW_SNAPSHOT_TXG = Number.MAX_SAFE_INTEGER;
 
 /** Fills in decisions that need `written@SNAP`, one `zfs get` per snapshot name. */
 async function resolveWritten(
@@ -32,7 +33,7 @@ async function resolveWritten(
         dataset: ds,
         reason: w === undefined
           ? { snapshot: true, why: "written-unknown" }
-          : decideWritten(w, ctx.opts.minChange, snap),
+          : decideWritten(w, ctx.job.minChange, snap),
       });
     }
   }
@@ -58,12 +59,12 @@ export async function takeSnapshots(
   selected: readonly Dataset[],
   allDatasets: readonly string[],
 ): Promise<string | undefined> {
-  if (ctx.opts.noSnapshot) return undefined;
+  if (ctx.job.noSnapshot) return undefined;
   ctx.log.title("Snapshotting");
   const features = await ctx.features(ctx.source);
-  const plan = planSnapshots(selected, ctx.opts.minChange, ctx.isOurs, features.has.written);
+  const plan = planSnapshots(selected, ctx.job.minChange, ctx.isOurs, features.has.written);
   await resolveWritten(ctx, plan.decisions, plan.queries);
-  if (!features.has.written && ctx.opts.minChange > 0) {
+  if (!features.has.written && ctx.job.minChange > 0) {
     ctx.log.verbose(
       "[Source] zfs has no written property: snapshotting every selected dataset (--min-change ignored).",
     );
@@ -78,9 +79,9 @@ export async function takeSnapshots(
     ctx.log.verbose("[Source] No changes anywhere: not creating snapshots.");
     return undefined;
   }
-  const name = ctx.format.format(ctx.now);
+  const name = ctx.job.snapshotFormat.format(ctx.now);
   try {
-    for (const cmd of ctx.opts.preSnapshotCmds) {
+    for (const cmd of ctx.job.preSnapshotCmds) {
       try {
         await runUserCommand(ctx, cmd);
       } catch (e) {
@@ -91,7 +92,7 @@ export async function takeSnapshots(
       targets,
       name,
       allDatasets,
-      ctx.opts.setSnapshotProperties,
+      ctx.job.setSnapshotProperties,
       features.has.snapshotMany,
     );
     const pools = new Set(calls.map((c) => c.pool));
@@ -105,14 +106,14 @@ export async function takeSnapshots(
       }
       for (const call of poolCalls) {
         try {
-          await ctx.source.run({ argv: call.argv });
+          await createSnapshots(ctx.source, call);
         } catch (e) {
           throw new FatalError(`Cannot create snapshots in pool "${pool}": ${errorMessage(e)}`);
         }
       }
     }
   } finally {
-    for (const cmd of ctx.opts.postSnapshotCmds) {
+    for (const cmd of ctx.job.postSnapshotCmds) {
       await runUserCommand(ctx, cmd, true).catch((e) =>
         ctx.log.error(`[Source] Cannot run --post-snapshot-cmd "${cmd}": ${errorMessage(e)}`)
       );

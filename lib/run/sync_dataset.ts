@@ -1,13 +1,25 @@
-/** Synchronising one source dataset into its target (section "Synchronising"). */
-import { type Dataset, emptyDataset } from "../zfs/listing.ts";
+/**
+ * Synchronising one source dataset into its target (section "Synchronising"). The plan and
+ * every choice come from the pure core (sync/plan.ts, sync/sync_choices.ts); this step carries
+ * them out in order and records what happened in the dataset's own `DatasetOutcome`, so the
+ * syncs of different datasets share nothing but the TargetTree.
+ */
+import type { Dataset } from "../zfs/listing.ts";
 import { type PlanRules, planSync, type SyncPlan, type TransferStep } from "../sync/plan.ts";
-import { missingParents } from "../sync/target_path.ts";
-import { decideFlags, recvArgv, recvStages, sendArgv, sendStages } from "../transfer/send_recv.ts";
-import type { Host } from "../exec/host.ts";
-import type { RunContext } from "./context.ts";
-import { destroyObsolete, destroyReleasing } from "./destroy_step.ts";
-import type { SyncState } from "./sync_state.ts";
+import {
+  type HoldChanges,
+  holdChanges,
+  judgeResume,
+  obsoleteAfterTransfers,
+  planClone,
+} from "../sync/sync_choices.ts";
+import { decideFlags, recvStages, sendStages } from "../transfer/send_recv.ts";
+import { abortReceive, recvArgv, resumeTokenSnapshot, sendArgv, snapshotExists } from "../zfs/send_recv.ts";
+import { createParent, rollback } from "../zfs/datasets.ts";
+import type { BackupContext } from "./context.ts";
+import { destroyObsolete, destroyOn, type DestroyRequest } from "./destroy_step.ts";
 import { judgeTransfer } from "./transfer_step.ts";
+import type { TargetTree } from "./target_tree.ts";
 import { statsText, TransferMeter, type TransferStats } from "../transfer/meter.ts";
 
 /** A reason a dataset cannot be synced; printed as `<dataset>: FAILED: <message>`. */
@@ -15,130 +27,113 @@ export class SyncError extends Error {
   override name = "SyncError";
 }
 
-/** Targets that exist (listed) or will exist (created or received in this run). */
-export type TargetIndex = Map<string, Dataset>;
+/** What one dataset's sync did, and what it leaves for the batched end of the run. */
+export interface DatasetOutcome {
+  /** Finished transfers, in order. */
+  transfers: TransferStats[];
+  /** Holds to place and release once every dataset is done. */
+  holds: HoldChanges;
+  /** Snapshots that became obsolete during the transfers, destroyed after the holds moved. */
+  obsolete: { source: DestroyRequest | undefined; target: DestroyRequest | undefined };
+  /** The target, when a full receive made it (mounted at the end like `zfs mount -a`). */
+  mount: string | undefined;
+}
+
+/** An outcome with nothing done yet. */
+export function emptyOutcome(): DatasetOutcome {
+  return {
+    transfers: [],
+    holds: { holdSource: [], holdTarget: [], releaseSource: [], releaseTarget: [] },
+    obsolete: { source: undefined, target: undefined },
+    mount: undefined,
+  };
+}
 
 /** Planner rules for one dataset. */
-function planRules(ctx: RunContext, raw: boolean): PlanRules {
-  const patterns = ctx.excludeSnapshotPatterns;
+function planRules(ctx: BackupContext, raw: boolean): PlanRules {
+  const { job } = ctx;
+  const patterns = job.excludeSnapshotPatterns;
   return {
-    timeOf: (n) => ctx.format.parse(n),
-    otherSnapshots: ctx.opts.otherSnapshots,
-    guidCheck: !ctx.opts.noGuidCheck,
+    timeOf: (n) => job.snapshotFormat.parse(n),
+    otherSnapshots: job.otherSnapshots,
+    guidCheck: !job.noGuidCheck,
     raw,
     excluded: (full) => patterns.some((re) => re.test(full)),
-    keepSource: ctx.keepSource,
-    keepTarget: ctx.keepTarget,
-    thinning: !ctx.opts.noThinning,
+    keepSource: job.keepSource,
+    keepTarget: job.keepTarget,
+    thinning: !job.noThinning,
     now: ctx.nowSeconds,
   };
 }
 
-/** `zfs send -t TOKEN -n -v` tells which snapshot the token would finish. */
-async function tokenSnapshot(ctx: RunContext, token: string): Promise<string | undefined> {
-  const r = await ctx.source.run({
-    argv: ["zfs", "send", "-t", token, "-n", "-v"],
-    allowed: [0, 255],
-    readonly: true,
-  });
-  // SmartOS prints the token contents on stderr.
-  const m = /toname = .*@(.*)/.exec(`${r.stdout}\n${r.stderr}`);
-  return m?.[1]?.trim();
-}
-
-/** Decides whether the target's resume token is used, aborting it when not. Returns the token to use. */
+/** Decides on the target's resume token and aborts it when it is not used. Returns the token to use. */
 async function handleResume(
-  ctx: RunContext,
-  target: Host,
+  ctx: BackupContext,
   tname: string,
   tgt: Dataset,
   plan: SyncPlan,
-  targets: TargetIndex,
+  tree: TargetTree,
 ): Promise<string | undefined> {
   const token = tgt.resumeToken;
   if (token === undefined) return undefined;
-  let why: string | undefined;
-  if (plan.start === undefined) why = "Aborting resume, its obsolete.";
-  else {
-    const name = await tokenSnapshot(ctx, token);
-    if (name !== plan.start) why = "Aborting resume, its no longer valid.";
-    else if (plan.transfers[0]?.snapshot !== plan.start) {
-      why = "Aborting resume, we dont want that snapshot anymore.";
-    }
-  }
-  if (why === undefined) return token;
-  ctx.log.verbose(`[Target] ${tname}: ${why}`);
-  await target.run({ argv: ["zfs", "recv", "-A", tname] });
+  // Only a plan with a start can use a token; only then is it worth asking what it would send.
+  const tokenSnapshot = plan.start === undefined ? undefined : await resumeTokenSnapshot(ctx.source, token);
+  const verdict = judgeResume(plan, tokenSnapshot);
+  if (verdict.use) return token;
+  ctx.log.verbose(`[Target] ${tname}: ${verdict.why}`);
+  await abortReceive(ctx.target, tname);
   tgt.resumeToken = undefined;
   // Aborting an interrupted first receive removes the half-made dataset.
-  if (tgt.snapshots.length === 0) targets.delete(tname);
+  if (tgt.snapshots.length === 0) tree.forget(tname);
   return undefined;
 }
 
-/** Creates missing target parents (canmount=off), top-down. */
-async function ensureParents(
-  ctx: RunContext,
-  target: Host,
-  tname: string,
-  targets: TargetIndex,
-): Promise<void> {
-  for (const parent of missingParents(tname, (n) => targets.has(n))) {
-    ctx.log.verbose(`[Target] ${parent}: Creating parent (canmount=off)`);
-    await target.run({ argv: ["zfs", "create", "-o", "canmount=off", parent] });
-    targets.set(parent, emptyDataset(parent));
-  }
-}
-
 /** Handles target snapshots that block the receive: fail, or destroy them and roll back. */
-async function handleIncompatible(
-  ctx: RunContext,
-  target: Host,
-  tgt: Dataset,
-  plan: SyncPlan,
-): Promise<void> {
+async function handleIncompatible(ctx: BackupContext, tgt: Dataset, plan: SyncPlan): Promise<void> {
   if (plan.incompatible.length === 0) return;
-  if (!ctx.opts.destroyIncompatible) {
+  if (!ctx.job.destroyIncompatible) {
     for (const s of plan.incompatible) ctx.log.error(`[Target] ${tgt.name}@${s}: Incompatible snapshot`);
     throw new SyncError("Please destroy incompatible snapshots on target, or use --destroy-incompatible.");
   }
   ctx.log.verbose(`[Target] ${tgt.name}: Destroying incompatible snapshots: ${plan.incompatible.join(", ")}`);
-  const out = await destroyReleasing(ctx, target, tgt, plan.incompatible);
-  if (out.failed.length) throw new SyncError(`Cannot destroy incompatible snapshot: ${out.failed[0]!.error}`);
-  if (out.kept.length) {
-    const k = out.kept[0]!;
+  const [out] = await destroyOn(ctx, ctx.target, [{ dataset: tgt, names: plan.incompatible }]);
+  if (out!.failed.length) {
+    throw new SyncError(`Cannot destroy incompatible snapshot: ${out!.failed[0]!.error}`);
+  }
+  if (out!.kept.length) {
+    const k = out!.kept[0]!;
     throw new SyncError(`Cannot destroy incompatible snapshot "${tgt.name}@${k.name}": ${k.reason}`);
   }
   const latest = tgt.snapshots.at(-1);
   if (latest) {
     ctx.log.verbose(`[Target] ${tgt.name}: Rolling back to ${latest.name}`);
-    await target.run({ argv: ["zfs", "rollback", `${tgt.name}@${latest.name}`] });
+    await rollback(ctx.target, tgt.name, latest.name);
   }
 }
 
 /**
- * `--clones simple`: a clone whose target does not exist yet is sent incrementally from its
- * origin snapshot, so the target is a clone too. Returns the full origin name to send from, or
- * undefined to send it as an independent dataset (`--clones never`, with upstream's warning).
+ * The full origin snapshot a new clone is sent from, or undefined to send it as an independent
+ * dataset (`--clones never`, with upstream's warning).
  */
 function cloneOrigin(
-  ctx: RunContext,
-  src: Dataset,
-  targets: TargetIndex,
+  ctx: BackupContext,
+  src: Dataset & { origin: string },
+  tree: TargetTree,
   targetOf: (source: string) => string,
 ): string | undefined {
-  if (ctx.opts.clones !== "simple") {
-    ctx.log.note(`[Source] ${src.name}: Clones support is disabled, expect dataset expansion`);
-    return undefined;
+  const [originDataset, originSnapshot] = src.origin.split("@") as [string, string];
+  const onTarget = tree.get(targetOf(originDataset))?.snapshots.some((s) => s.name === originSnapshot) ??
+    false;
+  const choice = planClone(src, ctx.job.clones, onTarget);
+  switch (choice.kind) {
+    case "independent":
+      ctx.log.note(`[Source] ${choice.note}`);
+      return undefined;
+    case "missing-origin":
+      throw new SyncError(choice.error);
+    case "clone":
+      return choice.from;
   }
-  const origin = src.origin!;
-  const [originDataset, originSnapshot] = origin.split("@") as [string, string];
-  const onTarget = targets.get(targetOf(originDataset))?.snapshots.some((s) => s.name === originSnapshot);
-  if (!onTarget) {
-    throw new SyncError(
-      `Origin ${origin} for clone ${src.name} does not exist on target. You may want to retransfer ${originDataset} by other means.`,
-    );
-  }
-  return origin;
 }
 
 /** What one snapshot transfer needs. */
@@ -157,10 +152,9 @@ interface SendJob {
  * Sends one snapshot and checks it arrived; returns its statistics (undefined in --test,
  * where nothing moved). Throws `SyncError` when the transfer failed.
  */
-async function sendSnapshot(ctx: RunContext, job: SendJob): Promise<TransferStats | undefined> {
+async function sendSnapshot(ctx: BackupContext, job: SendJob): Promise<TransferStats | undefined> {
   const { src, tname, step, flags, token } = job;
-  const target = ctx.target!;
-  const opts = ctx.opts;
+  const opts = ctx.job;
   const resuming = token ? " (resuming)" : "";
   ctx.log.verbose(`[Source] ${src.name}@${step.snapshot}: -> ${tname}${job.full ? " (new)" : ""}${resuming}`);
   const meter = new TransferMeter(
@@ -178,18 +172,13 @@ async function sendSnapshot(ctx: RunContext, job: SendJob): Promise<TransferStat
       ctx.log.debug(`[Target] ${l}`);
     },
   };
-  const result = await ctx.source.transfer(target, spec);
+  const result = await ctx.source.transfer(ctx.target, spec);
   ctx.log.clearProgress();
   const err = judgeTransfer(spec, result, opts.ignoreTransferErrors);
   if (err) throw new SyncError(err);
   if (result.skipped) return undefined;
-  if (opts.ignoreTransferErrors) {
-    const r = await target.run({
-      argv: ["zfs", "list", "-H", "-o", "name", "-t", "snapshot", `${tname}@${step.snapshot}`],
-      allowed: [0, 1],
-      readonly: true,
-    });
-    if (r.code !== 0) throw new SyncError("Target doesn't exist after transfer, something went wrong.");
+  if (opts.ignoreTransferErrors && !(await snapshotExists(ctx.target, tname, step.snapshot))) {
+    throw new SyncError("Target doesn't exist after transfer, something went wrong.");
   }
   const stats: TransferStats = {
     dataset: src.name,
@@ -203,21 +192,23 @@ async function sendSnapshot(ctx: RunContext, job: SendJob): Promise<TransferStat
   return stats;
 }
 
-/** Syncs one dataset; throws `SyncError`/`ZfsError` to fail it. */
+/**
+ * Syncs one dataset into `tname`, recording what it did in `outcome` as it goes (so a failure
+ * midway keeps what was done). Throws `SyncError`/`ZfsError` to fail the dataset.
+ */
 export async function syncDataset(
-  ctx: RunContext,
-  state: SyncState,
+  ctx: BackupContext,
   src: Dataset,
   tname: string,
-  targets: TargetIndex,
+  tree: TargetTree,
   targetOf: (source: string) => string,
+  outcome: DatasetOutcome,
 ): Promise<void> {
-  const target = ctx.target!;
-  const opts = ctx.opts;
+  const { job, target } = ctx;
   const [sf, tf] = await Promise.all([ctx.features(ctx.source), ctx.features(target)]);
-  let tgt = targets.get(tname);
+  let tgt = tree.get(tname);
   // `zfs send -v -P` whenever supported: its size and byte counts feed progress and statistics.
-  const flags = decideFlags(opts, sf, tf, src, tname, true);
+  const flags = decideFlags(job, sf, tf, src, tname, true);
   if (flags.send.raw && !sf.has.sendRaw) {
     throw new SyncError("Cannot send encrypted dataset: this zfs has no raw send");
   }
@@ -232,8 +223,8 @@ export async function syncDataset(
       `${plan.error} (its snapshots are unrelated; destroy the target dataset to send it again)`,
     );
   }
-  const cloneFrom = src.origin && !tgt?.snapshots.length
-    ? cloneOrigin(ctx, src, targets, targetOf)
+  const cloneFrom = src.origin !== undefined && !tgt?.snapshots.length
+    ? cloneOrigin(ctx, { ...src, origin: src.origin }, tree, targetOf)
     : undefined;
   if (cloneFrom !== undefined && plan.transfers[0]) {
     plan.transfers[0] = { ...plan.transfers[0], from: cloneFrom };
@@ -246,55 +237,47 @@ export async function syncDataset(
     );
   }
 
-  await destroyObsolete(ctx, ctx.source, src, plan.preDestroySource);
-  if (tgt) await destroyObsolete(ctx, target, tgt, plan.preDestroyTarget);
-  if (tgt) await handleIncompatible(ctx, target, tgt, plan);
-  if (opts.noSend) return;
+  await destroyObsolete(ctx, ctx.source, [{ dataset: src, names: plan.preDestroySource }]);
+  if (tgt) await destroyObsolete(ctx, target, [{ dataset: tgt, names: plan.preDestroyTarget }]);
+  if (tgt) await handleIncompatible(ctx, tgt, plan);
+  if (job.noSend) return;
 
-  let token = tgt ? await handleResume(ctx, target, tname, tgt, plan, targets) : undefined;
-  tgt = targets.get(tname);
+  let token = tgt ? await handleResume(ctx, tname, tgt, plan, tree) : undefined;
+  tgt = tree.get(tname);
   if (plan.transfers.length === 0) return;
-  if (!tgt) await ensureParents(ctx, target, tname, targets);
-  if (opts.rollback && tgt?.snapshots.length) {
+  if (!tgt) {
+    await tree.ensureParents(tname, async (parent) => {
+      ctx.log.verbose(`[Target] ${parent}: Creating parent (canmount=off)`);
+      await createParent(target, parent);
+    });
+  }
+  if (job.rollback && tgt?.snapshots.length) {
     const latest = tgt.snapshots.at(-1)!.name;
     ctx.log.verbose(`[Target] ${tname}: Rolling back to ${latest}`);
-    await target.run({ argv: ["zfs", "rollback", `${tname}@${latest}`] });
+    await rollback(target, tname, latest);
   }
 
-  let done: string | undefined;
+  let arrived = 0;
   try {
     for (const step of plan.transfers) {
       const full = step.from === undefined || step.from === cloneFrom;
       const stats = await sendSnapshot(ctx, { src, tname, step, full, token, flags });
       token = undefined;
-      recordTransfer(targets, src, tname, step.snapshot);
-      if (stats) state.transfers.push(stats);
-      if (full && !opts.clearMountpoint) state.mounts.push(tname);
-      if (step.from !== undefined && step.from !== cloneFrom) {
-        if (plan.sourceObsolete.has(step.from)) state.defer("source", src, step.from);
-        if (plan.targetObsolete.has(step.from)) state.defer("target", targets.get(tname)!, step.from);
-      }
-      done = step.snapshot;
+      tree.recordReceived(tname, src, step.snapshot);
+      arrived++;
+      if (stats) outcome.transfers.push(stats);
+      if (full && !job.clearMountpoint) outcome.mount = tname;
     }
   } finally {
-    if (done !== undefined && !opts.noHolds) {
-      state.holdSource.push(`${src.name}@${done}`);
-      state.holdTarget.push(`${tname}@${done}`);
-      if (plan.common !== undefined && plan.common !== done) {
-        state.releaseSource.push(`${src.name}@${plan.common}`);
-        state.releaseTarget.push(`${tname}@${plan.common}`);
-      }
-    }
+    const done = arrived > 0 ? plan.transfers[arrived - 1]!.snapshot : undefined;
+    outcome.holds = holdChanges(src.name, tname, plan.common, done, job.noHolds);
+    const obsolete = obsoleteAfterTransfers(plan, arrived, cloneFrom);
+    const targetDataset = tree.get(tname);
+    outcome.obsolete = {
+      source: obsolete.source.length ? { dataset: src, names: obsolete.source } : undefined,
+      target: obsolete.target.length && targetDataset
+        ? { dataset: targetDataset, names: obsolete.target }
+        : undefined,
+    };
   }
-}
-
-/** Updates the in-memory target after a successful receive (so --test and later steps see it). */
-function recordTransfer(targets: TargetIndex, src: Dataset, tname: string, snapshot: string): void {
-  const s = src.snapshots.find((x) => x.name === snapshot);
-  let t = targets.get(tname);
-  if (!t) {
-    t = { ...src, name: tname, resumeToken: undefined, origin: undefined, snapshots: [] };
-    targets.set(tname, t);
-  }
-  t.snapshots.push({ name: snapshot, guid: s?.guid, createtxg: s?.createtxg ?? 0, written: 0, userrefs: 0 });
 }

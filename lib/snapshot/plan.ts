@@ -7,7 +7,8 @@
 import { parentOf, poolOf } from "../zfs/names.ts";
 import { ARG_BUDGET, chunkByLength } from "../zfs/batch.ts";
 import type { Dataset } from "../zfs/listing.ts";
-import type { PropertyAssignment } from "../cli/options.ts";
+import type { PropertyAssignment } from "../job/job.ts";
+import type { SnapshotCall } from "../zfs/snapshot.ts";
 
 /** Why a dataset is or is not snapshotted. */
 export type SnapshotReason =
@@ -79,14 +80,6 @@ export function groupWrittenQueries(queries: readonly WrittenQuery[]): Map<strin
   return groups;
 }
 
-/** One `zfs snapshot` call. */
-export interface SnapshotCall {
-  pool: string;
-  argv: string[];
-  /** Datasets this call snapshots (for logging and the in-memory model). */
-  datasets: string[];
-}
-
 /**
  * The calls that snapshot `targets` (datasets, in order) as `name`. `allDatasets` is every
  * filesystem and volume on the host, so `-r` is used only when a root's whole subtree is in
@@ -101,7 +94,6 @@ export function snapshotCalls(
   many = true,
   budget = ARG_BUDGET,
 ): SnapshotCall[] {
-  const props = properties.flatMap((p) => ["-o", `${p.name}=${p.value}`]);
   const byPool = new Map<string, string[]>();
   for (const t of targets) {
     const pool = poolOf(t);
@@ -121,7 +113,7 @@ export function snapshotCalls(
         const datasets = chunks.length === 1
           ? members
           : members.filter((m) => rootOf(m, chunkRoots) !== undefined);
-        calls.push({ pool, argv: ["zfs", "snapshot", ...props, "-r", ...chunk], datasets });
+        calls.push({ pool, recursive: true, snapshots: chunk, properties, datasets });
       }
       continue;
     }
@@ -129,7 +121,9 @@ export function snapshotCalls(
     for (const chunk of chunkByLength(members.map((m) => `${m}@${name}`), many ? budget : 0)) {
       calls.push({
         pool,
-        argv: ["zfs", "snapshot", ...props, ...chunk],
+        recursive: false,
+        snapshots: chunk,
+        properties,
         datasets: chunk.map((c) => c.slice(0, -name.length - 1)),
       });
     }

@@ -1,11 +1,11 @@
 /**
  * The per-dataset replication plan (pure): common snapshot, incompatible target snapshots,
- * what to transfer, and what the thinner destroys before and after the transfers.
- * Mirrors upstream's planning rules (reference §4.3–4.6, §4.9).
+ * what to transfer, and what the thinner destroys before and after the transfers, with
+ * upstream's rules for each.
  */
 import type { Dataset, Snapshot } from "../zfs/listing.ts";
 import type { Schedule } from "../thinner/schedule.ts";
-import { thin } from "../thinner/thinner.ts";
+import { thinOurs } from "../thinner/thinner.ts";
 import { findCommonSnapshot } from "./common_snapshot.ts";
 
 /** Everything the planner needs besides the two datasets. */
@@ -53,23 +53,11 @@ export interface SyncPlan {
   targetObsolete: Set<string>;
 }
 
-/** The ours snapshots of a list, with their times, oldest first. */
-function withTimes(names: readonly string[], timeOf: PlanRules["timeOf"]): { name: string; time: number }[] {
-  const out: { name: string; time: number }[] = [];
-  for (const name of names) {
-    const time = timeOf(name);
-    if (time !== undefined) out.push({ name, time });
-  }
-  return out;
-}
-
 /** Names the thinner would destroy; the newest own snapshot is always kept. */
 function obsolete(names: readonly string[], schedule: Schedule, rules: PlanRules): Set<string> {
   if (!rules.thinning) return new Set();
-  const ours = withTimes(names, rules.timeOf);
-  if (ours.length === 0) return new Set();
-  const decisions = thin(schedule, ours, (o) => o.time, rules.now, new Set([ours.at(-1)!]));
-  return new Set(decisions.filter((d) => !d.keep).map((d) => d.item.name));
+  const decisions = thinOurs(schedule, names, rules.timeOf, rules.now);
+  return new Set(decisions.filter((d) => !d.keep).map((d) => d.item));
 }
 
 /**

@@ -19,7 +19,7 @@ export const DEFAULT_SCHEDULE = "10,1d1w,1w1m,1m1y";
 export type TimeUnit = "s" | "min" | "h" | "d" | "w" | "m" | "y";
 
 /** Seconds per unit. A year is 365.25 days, a month 30 days. */
-export const UNIT_SECONDS: Readonly<Record<TimeUnit, number>> = {
+const UNIT_SECONDS: Readonly<Record<TimeUnit, number>> = {
   s: 1,
   min: 60,
   h: 3600,
@@ -111,9 +111,11 @@ function parseAmount(digits: string, unit: string, what: string): Amount {
 
 /**
  * Parses e.g. "10,1d1w,1w1m,1m1y". Throws UsageError (from ../errors.ts) with a one-line message on
- * bad input. The empty string is a schedule without rules that keeps nothing.
+ * bad input, naming `option` when given. The empty string is a schedule without rules that keeps
+ * nothing.
  */
-export function parseSchedule(text: string): Schedule {
+export function parseSchedule(text: string, option?: string): Schedule {
+  const subject = option === undefined ? `Cannot parse schedule "${text}"` : `Cannot use ${option} "${text}"`;
   const schedule: Schedule = { keepLast: 0, rules: [] };
   if (text.trim() === "") return schedule;
   const tokens = text.split(",");
@@ -121,9 +123,9 @@ export function parseSchedule(text: string): Schedule {
     const token = raw.trim();
     const fail: (detail: string) => never = (detail) => {
       const where = tokens.length > 1 ? ` in rule "${token}"` : "";
-      throw new UsageError(`Cannot parse schedule "${text}": ${detail}${where}`);
+      throw new UsageError(`${subject}: ${detail}${where}`);
     };
-    if (token === "") throw new UsageError(`Cannot parse schedule "${text}": empty rule`);
+    if (token === "") throw new UsageError(`${subject}: empty rule`);
     if (COUNT_RE.test(token)) {
       const n = Number(token) + 0; // "+ 0" turns "-0" into 0
       if (n < 0) fail("number of snapshots to keep cannot be negative");
@@ -152,14 +154,15 @@ export function parseSchedule(text: string): Schedule {
 
 /**
  * Parses a TIME like "30d" or "1w" (as upstream does for --destroy-missing: the rule "0s<TIME>"),
- * returns seconds. Throws UsageError.
+ * returns seconds. Throws UsageError, naming `option` when given.
  */
-export function parseTtl(text: string): number {
+export function parseTtl(text: string, option?: string): number {
+  const subject = option === undefined ? `Cannot parse time "${text}"` : `Cannot use ${option} "${text}"`;
   const m = TIME_RE.exec(text.trim().toLowerCase());
-  if (!m) throw new UsageError(`Cannot parse time "${text}": expected an amount and a unit like "30d"`);
+  if (!m) throw new UsageError(`${subject}: expected an amount and a unit like "30d"`);
   const [, digits = "", unit = ""] = m;
   const parsed = parseAmount(digits, unit, "time");
-  if ("error" in parsed) throw new UsageError(`Cannot parse time "${text}": ${parsed.error}`);
+  if ("error" in parsed) throw new UsageError(`${subject}: ${parsed.error}`);
   return parsed.seconds;
 }
 

@@ -125,10 +125,24 @@ export function thin<T>(
   return out;
 }
 
-/** Convenience split of `thin()` results into kept and destroyed items, each in input order. */
-export function partition<T>(decisions: readonly Decision<T>[]): { keep: T[]; destroy: T[] } {
-  const keep: T[] = [];
-  const destroy: T[] = [];
-  for (const d of decisions) (d.keep ? keep : destroy).push(d.item);
-  return { keep, destroy };
+/**
+ * Thins the snapshots of one dataset, oldest first: only ours (those `timeOf` gives a time) are
+ * judged, and the newest of ours is always kept. Snapshots that are not ours get no decision:
+ * they are never destroyed. The one thinning rule of the tool, for the sync plan, snapshot-only
+ * mode and missing target datasets alike.
+ */
+export function thinOurs<T>(
+  schedule: Schedule,
+  snapshots: readonly T[],
+  timeOf: (t: T) => number | undefined,
+  now: number,
+): Decision<T>[] {
+  const ours: { item: T; time: number }[] = [];
+  for (const item of snapshots) {
+    const time = timeOf(item);
+    if (time !== undefined) ours.push({ item, time });
+  }
+  if (ours.length === 0) return [];
+  const decisions = thin(schedule, ours, (o) => o.time, now, new Set([ours.at(-1)!]));
+  return decisions.map((d) => ({ item: d.item.item, keep: d.keep, reason: d.reason }));
 }

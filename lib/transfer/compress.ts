@@ -1,5 +1,20 @@
 /** Upstream's compressor table: what runs on the sending and on the receiving host. */
-import type { CompressType } from "../cli/options.ts";
+
+/** Valid `--compress` types, in upstream's order. */
+export const COMPRESS_TYPES = [
+  "gzip",
+  "pigz-fast",
+  "pigz-slow",
+  "zstd-fast",
+  "zstd-slow",
+  "zstd-adapt",
+  "xz",
+  "lzo",
+  "lz4",
+] as const;
+
+/** A compressor name from upstream's table. */
+export type CompressType = (typeof COMPRESS_TYPES)[number];
 
 /** Commands of one compressor. */
 export interface Compressor {
@@ -7,7 +22,7 @@ export interface Compressor {
   decompress: string[];
 }
 
-/** The table (reference §4.12). zstdmt is zstd's multi-threaded name. */
+/** The commands per type. zstdmt is zstd's multi-threaded name. */
 export const COMPRESSORS: Record<CompressType, Compressor> = {
   "gzip": { compress: ["gzip", "-3"], decompress: ["zcat"] },
   "pigz-fast": { compress: ["pigz", "-3"], decompress: ["pigz", "-dc"] },

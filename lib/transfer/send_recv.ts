@@ -1,33 +1,39 @@
 /**
  * Building the `zfs send ... | ... | zfs recv ...` stages for one snapshot (pure): flags from
  * the probed features of both hosts, properties to filter or set, and the optional
- * compression, buffering and custom pipes (reference §4.8, §4.11, §4.12).
+ * compression, buffering and custom pipes.
  */
-import type { Options } from "../cli/options.ts";
-import type { Stage } from "../exec/pipeline_spec.ts";
 import { type HostFeatures, poolHas } from "../zfs/features.ts";
-import { COMPRESSORS } from "./compress.ts";
 import { poolOf } from "../zfs/names.ts";
+import type { RecvFlags, SendFlags } from "../zfs/send_recv.ts";
+import { COMPRESSORS, type CompressType } from "./compress.ts";
 
-/** Send flags decided once per dataset. */
-export interface SendFlags {
-  largeBlocks: boolean;
-  embedded: boolean;
-  compressed: boolean;
-  raw: boolean;
-  /** `-p`: send properties (not when decrypting an encrypted dataset). */
-  properties: boolean;
-  /** `-v -P`: progress lines on stderr. */
-  progress: boolean;
+/**
+ * One process of the pipeline: an argv (quoted when run) or a user's shell fragment (run as is,
+ * so `--send-pipe "dd bs=1M | pv"` keeps its shell meaning).
+ */
+export type PipeStage = { argv: readonly string[] } | { shell: string };
+
+/** The options that decide the send and receive flags. */
+export interface FlagOptions {
+  decrypt: boolean;
+  encrypt: boolean;
+  zfsCompressed: boolean;
+  force: boolean;
+  filterProperties: readonly string[];
+  setProperties: readonly { name: string; value: string }[];
+  clearRefreservation: boolean;
+  clearMountpoint: boolean;
 }
 
-/** Receive flags decided once per dataset. */
-export interface RecvFlags {
-  noMount: boolean;
-  resumable: boolean;
-  force: boolean;
-  exclude: string[];
-  set: string[];
+/** The options that add stages around zfs send and zfs recv. */
+export interface PipeOptions {
+  compress: CompressType | undefined;
+  rate: string | undefined;
+  buffer: string | undefined;
+  bufferChunkSize: string | undefined;
+  sendPipes: readonly string[];
+  recvPipes: readonly string[];
 }
 
 /** Properties filtered so that `--encrypt` receives under the target's encryption root. */
@@ -38,7 +44,7 @@ export const ENCRYPTION_PROPERTIES = ["keylocation", "pbkdf2iters", "keyformat",
  * both pools (upstream used the target's list whenever the source had any: a defect).
  */
 export function decideFlags(
-  opts: Options,
+  opts: FlagOptions,
   src: HostFeatures,
   dst: HostFeatures,
   sourceDataset: { name: string; type: string; encryption: string | undefined },
@@ -77,40 +83,6 @@ export function decideFlags(
   };
 }
 
-/** `zfs send` argv for a snapshot (incremental from `from`), or a resume token. */
-export function sendArgv(
-  flags: SendFlags,
-  dataset: string,
-  snapshot: string,
-  from: string | undefined,
-  resumeToken?: string,
-): string[] {
-  const argv = ["zfs", "send"];
-  if (flags.largeBlocks) argv.push("-L");
-  if (flags.embedded) argv.push("-e");
-  if (flags.compressed) argv.push("-c");
-  if (flags.raw) argv.push("--raw");
-  if (flags.progress) argv.push("-v", "-P");
-  if (resumeToken !== undefined) return [...argv, "-t", resumeToken];
-  if (flags.properties) argv.push("-p");
-  if (from !== undefined) argv.push("-i", from.includes("@") ? from : `@${from}`);
-  argv.push(`${dataset}@${snapshot}`);
-  return argv;
-}
-
-/** `zfs recv` argv into `target`. */
-export function recvArgv(flags: RecvFlags, target: string): string[] {
-  const argv = ["zfs", "recv"];
-  if (flags.noMount) argv.push("-u");
-  for (const p of flags.exclude) argv.push("-x", p);
-  for (const p of flags.set) argv.push("-o", p);
-  argv.push("-v");
-  if (flags.force) argv.push("-F");
-  if (flags.resumable) argv.push("-s");
-  argv.push(target);
-  return argv;
-}
-
 /** Where the transfer runs, for deciding on the receive-side buffer. */
 export interface Placement {
   /** Both ends on one machine without ssh. */
@@ -118,15 +90,15 @@ export interface Placement {
 }
 
 /** The mbuffer stage of one side (the rate limit only on the sender). */
-function mbuffer(opts: Options, withRate: boolean): Stage {
+function mbuffer(opts: PipeOptions, withRate: boolean): PipeStage {
   const argv = ["mbuffer", "-q", `-s${opts.bufferChunkSize ?? "128k"}`, `-m${opts.buffer ?? "16M"}`];
   if (withRate && opts.rate !== undefined) argv.push(`-R${opts.rate}`);
   return { argv };
 }
 
 /** The sending host's stages: zfs send, custom pipes, compression, buffer. */
-export function sendStages(opts: Options, send: string[]): Stage[] {
-  const stages: Stage[] = [{ argv: send }];
+export function sendStages(opts: PipeOptions, send: string[]): PipeStage[] {
+  const stages: PipeStage[] = [{ argv: send }];
   for (const p of opts.sendPipes) stages.push({ shell: p });
   if (opts.compress) stages.push({ argv: COMPRESSORS[opts.compress].compress });
   if (opts.buffer !== undefined || opts.bufferChunkSize !== undefined || opts.rate !== undefined) {
@@ -140,15 +112,15 @@ export function sendStages(opts: Options, send: string[]): Stage[] {
  * is a plain local `zfs send | zfs recv` (no compression, no custom pipes), where the sending
  * side's buffer is enough.
  */
-export function recvBuffered(opts: Options, place: Placement): boolean {
+export function recvBuffered(opts: PipeOptions, place: Placement): boolean {
   const plainLocal = place.local && !opts.compress && opts.sendPipes.length === 0 &&
     opts.recvPipes.length === 0;
   return (opts.buffer !== undefined || opts.bufferChunkSize !== undefined) && !plainLocal;
 }
 
 /** The receiving host's stages: decompression, custom pipes, buffer, zfs recv. */
-export function recvStages(opts: Options, recv: string[], place: Placement): Stage[] {
-  const stages: Stage[] = [];
+export function recvStages(opts: PipeOptions, recv: string[], place: Placement): PipeStage[] {
+  const stages: PipeStage[] = [];
   if (opts.compress) stages.push({ argv: COMPRESSORS[opts.compress].decompress });
   for (const p of opts.recvPipes) stages.push({ shell: p });
   if (recvBuffered(opts, place)) stages.push(mbuffer(opts, false));
@@ -170,9 +142,9 @@ export function pipeProgram(fragment: string): string | undefined {
 }
 
 /** Programs the stages need on each host, for the pre-flight check (zfs itself excluded). */
-export function requiredPrograms(opts: Options, place: Placement): { send: string[]; recv: string[] } {
+export function requiredPrograms(opts: PipeOptions, place: Placement): { send: string[]; recv: string[] } {
   const program = (
-    s: Stage,
+    s: PipeStage,
   ) => ("argv" in s ? [s.argv[0]!] : [pipeProgram(s.shell)].filter((p) => p !== undefined));
   const send = sendStages(opts, ["zfs"]).slice(1).flatMap(program);
   const recv = recvStages(opts, ["zfs"], place).slice(0, -1).flatMap(program);

@@ -1,7 +1,11 @@
-/** Destroying snapshots in as few calls as possible, without letting one failure block the rest. */
-import { errorMessage, rethrowIfAborted } from "../errors.ts";
+/**
+ * `zfs destroy` of snapshots in as few calls as possible, without letting one failure block the
+ * rest, and of whole datasets.
+ */
+import { errorMessage, rethrowIfAborted, ZfsError } from "../errors.ts";
 import type { Host } from "../exec/host.ts";
-import { destroyArgv, destroyChunks } from "./commands.ts";
+import { ARG_BUDGET, chunkByLength } from "./batch.ts";
+import { runZfs } from "./failure.ts";
 
 /** The outcome for one dataset. */
 export interface DestroyOutcome {
@@ -9,17 +13,28 @@ export interface DestroyOutcome {
   failed: { name: string; error: string }[];
 }
 
+/** `names` split so that each `zfs destroy ds@a,b,c` fits one command line. */
+export function destroyChunks(dataset: string, names: readonly string[]): string[][] {
+  return chunkByLength(names, ARG_BUDGET - dataset.length);
+}
+
+/** `zfs destroy ds@a,b,c` (one snapshot: `zfs destroy ds@a`). */
+export function destroyArgv(dataset: string, names: readonly string[]): string[] {
+  return ["zfs", "destroy", `${dataset}@${names.join(",")}`];
+}
+
 /**
- * Destroys `names` (short snapshot names) of `dataset`: one `zfs destroy ds@a,b,c`, and, if
- * that fails (one snapshot held or cloned fails the whole list; old zfs has no comma form),
+ * Destroys `names` (short snapshot names) of `dataset`: one `zfs destroy ds@a,b,c` (OpenZFS
+ * destroys such a list atomically, so one held or cloned snapshot fails it all), and on failure
  * one call per snapshot so every destroyable snapshot still goes. `noBatch` remembers hosts
- * where the comma form does not work.
+ * whose zfs has no comma form (old zfs: "invalid dataset name").
  */
 export async function destroySnapshots(
   host: Host,
   dataset: string,
   names: readonly string[],
   noBatch: Set<Host>,
+  signal?: AbortSignal,
 ): Promise<DestroyOutcome> {
   const out: DestroyOutcome = { destroyed: [], failed: [] };
   if (names.length === 0) return out;
@@ -28,23 +43,28 @@ export async function destroySnapshots(
     remaining = [];
     for (const chunk of destroyChunks(dataset, names)) {
       try {
-        await host.run({ argv: destroyArgv(dataset, chunk) });
+        await runZfs(host, "destroy", { argv: destroyArgv(dataset, chunk) });
         out.destroyed.push(...chunk);
       } catch (e) {
-        rethrowIfAborted(e);
-        if (errorMessage(e).includes("invalid dataset name")) noBatch.add(host);
+        rethrowIfAborted(e, signal);
+        if (e instanceof ZfsError && e.reason === "invalid-name") noBatch.add(host);
         remaining.push(...chunk);
       }
     }
   }
   for (const name of remaining) {
     try {
-      await host.run({ argv: destroyArgv(dataset, [name]) });
+      await runZfs(host, "destroy", { argv: destroyArgv(dataset, [name]) });
       out.destroyed.push(name);
     } catch (e) {
-      rethrowIfAborted(e);
+      rethrowIfAborted(e, signal);
       out.failed.push({ name, error: errorMessage(e) });
     }
   }
   return out;
+}
+
+/** Destroys a dataset that has no snapshots or children left. */
+export async function destroyDataset(host: Host, dataset: string): Promise<void> {
+  await runZfs(host, "destroy", { argv: ["zfs", "destroy", dataset] });
 }

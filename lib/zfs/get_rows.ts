@@ -2,6 +2,7 @@
 import type { Host } from "../exec/host.ts";
 import { splitLines } from "../exec/lines.ts";
 import { chunkByLength } from "./batch.ts";
+import { runZfs } from "./failure.ts";
 
 /** One row of `zfs get -H` output. */
 export interface GetRow {
@@ -60,7 +61,7 @@ export async function getRows(
 ): Promise<GetRow[]> {
   const rows: GetRow[] = [];
   for (const chunk of chunkByLength(names)) {
-    const r = await host.run({ argv: getArgv(props, chunk), readonly: true, allowed });
+    const r = await runZfs(host, "get", { argv: getArgv(props, chunk), readonly: true, allowed });
     rows.push(...parseGetRows(r.stdout));
   }
   return rows;

@@ -5,8 +5,9 @@
  */
 import type { Host } from "../exec/host.ts";
 import type { HostFeatures } from "./features.ts";
-import { getArgv, groupRows, numericValue, parseGetRows } from "./get_rows.ts";
+import { getArgv, type GetRow, groupRows, numericValue, parseGetRows } from "./get_rows.ts";
 import { chunkByLength } from "./batch.ts";
+import { runZfs } from "./failure.ts";
 
 /** A snapshot as listed. */
 export interface Snapshot {
@@ -132,8 +133,33 @@ export async function listDatasets(
   // With "-d 1" a root's direct children show up without their snapshots: keep only roots.
   const wanted = depth === "children" ? new Set(roots) : undefined;
   for (const chunk of chunkByLength(roots)) {
-    const r = await host.run({ argv: listingArgv(f, chunk, depth), readonly: true });
+    const r = await runZfs(host, "list", { argv: listingArgv(f, chunk, depth), readonly: true });
     for (const [name, ds] of buildDatasets(r.stdout)) if (!wanted || wanted.has(name)) all.set(name, ds);
   }
   return all;
+}
+
+/**
+ * The selection property of every filesystem and volume, with its source (`local`, `inherited
+ * from X`, `received`, ...), in one call. Old zfs has no `-t` and lists snapshots too; they are
+ * dropped here.
+ */
+export async function listSelectionProperty(
+  host: Host,
+  f: HostFeatures,
+  property: string,
+): Promise<GetRow[]> {
+  const r = await runZfs(host, "get", {
+    argv: [
+      "zfs",
+      "get",
+      ...(f.has.getTypes ? ["-t", "filesystem,volume"] : []),
+      "-H",
+      "-o",
+      "name,property,value,source",
+      property,
+    ],
+    readonly: true,
+  });
+  return parseGetRows(r.stdout).filter((row) => !row.name.includes("@"));
 }

@@ -3,7 +3,8 @@
  * default, hidden options absent, the two parsing rules explained, and a fixed layout.
  */
 import assert from "node:assert/strict";
-import { helpText, OPTION_SPECS, USAGE } from "../../lib/cli/help.ts";
+import { helpText, USAGE } from "../../lib/cli/help.ts";
+import { OPTION_SPECS } from "../../lib/cli/option_table.ts";
 import { parseOptions } from "../../lib/cli/parse.ts";
 import { HEADER } from "../../lib/version.ts";
 

@@ -4,23 +4,39 @@
  * text of every usage error.
  */
 import assert from "node:assert/strict";
-import {
-  NOTE_IGNORE_REPLICATED,
-  NOTE_RAW,
-  NOTE_RESUME,
-  parseOptions,
-  parsePropertyAssignments,
-} from "../../lib/cli/parse.ts";
-import { COMPRESS_TYPES, OPTION_SPECS } from "../../lib/cli/help.ts";
-import type { Options } from "../../lib/cli/options.ts";
+import { parseOptions } from "../../lib/cli/parse.ts";
+import { NOTE_IGNORE_REPLICATED, NOTE_RAW, NOTE_RESUME } from "../../lib/job/build_job.ts";
+import { parsePropertyAssignments } from "../../lib/job/property_list.ts";
+import { OPTION_SPECS } from "../../lib/cli/option_table.ts";
+import { COMPRESS_TYPES } from "../../lib/transfer/compress.ts";
+import type { Job } from "../../lib/job/job.ts";
+import { pythonRegex } from "../../lib/job/python_regex.ts";
+import { parseSchedule } from "../../lib/thinner/schedule.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { HEADER } from "../../lib/version.ts";
 
+/** A job as plain data: the compiled snapshot format as its pattern, patterns as their text. */
+type View = Omit<Job, "snapshotFormat" | "excludeSnapshotPatterns"> & {
+  snapshotFormat: string;
+  excludeSnapshotPatterns: string[];
+};
+
+function view(job: Job): View {
+  return {
+    ...job,
+    snapshotFormat: job.snapshotFormat.pattern,
+    excludeSnapshotPatterns: job.excludeSnapshotPatterns.map(String),
+  };
+}
+
+/** The compiled form of exclude patterns, as `view` shows them. */
+const patterns = (...texts: string[]) => texts.map((t) => String(pythonRegex(t)));
+
 /** Parses and expects a run. */
-function run(args: readonly string[]): Options {
+function run(args: readonly string[]): View {
   const r = parseOptions(args);
   assert.equal(r.kind, "run", `expected a run for ${JSON.stringify(args)}`);
-  return (r as { options: Options }).options;
+  return view((r as { job: Job }).job);
 }
 
 /** Parses and expects a UsageError; returns its message. */
@@ -35,7 +51,7 @@ function usageError(args: readonly string[]): string {
 }
 
 /** The result of `zfs-autobackup name`: every field at its default. */
-const BASE: Options = {
+const BASE: View = {
   backupName: "name",
   targetPath: undefined,
   test: false,
@@ -48,9 +64,9 @@ const BASE: Options = {
   sshConfig: undefined,
   sshSource: undefined,
   sshTarget: undefined,
-  propertyFormat: "autobackup:{}",
-  snapshotFormat: "{}-%Y%m%d%H%M%S",
-  holdFormat: "zfs_autobackup:{}",
+  property: "autobackup:name",
+  holdTag: "zfs_autobackup:name",
+  snapshotFormat: "name-%Y%m%d%H%M%S",
   stripPath: 0,
   excludeUnchanged: 0,
   excludeReceived: false,
@@ -85,11 +101,23 @@ const BASE: Options = {
   sendPipes: [],
   recvPipes: [],
   noThinning: false,
-  keepSource: "10,1d1w,1w1m,1m1y",
-  keepTarget: "10,1d1w,1w1m,1m1y",
+  keepSource: parseSchedule("10,1d1w,1w1m,1m1y"),
+  keepTarget: parseSchedule("10,1d1w,1w1m,1m1y"),
   destroyMissing: undefined,
   deprecationNotes: [],
 };
+
+/** BASE with `fields` changed; the names follow BACKUP-NAME unless a field sets them. */
+function expected(fields: Partial<View>): View {
+  const name = fields.backupName ?? "name";
+  return {
+    ...BASE,
+    property: `autobackup:${name}`,
+    holdTag: `zfs_autobackup:${name}`,
+    snapshotFormat: `${name}-%Y%m%d%H%M%S`,
+    ...fields,
+  };
+}
 
 Deno.test("parseOptions: BACKUP-NAME alone gives every default", () => {
   assert.deepEqual(run(["name"]), BASE);
@@ -100,7 +128,7 @@ Deno.test("parseOptions: TARGET-PATH is the second positional", () => {
 });
 
 /** [argv, fields that differ from BASE]. "name" is BACKUP-NAME unless a case says otherwise. */
-const OPTION_CASES: ReadonlyArray<readonly [readonly string[], Partial<Options>]> = [
+const OPTION_CASES: ReadonlyArray<readonly [readonly string[], Partial<View>]> = [
   // common
   [["--test", "name"], { test: true, verbose: true }],
   [["--dry-run", "name"], { test: true, verbose: true }],
@@ -120,11 +148,11 @@ const OPTION_CASES: ReadonlyArray<readonly [readonly string[], Partial<Options>]
   [["--ssh-target=backup@tgt.example.org", "name"], { sshTarget: "backup@tgt.example.org" }],
   [["--ssh-source", "host", "--ssh-target", "host", "name"], { sshSource: "host", sshTarget: "host" }],
   // formats
-  [["--property-format", "backup:{}", "name"], { propertyFormat: "backup:{}" }],
-  [["--property-format", "autobackup:fixed", "name"], { propertyFormat: "autobackup:fixed" }],
-  [["--snapshot-format", "{}-%Y-%m-%d_%H:%M", "name"], { snapshotFormat: "{}-%Y-%m-%d_%H:%M" }],
-  [["--snapshot-format", "{}{}-%s", "name"], { snapshotFormat: "{}{}-%s" }],
-  [["--hold-format", "hold_{}", "name"], { holdFormat: "hold_{}" }],
+  [["--property-format", "backup:{}", "name"], { property: "backup:name" }],
+  [["--property-format", "autobackup:fixed", "name"], { property: "autobackup:fixed" }],
+  [["--snapshot-format", "{}-%Y-%m-%d_%H:%M", "name"], { snapshotFormat: "name-%Y-%m-%d_%H:%M" }],
+  [["--snapshot-format", "daily-%Y%m%d", "name"], { snapshotFormat: "daily-%Y%m%d" }],
+  [["--hold-format", "hold_{}", "name"], { holdTag: "hold_name" }],
   [["--strip-path", "2", "name"], { stripPath: 2 }],
   [["--strip-path=0", "name"], { stripPath: 0 }],
   [["--strip-path", "007", "name"], { stripPath: 7 }],
@@ -137,14 +165,16 @@ const OPTION_CASES: ReadonlyArray<readonly [readonly string[], Partial<Options>]
   ],
   [["--exclude-received", "name"], { excludeReceived: true }],
   [["--include-received", "name"], { includeReceived: true }],
-  [["--exclude-snapshot-pattern", "@manual-", "name"], { excludeSnapshotPatterns: ["@manual-"] }],
+  [["--exclude-snapshot-pattern", "@manual-", "name"], { excludeSnapshotPatterns: patterns("@manual-") }],
   [
     ["--exclude-snapshot-pattern", "^a", "--exclude-snapshot-pattern=b$", "name"],
-    { excludeSnapshotPatterns: ["^a", "b$"] },
+    { excludeSnapshotPatterns: patterns("^a", "b$") },
   ],
-  [["--exclude-snapshot-pattern", "-daily$", "name"], { excludeSnapshotPatterns: ["-daily$"] }],
-  // Python syntax is accepted and kept verbatim; selection compiles it (python_regex.ts).
-  [["--exclude-snapshot-pattern", "(?i)@manual\\Z", "name"], { excludeSnapshotPatterns: ["(?i)@manual\\Z"] }],
+  [["--exclude-snapshot-pattern", "-daily$", "name"], { excludeSnapshotPatterns: patterns("-daily$") }],
+  // Python syntax is accepted and compiled to its JavaScript equivalent (python_regex.ts).
+  [["--exclude-snapshot-pattern", "(?i)@manual\\Z", "name"], {
+    excludeSnapshotPatterns: patterns("(?i)@manual\\Z"),
+  }],
   // snapshot
   [["--no-snapshot", "name"], { noSnapshot: true }],
   [["--pre-snapshot-cmd", "sync", "name"], { preSnapshotCmds: ["sync"] }],
@@ -203,17 +233,16 @@ const OPTION_CASES: ReadonlyArray<readonly [readonly string[], Partial<Options>]
   [["--recv-pipe", "cat", "name"], { recvPipes: ["cat"] }],
   // thinner
   [["--no-thinning", "name"], { noThinning: true }],
-  [["--keep-source", "5", "name"], { keepSource: "5" }],
-  [["--keep-source", "-1", "name"], { keepSource: "-1" }],
-  [["--keep-source=", "name"], { keepSource: "" }],
-  [["--keep-target", "1d1y", "name"], { keepTarget: "1d1y" }],
-  [["--keep-target", "1", "--keep-target", "2", "name"], { keepTarget: "2" }],
-  [["--destroy-missing", "30d", "name"], { destroyMissing: "30d" }],
+  [["--keep-source", "5", "name"], { keepSource: parseSchedule("5") }],
+  [["--keep-source=", "name"], { keepSource: parseSchedule("") }],
+  [["--keep-target", "1d1y", "name"], { keepTarget: parseSchedule("1d1y") }],
+  [["--keep-target", "1", "--keep-target", "2", "name"], { keepTarget: parseSchedule("2") }],
+  [["--destroy-missing", "30d", "name"], { destroyMissing: 30 * 86400 }],
 ];
 
 Deno.test("parseOptions: each option sets its field and nothing else", () => {
   for (const [args, fields] of OPTION_CASES) {
-    assert.deepEqual(run(args), { ...BASE, ...fields }, JSON.stringify(args));
+    assert.deepEqual(run(args), expected(fields), JSON.stringify(args));
   }
 });
 
@@ -228,13 +257,12 @@ Deno.test("parseOptions: the option cases cover every long name of the table", (
   assert.deepEqual(missing, []);
 });
 
-Deno.test("option table: names are unique and each field exists on Options", () => {
+Deno.test("option table: names are unique, short forms and hidden options as upstream's", () => {
   const names = OPTION_SPECS.flatMap((s) => [s.name, ...(s.aliases ?? [])]);
   assert.equal(new Set(names).size, names.length);
   const shorts = OPTION_SPECS.flatMap((s) => (s.short ? [s.short] : []));
   assert.deepEqual(shorts, ["h", "n", "v", "d", "F"]);
   for (const spec of OPTION_SPECS) {
-    if (spec.field !== undefined) assert.ok(spec.field in BASE, spec.name);
     if (spec.kind !== "flag") assert.ok(spec.metavar, `${spec.name} needs a metavar`);
   }
   const hidden = OPTION_SPECS.filter((s) => s.help === undefined).map((s) => s.name);
@@ -242,7 +270,7 @@ Deno.test("option table: names are unique and each field exists on Options", () 
 });
 
 Deno.test("parseOptions: --compress takes the next word only when it is a compressor name", () => {
-  const cases: ReadonlyArray<readonly [readonly string[], Partial<Options>]> = [
+  const cases: ReadonlyArray<readonly [readonly string[], Partial<View>]> = [
     // The upstream trap (#265): "test" is BACKUP-NAME here, not a compressor.
     [["--compress", "test", "target"], { backupName: "test", targetPath: "target", compress: "zstd-fast" }],
     [["--compress", "xz", "name", "target"], { targetPath: "target", compress: "xz" }],
@@ -260,7 +288,7 @@ Deno.test("parseOptions: --compress takes the next word only when it is a compre
     }],
   ];
   for (const [args, fields] of cases) {
-    assert.deepEqual(run(args), { ...BASE, ...fields }, JSON.stringify(args));
+    assert.deepEqual(run(args), expected(fields), JSON.stringify(args));
   }
   for (const type of COMPRESS_TYPES) {
     assert.equal(run(["--compress", type, "name"]).compress, type);
@@ -269,12 +297,12 @@ Deno.test("parseOptions: --compress takes the next word only when it is a compre
 });
 
 Deno.test("parseOptions: argparse conventions", () => {
-  const cases: ReadonlyArray<readonly [readonly string[], Partial<Options>]> = [
+  const cases: ReadonlyArray<readonly [readonly string[], Partial<View>]> = [
     // interleaving
     [["name", "--verbose", "pool/bak", "--no-send"], { verbose: true, targetPath: "pool/bak", noSend: true }],
     [["--ssh-source", "src", "name", "--keep-source", "3", "pool/bak"], {
       sshSource: "src",
-      keepSource: "3",
+      keepSource: parseSchedule("3"),
       targetPath: "pool/bak",
     }],
     // short clusters
@@ -289,27 +317,26 @@ Deno.test("parseOptions: argparse conventions", () => {
     [["-1"], { backupName: "-1" }],
     [["-"], { backupName: "-" }],
     // abbreviations: any unique prefix, hidden options included
-    [["--keep-s", "5", "name"], { keepSource: "5" }],
-    [["--keep-t=3", "name"], { keepTarget: "3" }],
+    [["--keep-s", "5", "name"], { keepSource: parseSchedule("5") }],
+    [["--keep-t=3", "name"], { keepTarget: parseSchedule("3") }],
     [["--verb", "name"], { verbose: true }],
     [["--dry", "name"], { test: true, verbose: true }],
     [["--no-sn", "name"], { noSnapshot: true }],
     [["--no-p", "name"], { noProgress: true }],
     [["--inc", "name"], { includeReceived: true }],
-    [["--exclude-s", "x", "name"], { excludeSnapshotPatterns: ["x"] }],
+    [["--exclude-s", "x", "name"], { excludeSnapshotPatterns: patterns("x") }],
     [["--debug-o", "name"], { debugOutput: true, debug: true, verbose: true }],
     // an exact name wins over longer names it is a prefix of
     [["--debug", "name"], { debug: true, verbose: true }],
     [["--buffer", "1M", "name"], { buffer: "1M" }],
     // a value may start with "-" and may itself look like an option
-    [["--keep-source", "-1", "name"], { keepSource: "-1" }],
     [["--pre-snapshot-cmd", "--verbose", "name"], { preSnapshotCmds: ["--verbose"] }],
     [["--send-pipe", "-h", "name"], { sendPipes: ["-h"] }],
     // the last of a single-valued option wins
     [["--strip-path", "1", "--strip-path", "2", "name"], { stripPath: 2 }],
   ];
   for (const [args, fields] of cases) {
-    assert.deepEqual(run(args), { ...BASE, ...fields }, JSON.stringify(args));
+    assert.deepEqual(run(args), expected(fields), JSON.stringify(args));
   }
 });
 
@@ -504,6 +531,45 @@ const ERROR_CASES: ReadonlyArray<readonly [readonly string[], string]> = [
     ["--hold-format", "}{", "name"],
     'Cannot use --hold-format "}{": braces are only allowed as "{}" (for BACKUP-NAME)',
   ],
+  [
+    ["--property-format", "{}", "name"],
+    'Cannot use --property-format "{}": "name" is not a user property (it needs a ":", like autobackup:{})',
+  ],
+  // the snapshot format is compiled before anything runs
+  [["--snapshot-format", "{}-%Q", "name"], 'Cannot use --snapshot-format "{}-%Q": unknown directive "%Q"'],
+  [
+    ["--snapshot-format", "{}{}-%Y", "name"],
+    'Cannot use --snapshot-format "{}{}-%Y": "{}" may appear only once',
+  ],
+  [["--snapshot-format", "{}-%Y%", "name"], 'Cannot use --snapshot-format "{}-%Y%": stray "%" at the end'],
+  [
+    ["--snapshot-format", "{}-%Y-%Y", "name"],
+    'Cannot use --snapshot-format "{}-%Y-%Y": directive "%Y" is used more than once',
+  ],
+  // schedules and times
+  [
+    ["--keep-source", "-1", "name"],
+    'Cannot use --keep-source "-1": number of snapshots to keep cannot be negative',
+  ],
+  [["--keep-target", "1w1d", "name"], 'Cannot use --keep-target "1w1d": period cannot be longer than TTL'],
+  [
+    ["--keep-target", "1x", "name"],
+    'Cannot use --keep-target "1x": unknown period unit "x" (use s, min, h, d, w, m or y)',
+  ],
+  [["--destroy-missing", "soon", "name"], 'Cannot use --destroy-missing "soon": missing time amount'],
+  [
+    ["--destroy-missing", "5", "name"],
+    'Cannot use --destroy-missing "5": missing time unit (use s, min, h, d, w, m or y)',
+  ],
+  // empty patterns and commands (an unset $VAR in a cron line)
+  [
+    ["--exclude-snapshot-pattern", "", "name"],
+    'Cannot use --exclude-snapshot-pattern "": an empty pattern would exclude every snapshot',
+  ],
+  [["--send-pipe", " ", "name"], 'Cannot use --send-pipe " ": expected a command'],
+  [["--recv-pipe", "", "name"], 'Cannot use --recv-pipe "": expected a command'],
+  [["--pre-snapshot-cmd", "", "name"], 'Cannot use --pre-snapshot-cmd "": expected a command'],
+  [["--post-snapshot-cmd", "\t", "name"], 'Cannot use --post-snapshot-cmd "\\t": expected a command'],
 ];
 
 Deno.test("parseOptions: each usage error has its exact message", () => {

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { type Fixture, formatEntry, parseFixture } from "../../lib/exec/fixture.ts";
 import { ReplayHost, ReplayScript, UnexpectedCommandError } from "../../lib/exec/replay_host.ts";
 import type { HostContext, TransferSpec } from "../../lib/exec/host.ts";
-import { silentLogger } from "../../lib/log/logger.ts";
-import { ZfsError } from "../../lib/errors.ts";
+import { silentLogger } from "../harness/silent_logger.ts";
+import { CommandError } from "../../lib/errors.ts";
 
 /** A fixture text from entries [key, stdout, stderr, codes]. */
 function fixtureText(
@@ -168,11 +168,11 @@ Deno.test("ReplayHost.run: answers from the fixture, keyed by label and quoted a
   assert.deepEqual(s.unused(), []);
 });
 
-Deno.test("ReplayHost.run: a recorded failure raises ZfsError like a real host", async () => {
+Deno.test("ReplayHost.run: a recorded failure raises CommandError like a real host", async () => {
   const s = script([["[Target] zfs destroy b@x", "", "cannot destroy snapshot b@x: dataset is busy\n", [1]]]);
   const dst = new ReplayHost("Target", "root@nas", ctx(), s);
   await assert.rejects(() => dst.run({ argv: ["zfs", "destroy", "b@x"] }), (e: unknown) => {
-    assert.ok(e instanceof ZfsError);
+    assert.ok(e instanceof CommandError);
     assert.equal(e.code, 1);
     assert.equal(e.host, "Target (root@nas)");
     assert.match(e.message, /dataset is busy/);

@@ -4,7 +4,7 @@ import { parseFixture } from "../../lib/exec/fixture.ts";
 import { ReplayHost, ReplayScript } from "../../lib/exec/replay_host.ts";
 import { Logger } from "../../lib/log/logger.ts";
 import { MemorySink } from "../../lib/log/term.ts";
-import { ZfsError } from "../../lib/errors.ts";
+import { CommandError } from "../../lib/errors.ts";
 
 const FIXTURE = `
 $ [Source] zfs list -H 'pool/my data'
@@ -46,10 +46,10 @@ Deno.test("Host.run: --debug prints a copy-pasteable command line with the host 
   assert.equal(source.commandCount, 1);
 });
 
-Deno.test("Host.run: a disallowed exit code throws a ZfsError naming host, command, code and reason", async () => {
+Deno.test("Host.run: a disallowed exit code throws a CommandError naming host, command, code and reason", async () => {
   const { target } = setup();
   const err = await target.run({ argv: ["zfs", "destroy", "pool/fs@a"] }).catch((e) => e);
-  assert.ok(err instanceof ZfsError);
+  assert.ok(err instanceof CommandError);
   assert.equal(err.host, "Target");
   assert.equal(err.code, 1);
   assert.equal(

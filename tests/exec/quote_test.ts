@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { shellJoin, shellQuote, shellSplit } from "../../lib/exec/quote.ts";
+import { shellJoin, shellQuote } from "../../lib/exec/quote.ts";
+import { shellSplit } from "../harness/shell_split.ts";
 import { spawnProcess } from "../../lib/exec/process.ts";
 
 /** Words that would change meaning (or break) if they reached a shell unquoted. */

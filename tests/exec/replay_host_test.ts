@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { formatEntry, parseFixture } from "../../lib/exec/fixture.ts";
 import { ReplayHost, ReplayScript, UnexpectedCommandError } from "../../lib/exec/replay_host.ts";
-import { silentLogger } from "../../lib/log/logger.ts";
+import { silentLogger } from "../harness/silent_logger.ts";
 import { fixturePath } from "../harness/replay.ts";
 
 /** A script from keys, each answered with exit 0 and its key as stdout. */

@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { destroyMissing, missingDatasets, thinMissing } from "../../lib/run/missing_step.ts";
-import { RunContext } from "../../lib/run/context.ts";
+import { BackupContext } from "../../lib/run/context.ts";
+import type { BackupJob } from "../../lib/job/job.ts";
 import { parseOptions } from "../../lib/cli/parse.ts";
 import { parseFixture } from "../../lib/exec/fixture.ts";
 import { ReplayHost, ReplayScript } from "../../lib/exec/replay_host.ts";
@@ -17,8 +18,8 @@ import { type Dataset, emptyDataset, type Snapshot } from "../../lib/zfs/listing
 // ---------------------------------------------------------------------------------------------
 // missingDatasets
 
-function targets(...names: string[]): Map<string, Dataset> {
-  return new Map(names.map((n) => [n, emptyDataset(n)]));
+function targets(...names: string[]): Dataset[] {
+  return names.map((n) => emptyDataset(n));
 }
 
 const names = (ds: Dataset[]) => ds.map((d) => d.name);
@@ -93,7 +94,7 @@ function setup(args: string[], fixture: string) {
   );
   const script = new ReplayScript(parseFixture(fixture));
   const target = new ReplayHost("Target", undefined, { log, testMode: false }, script);
-  const ctx = new RunContext(parsed.options, log, NOW, target, target);
+  const ctx = new BackupContext(parsed.job as BackupJob, log, NOW, target, target);
   return { ctx, out, err, script };
 }
 
@@ -102,8 +103,8 @@ function destroysSnapshotThenDataset(dataset: string, snapshot: string): string 
   return `\n$ [Target] zfs destroy ${dataset}@${snapshot}\n= 0\n\n$ [Target] zfs destroy ${dataset}\n= 0\n`;
 }
 
-function listing(...datasets: Dataset[]): Map<string, Dataset> {
-  return new Map(datasets.map((d) => [d.name, d]));
+function listing(...datasets: Dataset[]): Dataset[] {
+  return datasets;
 }
 
 Deno.test("destroyMissing: a newest snapshot younger than the deadline destroys nothing", async () => {
@@ -117,7 +118,6 @@ Deno.test("destroyMissing: a newest snapshot younger than the deadline destroys 
   assert.deepEqual(script.asked, []);
   assert.equal(out.text, "  [Target] backup/gone: Destroy missing: Waiting for deadline.\n");
   assert.equal(err.text, "");
-  assert.ok(all.has("backup/gone"));
   assert.equal(ds.snapshots.length, 2);
 });
 
@@ -131,7 +131,6 @@ Deno.test("destroyMissing: a newest snapshot exactly as old as the deadline is d
   await destroyMissing(ctx, [ds], all);
   assert.deepEqual(script.unused(), []);
   assert.equal(out.text, "  [Target] backup/gone: Destroy missing.\n");
-  assert.ok(!all.has("backup/gone"));
 });
 
 Deno.test("destroyMissing: releases our hold, destroys older snapshots, the newest, then the dataset", async () => {
@@ -175,7 +174,6 @@ $ [Target] zfs destroy backup/gone
   assert.deepEqual(script.unused(), []);
   assert.equal(out.text, "  [Target] backup/gone: Destroy missing.\n");
   assert.equal(err.text, "");
-  assert.deepEqual([...all.keys()], ["backup"]);
 });
 
 Deno.test("destroyMissing: a snapshot not made by us keeps the dataset and our only snapshot", async () => {
@@ -188,7 +186,6 @@ Deno.test("destroyMissing: a snapshot not made by us keeps the dataset and our o
   assert.deepEqual(script.asked, []);
   assert.equal(out.text, "  [Target] backup/gone: Destroy missing: Still in use by other snapshots\n");
   assert.equal(err.text, "");
-  assert.ok(all.has("backup/gone"));
 });
 
 // Regression: the check once compared counts taken before and after the older snapshots were
@@ -212,7 +209,6 @@ $ [Target] zfs destroy backup/gone@offsite-20100901000000
     assert.equal(out.text, "  [Target] backup/gone: Destroy missing: Still in use by other snapshots\n");
     assert.equal(err.text, "");
     assert.deepEqual(ds.snapshots.map((s) => s.name), ["manual", "offsite-20101001000000"]);
-    assert.ok(all.has("backup/gone"));
   },
 });
 
@@ -236,7 +232,6 @@ $ [Target] zfs destroy backup/gone@offsite-20100901000000
     "  [Target] backup/gone: Destroy missing: Still has children here.\n" +
       "  [Target] backup/gone/child: Destroy missing: has no snapshots made by us (please destroy manually).\n",
   );
-  assert.deepEqual([...all.keys()], ["backup", "backup/gone", "backup/gone/child"]);
 });
 
 Deno.test("destroyMissing: a sibling that only shares the name prefix is not a child", async () => {
@@ -250,7 +245,6 @@ Deno.test("destroyMissing: a sibling that only shares the name prefix is not a c
   await destroyMissing(ctx, [ds], all);
   assert.deepEqual(script.unused(), []);
   assert.equal(out.text, "  [Target] backup/gone: Destroy missing.\n");
-  assert.deepEqual([...all.keys()], ["backup", "backup/gone2"]);
 });
 
 Deno.test("destroyMissing: a failed destroy is logged, keeps the dataset and the next one still goes", async () => {
@@ -281,7 +275,6 @@ $ [Target] zfs destroy backup/b
     "! [Target] backup/a: Error during --destroy-missing: Command failed on Target with exit code 1: " +
       `cannot destroy 'backup/a': dataset is busy: "zfs destroy backup/a"\n`,
   );
-  assert.deepEqual([...all.keys()], ["backup", "backup/a"]);
 });
 
 Deno.test("destroyMissing: without --destroy-missing nothing happens", async () => {
@@ -291,7 +284,6 @@ Deno.test("destroyMissing: without --destroy-missing nothing happens", async () 
   await destroyMissing(ctx, [ds], all);
   assert.deepEqual(script.asked, []);
   assert.equal(out.text, "");
-  assert.ok(all.has("backup/gone"));
 });
 
 Deno.test("thinMissing: thins with the target schedule and releases our stale hold", async () => {

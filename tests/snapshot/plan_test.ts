@@ -4,10 +4,10 @@ import {
   groupWrittenQueries,
   newestOurs,
   planSnapshots,
-  type SnapshotCall,
   snapshotCalls,
 } from "../../lib/snapshot/plan.ts";
 import { type Dataset, emptyDataset, type Snapshot } from "../../lib/zfs/listing.ts";
+import { snapshotArgv, type SnapshotCall } from "../../lib/zfs/snapshot.ts";
 
 const isOurs = (n: string): boolean => /^test-\d{14}$/.test(n);
 
@@ -98,7 +98,7 @@ Deno.test("groupWrittenQueries: one group per snapshot name, datasets in order",
 // ---------------------------------------------------------------------------------------------
 // snapshotCalls
 
-const argvs = (calls: SnapshotCall[]) => calls.map((c) => c.argv.join(" "));
+const argvs = (calls: SnapshotCall[]) => calls.map((c) => snapshotArgv(c).join(" "));
 
 Deno.test("snapshotCalls: one call per pool, as upstream (§7.1)", () => {
   const all = [
@@ -159,7 +159,7 @@ Deno.test("snapshotCalls: snapshot properties come first as -o", () => {
     name: "x:y",
     value: "a b",
   }]);
-  assert.deepEqual(calls[0]!.argv, [
+  assert.deepEqual(snapshotArgv(calls[0]!), [
     "zfs",
     "snapshot",
     "-o",
@@ -170,7 +170,7 @@ Deno.test("snapshotCalls: snapshot properties come first as -o", () => {
     `p/b@${S1}`,
   ]);
   const r = snapshotCalls(["p/a", "p/a/x"], S1, ["p/a", "p/a/x"], [{ name: "foo:bar", value: "1" }]);
-  assert.deepEqual(r[0]!.argv, ["zfs", "snapshot", "-o", "foo:bar=1", "-r", `p/a@${S1}`]);
+  assert.deepEqual(snapshotArgv(r[0]!), ["zfs", "snapshot", "-o", "foo:bar=1", "-r", `p/a@${S1}`]);
 });
 
 Deno.test("snapshotCalls: old zfs takes one snapshot per call", () => {
@@ -208,7 +208,7 @@ Deno.test("snapshotCalls: a small budget splits a pool's list, keeping order and
   const calls = snapshotCalls(members, name, all, [], true, budget);
   assert.deepEqual(calls.map((c) => c.datasets.length), [3, 3, 3, 1]);
   assert.deepEqual(calls.flatMap((c) => c.datasets), members);
-  assert.deepEqual(calls.flatMap((c) => c.argv.slice(2)), members.map((m) => `${m}@${name}`));
+  assert.deepEqual(calls.flatMap((c) => snapshotArgv(c).slice(2)), members.map((m) => `${m}@${name}`));
   assert.ok(calls.every((c) => c.pool === "p"));
 });
 
@@ -219,12 +219,12 @@ Deno.test("snapshotCalls: -r roots are split too under a small budget", () => {
   const budget = 3 * `p/ds0@${S1}`.length + 3;
   const calls = snapshotCalls(members, S1, ["p", ...members], [], true, budget);
   assert.deepEqual(calls.map((c) => c.datasets.length), [6, 6, 6, 2]);
-  assert.ok(calls.every((c) => c.argv[2] === "-r"));
-  assert.deepEqual(calls[3]!.argv, ["zfs", "snapshot", "-r", `p/ds9@${S1}`]);
+  assert.ok(calls.every((c) => snapshotArgv(c)[2] === "-r"));
+  assert.deepEqual(snapshotArgv(calls[3]!), ["zfs", "snapshot", "-r", `p/ds9@${S1}`]);
   assert.deepEqual(calls[3]!.datasets, ["p/ds9", "p/ds9/child"]);
   for (const c of calls) {
-    const names = c.argv.filter((a) => a.includes("@"));
-    assert.ok(names.join(" ").length + 1 <= budget, `over budget: ${c.argv.join(" ")}`);
+    const names = snapshotArgv(c).filter((a) => a.includes("@"));
+    assert.ok(names.join(" ").length + 1 <= budget, `over budget: ${snapshotArgv(c).join(" ")}`);
   }
   // Every chosen dataset is covered exactly once, nothing else.
   assert.deepEqual(calls.flatMap((c) => c.datasets).sort(), [...members].sort());

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { incompatibleSnapshots, type PlanRules, planSync, type SyncPlan } from "../../lib/sync/plan.ts";
-import { SnapshotFormat } from "../../lib/snapshot/time_format.ts";
+import { SnapshotFormat } from "../../lib/snapshot/snapshot_format.ts";
 import { parseSchedule } from "../../lib/thinner/schedule.ts";
 import { type Dataset, emptyDataset, type Snapshot } from "../../lib/zfs/listing.ts";
 

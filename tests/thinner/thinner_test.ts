@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { DEFAULT_SCHEDULE, parseSchedule, type Schedule } from "../../lib/thinner/schedule.ts";
-import { type Decision, formatUtc, partition, thin } from "../../lib/thinner/thinner.ts";
+import { type Decision, formatUtc, thin } from "../../lib/thinner/thinner.ts";
+
+/** The kept and destroyed items of `thin()` decisions, each in input order. */
+function partition<T>(decisions: readonly Decision<T>[]): { keep: T[]; destroy: T[] } {
+  const keep: T[] = [];
+  const destroy: T[] = [];
+  for (const d of decisions) (d.keep ? keep : destroy).push(d.item);
+  return { keep, destroy };
+}
 import { mulberry32 } from "../harness/random.ts";
 import { WORKED_EXAMPLE_KEPT } from "../harness/worked_example.ts";
 

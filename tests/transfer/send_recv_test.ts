@@ -3,25 +3,22 @@ import {
   decideFlags,
   ENCRYPTION_PROPERTIES,
   pipeProgram,
-  recvArgv,
-  type RecvFlags,
   recvStages,
   requiredPrograms,
-  sendArgv,
-  type SendFlags,
   sendStages,
 } from "../../lib/transfer/send_recv.ts";
+import { recvArgv, type RecvFlags, sendArgv, type SendFlags } from "../../lib/zfs/send_recv.ts";
 import { COMPRESSORS } from "../../lib/transfer/compress.ts";
 import { parseOptions } from "../../lib/cli/parse.ts";
-import type { Options } from "../../lib/cli/options.ts";
+import type { Job } from "../../lib/job/job.ts";
 import { type HostFeatures, parseProbeOutput, PROBES } from "../../lib/zfs/features.ts";
 import { stagesText } from "../../lib/exec/pipeline_spec.ts";
 
 /** Options of `zfs-autobackup test backup ARGS...`. */
-function opts(...args: string[]): Options {
+function opts(...args: string[]): Job {
   const r = parseOptions(["test", "backup", ...args]);
   assert.equal(r.kind, "run");
-  return (r as { options: Options }).options;
+  return (r as { job: Job }).job;
 }
 
 const ALL_POOL_FEATURES = ["large_blocks", "embedded_data", "extensible_dataset", "encryption"];
@@ -73,7 +70,7 @@ const NO_SEND: SendFlags = {
 
 /** The send and recv command lines of a first snapshot and an incremental one. */
 function lines(
-  o: Options,
+  o: Job,
   ds: Ds,
   src = SRC,
   dst = DST,

@@ -1,27 +1,17 @@
 /**
- * The parsed command line. Every zfs-autobackup 3.3 option (plus `--clones` from upstream HEAD)
- * has a field here, already validated and normalised: the rest of the tool never looks at raw
- * argv. Parsing lives in `parse.ts`, help text in `help.ts`.
+ * A job: everything one run does, validated and compiled once from the command line (or, later,
+ * from a jobs file). Formats are filled in and compiled, schedules and times parsed, patterns
+ * compiled; nothing after `buildJob` parses option text again.
  */
-
-/** Valid `--compress` types, in upstream's order. */
-export const COMPRESS_TYPES = [
-  "gzip",
-  "pigz-fast",
-  "pigz-slow",
-  "zstd-fast",
-  "zstd-slow",
-  "zstd-adapt",
-  "xz",
-  "lzo",
-  "lz4",
-] as const;
-
-/** A compressor name from upstream's table. */
-export type CompressType = (typeof COMPRESS_TYPES)[number];
+import type { SnapshotFormat } from "../snapshot/snapshot_format.ts";
+import type { Schedule } from "../thinner/schedule.ts";
+import type { CompressType } from "../transfer/compress.ts";
 
 /** Valid `--clones` policies. */
 export const CLONE_POLICIES = ["never", "simple"] as const;
+
+/** A `--clones` policy. */
+export type ClonePolicy = (typeof CLONE_POLICIES)[number];
 
 /** One `--set-properties` / `--set-snapshot-properties` entry. */
 export interface PropertyAssignment {
@@ -29,8 +19,18 @@ export interface PropertyAssignment {
   value: string;
 }
 
-/** The validated options of one run. */
-export interface Options {
+/** Upstream defaults. */
+export const DEFAULTS = {
+  propertyFormat: "autobackup:{}",
+  snapshotFormat: "{}-%Y%m%d%H%M%S",
+  holdFormat: "zfs_autobackup:{}",
+  keep: "10,1d1w,1w1m,1m1y",
+  compress: "zstd-fast" as CompressType,
+  minChange: 1,
+} as const;
+
+/** Every option of a run, validated and typed. */
+export interface Job {
   // positionals
   backupName: string;
   /** TARGET-PATH; undefined = snapshot-only mode. */
@@ -51,10 +51,13 @@ export interface Options {
   sshSource: string | undefined;
   sshTarget: string | undefined;
 
-  // formats
-  propertyFormat: string;
-  snapshotFormat: string;
-  holdFormat: string;
+  // names, from the three formats with the backup name filled in
+  /** The selection property, e.g. `autobackup:offsite`. */
+  property: string;
+  /** The hold tag, e.g. `zfs_autobackup:offsite`. */
+  holdTag: string;
+  /** Snapshot names of this backup, compiled. */
+  snapshotFormat: SnapshotFormat;
   stripPath: number;
 
   // selection
@@ -62,8 +65,8 @@ export interface Options {
   excludeUnchanged: number;
   excludeReceived: boolean;
   includeReceived: boolean;
-  /** Source strings as given (validated as regular expressions). */
-  excludeSnapshotPatterns: string[];
+  /** `--exclude-snapshot-pattern`, compiled (Python syntax). */
+  excludeSnapshotPatterns: RegExp[];
 
   // snapshot
   noSnapshot: boolean;
@@ -90,7 +93,7 @@ export interface Options {
   decrypt: boolean;
   encrypt: boolean;
   zfsCompressed: boolean;
-  clones: (typeof CLONE_POLICIES)[number];
+  clones: ClonePolicy;
 
   // data transfer
   compress: CompressType | undefined;
@@ -102,21 +105,19 @@ export interface Options {
 
   // thinner
   noThinning: boolean;
-  keepSource: string;
-  keepTarget: string;
-  /** `--destroy-missing TIME` as given; undefined = off. */
-  destroyMissing: string | undefined;
+  keepSource: Schedule;
+  keepTarget: Schedule;
+  /** `--destroy-missing TIME` in seconds; undefined = off. */
+  destroyMissing: number | undefined;
 
   /** Notes for obsolete options (`--resume`, `--raw`, `--ignore-replicated`), printed at start. */
   deprecationNotes: string[];
 }
 
-/** Upstream defaults. */
-export const DEFAULTS = {
-  propertyFormat: "autobackup:{}",
-  snapshotFormat: "{}-%Y%m%d%H%M%S",
-  holdFormat: "zfs_autobackup:{}",
-  keep: "10,1d1w,1w1m,1m1y",
-  compress: "zstd-fast" as CompressType,
-  minChange: 1,
-} as const;
+/** A job with TARGET-PATH: backup mode. */
+export type BackupJob = Job & { targetPath: string };
+
+/** True when the job replicates (has a TARGET-PATH). */
+export function isBackupJob(job: Job): job is BackupJob {
+  return job.targetPath !== undefined;
+}

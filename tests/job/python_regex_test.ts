@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PatternError, pythonRegex } from "../../lib/cli/python_regex.ts";
+import { PatternError, pythonRegex } from "../../lib/job/python_regex.ts";
 
 /** Pattern, subject, and what Python 3.11's `re.search(pattern, subject)` answers (checked with python3). */
 const PYTHON_ANSWERS: [string, string, boolean][] = [

@@ -1,11 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  destroySnapshotCommands,
-  holdCommands,
-  holdsCommands,
-  parseHolds,
-  releaseCommands,
-} from "../../lib/zfs/commands.ts";
+import { holdCommands, holdsCommands, parseHolds, releaseCommands } from "../../lib/zfs/holds.ts";
 import { ARG_BUDGET } from "../../lib/zfs/batch.ts";
 
 const TAG = "zfs_autobackup:test";
@@ -46,25 +40,4 @@ Deno.test("parseHolds: snapshot → tags from zfs holds -H", () => {
   assert.deepEqual([...h.get("p/fs@a")!], ["zfs_autobackup:test", "other-tool"]);
   assert.deepEqual([...h.get("p/fs@b")!], ["zfs_autobackup:test"]);
   assert.equal(parseHolds("").size, 0);
-});
-
-Deno.test("destroySnapshotCommands: one comma list per dataset", () => {
-  assert.deepEqual(destroySnapshotCommands("p/fs", ["a", "b", "c"]), [["zfs", "destroy", "p/fs@a,b,c"]]);
-  assert.deepEqual(destroySnapshotCommands("p/fs", ["only"]), [["zfs", "destroy", "p/fs@only"]]);
-  assert.deepEqual(destroySnapshotCommands("p/fs", []), []);
-});
-
-Deno.test("destroySnapshotCommands: long lists are split, every name kept once", () => {
-  const names = Array.from({ length: 10_000 }, (_, i) => `test-${String(20100000000000 + i)}`);
-  const cmds = destroySnapshotCommands("pool/some/dataset", names);
-  assert.ok(cmds.length > 1);
-  const back: string[] = [];
-  for (const [zfs, destroy, arg] of cmds) {
-    assert.equal(zfs, "zfs");
-    assert.equal(destroy, "destroy");
-    assert.ok(arg!.startsWith("pool/some/dataset@"));
-    assert.ok(arg!.length <= ARG_BUDGET, "argument over budget");
-    back.push(...arg!.slice("pool/some/dataset@".length).split(","));
-  }
-  assert.deepEqual(back, names);
 });

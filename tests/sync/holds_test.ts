@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { judgeHolds } from "../../lib/run/destroy_step.ts";
+import { judgeHolds } from "../../lib/sync/holds.ts";
 
 const TAG = "zfs_autobackup:offsite";
 const held = ["p/fs@ours", "p/fs@both", "p/fs@theirs", "p/fs@gone"];

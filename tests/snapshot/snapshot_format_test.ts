@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../../lib/errors.ts";
-import { applyName, SnapshotFormat } from "../../lib/snapshot/time_format.ts";
+import { applyName } from "../../lib/job/apply_name.ts";
+import { SnapshotFormat } from "../../lib/snapshot/snapshot_format.ts";
 import { mulberry32 } from "../harness/random.ts";
 
 // Every expectation below was produced by CPython 3.11 (datetime.strptime / strftime on glibc,
@@ -540,24 +541,6 @@ Deno.test("formats CPython's strptime could never parse are usage errors", () =>
   }
 });
 
-Deno.test("applyName follows Python str.format for the backup name", () => {
-  assert.equal(applyName("{}-%Y%m%d%H%M%S", "test"), "test-%Y%m%d%H%M%S");
-  assert.equal(applyName("autobackup:{}", "offsite1"), "autobackup:offsite1");
-  assert.equal(applyName("zfs_autobackup:{}", "x"), "zfs_autobackup:x");
-  assert.equal(applyName("%Y-%m-%d", "test"), "%Y-%m-%d");
-  assert.equal(applyName("{0}-{0}", "t"), "t-t");
-  assert.equal(applyName("{{}}{}", "t"), "{}t");
-  assert.equal(applyName("a}}b", "t"), "a}b");
-  assert.equal(applyName("{}", "we{i}rd"), "we{i}rd");
-  for (const bad of ["{}{}", "{x}", "{", "}", "{0}{}", "{}{0}", "{:>6}"]) {
-    assert.throws(() => applyName(bad, "t"), UsageError, bad);
-  }
-  assert.throws(() => applyName("{}-{}", "t"), {
-    message:
-      'Cannot apply backup name to format "{}-{}": "{}" may appear only once (use "{0}" to repeat the name)',
-  });
-});
-
 // ---------------------------------------------------------------------------------------------
 // Local time (the default without --utc), checked in a child Deno with TZ=Europe/Amsterdam, so
 // the expectations differ from UTC even on a UTC machine. Amsterdam is +01:00 (CET) in winter and
@@ -567,7 +550,7 @@ Deno.test("applyName follows Python str.format for the backup name", () => {
 // `TZ=Europe/Amsterdam date -d @EPOCH` / `date -d "WALL TIME" +%s` (and, where it can, CPython's
 // `datetime.strptime(name, fmt).timestamp()`, which is what upstream computes).
 
-const TIME_FORMAT_URL = new URL("../../lib/snapshot/time_format.ts", import.meta.url).href;
+const TIME_FORMAT_URL = new URL("../../lib/snapshot/snapshot_format.ts", import.meta.url).href;
 
 /**
  * Runs `body` (which sees `SnapshotFormat` and must print one JSON value) in a child Deno with

@@ -1,0 +1,106 @@
+/**
+ * The choices around one dataset's transfers (pure): whether a resume token is used, where a
+ * clone is sent from, which holds move once snapshots arrived, and which snapshots became
+ * obsolete on the way. `run/sync_dataset.ts` carries them out.
+ */
+import type { Dataset } from "../zfs/listing.ts";
+import type { SyncPlan } from "./plan.ts";
+
+/** What to do with a target's resume token: use it, or abort it and say why. */
+export type ResumeVerdict = { use: true } | { use: false; why: string };
+
+/**
+ * Judges a resume token against the plan. `tokenSnapshot` is the snapshot the token would
+ * finish (asked only when the plan has a start). A token that finishes anything but the first
+ * planned transfer is aborted with upstream's message.
+ */
+export function judgeResume(plan: SyncPlan, tokenSnapshot: string | undefined): ResumeVerdict {
+  if (plan.start === undefined) return { use: false, why: "Aborting resume, its obsolete." };
+  if (tokenSnapshot !== plan.start) return { use: false, why: "Aborting resume, its no longer valid." };
+  if (plan.transfers[0]?.snapshot !== plan.start) {
+    return { use: false, why: "Aborting resume, we dont want that snapshot anymore." };
+  }
+  return { use: true };
+}
+
+/** How a clone whose target does not exist yet is sent. */
+export type CloneSource =
+  /** `--clones never`: sent as an independent dataset, with upstream's warning. */
+  | { kind: "independent"; note: string }
+  /** `--clones simple`: sent incrementally from its origin snapshot (`ds@snap`). */
+  | { kind: "clone"; from: string }
+  /** The origin is not on the target: the dataset fails. */
+  | { kind: "missing-origin"; error: string };
+
+/**
+ * Where a clone is sent from. `originOnTarget` tells whether the origin snapshot already exists
+ * on the target (the origin dataset is synced first).
+ */
+export function planClone(
+  src: Dataset & { origin: string },
+  policy: "never" | "simple",
+  originOnTarget: boolean,
+): CloneSource {
+  if (policy !== "simple") {
+    return { kind: "independent", note: `${src.name}: Clones support is disabled, expect dataset expansion` };
+  }
+  if (!originOnTarget) {
+    const originDataset = src.origin.split("@")[0];
+    return {
+      kind: "missing-origin",
+      error:
+        `Origin ${src.origin} for clone ${src.name} does not exist on target. You may want to retransfer ${originDataset} by other means.`,
+    };
+  }
+  return { kind: "clone", from: src.origin };
+}
+
+/** The holds to move after a dataset's transfers, as full snapshot names per side. */
+export interface HoldChanges {
+  holdSource: string[];
+  holdTarget: string[];
+  releaseSource: string[];
+  releaseTarget: string[];
+}
+
+/**
+ * The new common snapshot `done` (the last one that arrived) is held on both sides and the
+ * previous common snapshot released; nothing moves when nothing arrived or with --no-holds.
+ */
+export function holdChanges(
+  source: string,
+  target: string,
+  common: string | undefined,
+  done: string | undefined,
+  noHolds: boolean,
+): HoldChanges {
+  const none: HoldChanges = { holdSource: [], holdTarget: [], releaseSource: [], releaseTarget: [] };
+  if (done === undefined || noHolds) return none;
+  const moved = common !== undefined && common !== done;
+  return {
+    holdSource: [`${source}@${done}`],
+    holdTarget: [`${target}@${done}`],
+    releaseSource: moved ? [`${source}@${common}`] : [],
+    releaseTarget: moved ? [`${target}@${common}`] : [],
+  };
+}
+
+/**
+ * Snapshots that became obsolete during the transfers: the incremental base of each transfer
+ * that arrived, when the thinner drops it on that side. A clone's origin (another dataset's
+ * snapshot) is never one of them.
+ */
+export function obsoleteAfterTransfers(
+  plan: SyncPlan,
+  arrived: number,
+  cloneFrom: string | undefined,
+): { source: string[]; target: string[] } {
+  const source: string[] = [];
+  const target: string[] = [];
+  for (const step of plan.transfers.slice(0, arrived)) {
+    if (step.from === undefined || step.from === cloneFrom) continue;
+    if (plan.sourceObsolete.has(step.from) && !source.includes(step.from)) source.push(step.from);
+    if (plan.targetObsolete.has(step.from) && !target.includes(step.from)) target.push(step.from);
+  }
+  return { source, target };
+}
