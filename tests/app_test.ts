@@ -68,6 +68,7 @@ const BAD_VALUES: ReadonlyArray<readonly [readonly string[], RegExp]> = [
   [["--filter-properties", "a,,b"], /--filter-properties "a,,b": property names must not be empty/],
   [["--set-properties", "a=1,a=2"], /--set-properties "a=1,a=2": property "a" is given twice/],
   [["--clones", "full"], /--clones "full": expected never or simple/],
+  [["--parallel", "0"], /--parallel "0": expected 1 or more/],
   [["--compress=bzip2"], /--compress "bzip2": expected one of/],
   [["--rate", "fast"], /--rate "fast": expected a size/],
   [["--buffer", "1MiB"], /--buffer "1MiB": expected a size/],

@@ -323,6 +323,14 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     help: "How to send a clone: never (as a full dataset) or simple (as a clone of its origin).",
     shownDefault: "never",
   },
+  {
+    name: "parallel",
+    kind: "value",
+    metavar: "N",
+    group: "transfer",
+    help: "Sync up to N datasets at once (each child after its parent, each clone after its origin).",
+    shownDefault: "1",
+  },
   { name: "resume", kind: "flag", group: "transfer" },
   { name: "raw", kind: "flag", group: "transfer" },
 

@@ -17,6 +17,15 @@ export interface ProcessHostContext extends HostContext {
   recorder?: Recorder | undefined;
 }
 
+/**
+ * Runs `fn` holding one session of each ssh client (taken in address order, so two transfers
+ * between the same hosts can never wait for each other).
+ */
+function withSessions<T>(clients: readonly SshClient[], fn: () => Promise<T>): Promise<T> {
+  const sorted = [...new Set(clients)].sort((a, b) => a.opts.address.localeCompare(b.opts.address));
+  return sorted.reduceRight<() => Promise<T>>((inner, client) => () => client.session(inner), fn)();
+}
+
 /** Runs commands as processes on this machine or over ssh. */
 export class ProcessHost extends BaseHost {
   /** @param ssh the ssh client, or undefined for this machine */
@@ -34,10 +43,13 @@ export class ProcessHost extends BaseHost {
   }
 
   protected override async execute(cmd: Cmd, text: string): Promise<Omit<CmdResult, "skipped">> {
-    const argv = this.ssh ? await this.ssh.argv(text) : cmd.argv;
-    const r = await spawnProcess(argv, {
-      ...(this.ctx.signal && !cmd.uninterruptible ? { signal: this.ctx.signal } : {}),
-    });
+    const spawn = async () => {
+      const argv = this.ssh ? await this.ssh.argv(text) : cmd.argv;
+      return await spawnProcess(argv, {
+        ...(this.ctx.signal && !cmd.uninterruptible ? { signal: this.ctx.signal } : {}),
+      });
+    };
+    const r = await withSessions(this.ssh ? [this.ssh] : [], spawn);
     const result = { code: r.code, stdout: r.stdout, stderr: r.stderr };
     this.ctx.recorder?.command(this.label, text, result);
     return result;
@@ -64,22 +76,24 @@ export class ProcessHost extends BaseHost {
     const markers = new MarkerReader(built.nonce);
     const sendLog = new TailBuffer(8192);
     const recvLog = new TailBuffer(8192);
-    const r = await spawnProcess(argv, {
-      collectStdout: false,
-      ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),
-      onStdoutLine: (line) => {
-        const rest = markers.take(line);
-        if (rest === null) return;
-        sendLog.append(rest + "\n");
-        spec.onSendLine?.(rest);
-      },
-      onStderrLine: (line) => {
-        const rest = markers.take(line);
-        if (rest === null) return;
-        recvLog.append(rest + "\n");
-        spec.onRecvLine?.(rest);
-      },
-    });
+    const clients = sameRemote ? [this.ssh!] : [this.ssh, to.ssh].filter((c) => c !== undefined);
+    const r = await withSessions(clients, () =>
+      spawnProcess(argv, {
+        collectStdout: false,
+        ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),
+        onStdoutLine: (line) => {
+          const rest = markers.take(line);
+          if (rest === null) return;
+          sendLog.append(rest + "\n");
+          spec.onSendLine?.(rest);
+        },
+        onStderrLine: (line) => {
+          const rest = markers.take(line);
+          if (rest === null) return;
+          recvLog.append(rest + "\n");
+          spec.onRecvLine?.(rest);
+        },
+      }));
     const codes = markers.stageCodes(spec.send.length, spec.recv.length);
     // sh itself failing (cannot start) leaves no markers at all.
     if (markers.codes.size === 0 && r.code !== 0) codes.fill(r.code);

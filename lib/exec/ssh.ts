@@ -5,6 +5,7 @@
  * configures ControlMaster. BatchMode is always on: cron has nobody to type a password.
  */
 import { spawnProcess } from "./process.ts";
+import { Semaphore } from "./semaphore.ts";
 
 /** Options for reaching one ssh host. */
 export interface SshOptions {
@@ -14,9 +15,24 @@ export interface SshOptions {
   configFile?: string | undefined;
 }
 
+/**
+ * Sessions one host may have open at once. sshd allows 10 per connection by default
+ * (MaxSessions), and every command and transfer of a run shares one master connection.
+ */
+export const SSH_SESSIONS = 8;
+
+/** How often the first session checks whether the shared connection is up. */
+const MASTER_POLL_MS = 25;
+
 /** The private ControlMaster directory of this run, created on first use. */
 export class ControlDir {
   #path: Promise<string> | undefined;
+  #sockets = 0;
+
+  /** A fresh socket name in the directory, one per client (so a client can see its master come up). */
+  nextSocket(): string {
+    return `m${++this.#sockets}`;
+  }
 
   /**
    * @param parent where to create it. Not $TMPDIR: a socket path ("DIR/%C" plus the 17
@@ -47,6 +63,11 @@ export class ControlDir {
 export class SshClient {
   #prefix: Promise<string[]> | undefined;
   #usesOurMaster = false;
+  /** Our master's socket path, once the prefix is built and it is ours. */
+  #socket: string | undefined;
+  readonly #sessions = new Semaphore(SSH_SESSIONS);
+  /** Settles once the first session has set up the shared connection (or ended). */
+  #connected: Promise<void> | undefined;
 
   /** @param controlDir shared socket directory of the run */
   constructor(readonly opts: SshOptions, readonly controlDir: ControlDir) {}
@@ -73,10 +94,54 @@ export class SshClient {
     const opts = ["-o", "BatchMode=yes"];
     if (!await this.#userHasControlMaster(base)) {
       const dir = await this.controlDir.path();
-      opts.push("-o", "ControlMaster=auto", "-o", `ControlPath="${dir}/%C"`, "-o", "ControlPersist=60");
+      const socket = `${dir}/${this.controlDir.nextSocket()}`;
+      opts.push("-o", "ControlMaster=auto", "-o", `ControlPath="${socket}"`, "-o", "ControlPersist=60");
       this.#usesOurMaster = true;
+      this.#socket = socket;
     }
     return [...base, ...opts, this.opts.address];
+  }
+
+  /**
+   * Runs `fn` (one ssh process) holding one of the host's sessions (at most SSH_SESSIONS at a
+   * time). The first session runs alone until the shared master connection is up (its socket
+   * appears) or it ends: ssh processes started together before that would each log in on their
+   * own and complain that the master's socket already exists.
+   */
+  async session<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#connected) {
+      await this.#connected;
+      return await this.#sessions.use(fn);
+    }
+    let connected = () => {};
+    this.#connected = new Promise((resolve) => connected = resolve);
+    this.#prefix ??= this.#buildPrefix();
+    await this.#prefix.catch(() => {});
+    const running = this.#sessions.use(fn);
+    void this.#whenConnected(running.then(() => {}, () => {})).then(connected);
+    return await running;
+  }
+
+  /** Resolves once our master's socket exists, or when `done` settles (also when the master is not ours). */
+  #whenConnected(done: Promise<void>): Promise<void> {
+    const socket = this.#socket;
+    if (socket === undefined) return done;
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearInterval(timer);
+        resolve();
+      };
+      const check = () => {
+        try {
+          Deno.lstatSync(socket);
+          finish();
+        } catch {
+          // Not up yet.
+        }
+      };
+      const timer = setInterval(check, MASTER_POLL_MS);
+      void done.then(finish);
+    });
   }
 
   /** `ssh -G` prints the effective configuration without connecting. */

@@ -95,6 +95,7 @@ export function buildJob(values: OptionValues, { backupName, targetPath }: JobNa
     encrypt: raw.flag("encrypt"),
     zfsCompressed: raw.flag("zfs-compressed"),
     clones: clones(raw),
+    parallel: parallel(raw),
     compress: compress(raw),
     rate: size(raw, "rate", false),
     buffer: size(raw, "buffer", true),
@@ -150,6 +151,17 @@ function wholeNumber(raw: Raw, name: string, fallback: number): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) {
     throw new UsageError(`Cannot use --${name} ${showValue(text)}: expected a whole number`);
+  }
+  return n;
+}
+
+/** `--parallel N`: a whole number of at least 1. */
+function parallel(raw: Raw): number {
+  const n = wholeNumber(raw, "parallel", 1);
+  if (n < 1) {
+    throw new UsageError(
+      `Cannot use --parallel ${showValue(raw.string("parallel") ?? "")}: expected 1 or more`,
+    );
   }
   return n;
 }

@@ -94,6 +94,8 @@ export interface Job {
   encrypt: boolean;
   zfsCompressed: boolean;
   clones: ClonePolicy;
+  /** `--parallel N`: datasets synced at once (1 = one after the other, as upstream). */
+  parallel: number;
 
   // data transfer
   compress: CompressType | undefined;

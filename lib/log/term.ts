@@ -6,6 +6,8 @@ export interface Sink {
   write(text: string): void;
   /** True when the sink is an interactive terminal. */
   readonly isTerminal: boolean;
+  /** The terminal's width in columns, when known (progress lines are cut to it). */
+  columns?(): number | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -21,9 +23,11 @@ export interface SyncWriter {
  * pipe (`zfs-autobackup ... | head`) or a full log disk must not stop a backup halfway, and
  * the exit code still tells the outcome.
  */
-export function fileSink(file: SyncWriter): Sink {
+export function fileSink(file: SyncWriter, columns: () => number | undefined = terminalColumns): Sink {
+  const isTerminal = file.isTerminal();
   return {
-    isTerminal: file.isTerminal(),
+    isTerminal,
+    columns: () => (isTerminal ? columns() : undefined),
     write(text: string) {
       let data = encoder.encode(text);
       try {
@@ -33,6 +37,15 @@ export function fileSink(file: SyncWriter): Sink {
       }
     },
   };
+}
+
+/** The width of the terminal this process writes to, or undefined when there is none. */
+function terminalColumns(): number | undefined {
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A sink that keeps everything written, for tests. */

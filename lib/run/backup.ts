@@ -1,5 +1,5 @@
 /** Backup mode (with TARGET-PATH): select, snapshot, then sync every dataset to the target. */
-import { bugText, CommandError, errorMessage, FatalError, rethrowIfAborted, ZfsError } from "../errors.ts";
+import { FatalError, ZfsError } from "../errors.ts";
 import { describeSchedule } from "../thinner/schedule.ts";
 import { type Dataset, listDatasets } from "../zfs/listing.ts";
 import { mapTargets, targetName } from "../sync/target_path.ts";
@@ -8,7 +8,7 @@ import { selectSource } from "./select_step.ts";
 import { takeSnapshots } from "./snapshot_step.ts";
 import { printHostSettings } from "./preamble.ts";
 import { logPipeSettings, preflight } from "./preflight.ts";
-import { type DatasetOutcome, emptyOutcome, syncDataset, SyncError } from "./sync_dataset.ts";
+import { syncAll } from "./sync_loop.ts";
 import { destroyQueued, mountReceived, moveHolds } from "./finish_step.ts";
 import { destroyMissing, missingDatasets, thinMissing } from "./missing_step.ts";
 import { type DatasetSummary, type RunSummary, totals } from "./summary.ts";
@@ -28,19 +28,11 @@ async function listTarget(ctx: BackupContext): Promise<Map<string, Dataset>> {
   }
 }
 
-/** One dataset's line in the run's outcome. */
-interface DatasetRun {
-  dataset: string;
-  target: string;
-  outcome: DatasetOutcome;
-  failed: string | undefined;
-}
-
 /** Runs backup mode; returns the run's summary (its `totals.failed` is the failed datasets). */
 export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
   const { job } = ctx;
   const { selected, allDatasets } = await selectSource(ctx);
-  await takeSnapshots(ctx, selected, allDatasets);
+  await ctx.phases.time("snapshot", () => takeSnapshots(ctx, selected, allDatasets));
 
   ctx.log.title("Target settings");
   printHostSettings(ctx, "Target", job.sshTarget, describeSchedule(job.keepTarget));
@@ -53,34 +45,13 @@ export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
     }
   }
   logPipeSettings(ctx);
-  const tree = new TargetTree(await listTarget(ctx));
+  const tree = new TargetTree(await ctx.phases.time("read target", () => listTarget(ctx)));
   const mapping = mapTargets(job.targetPath, selected.map((d) => d.name), job.stripPath);
   await preflight(ctx);
 
   ctx.log.title("Synchronising");
   const targetOf = (name: string) => targetName(job.targetPath, name, job.stripPath);
-  const runs: DatasetRun[] = [];
-  let failures = 0;
-  for (const ds of selected) {
-    ctx.log.progress(`Analysing dataset ${runs.length + 1}/${selected.length} (${failures} failed)`);
-    const run: DatasetRun = {
-      dataset: ds.name,
-      target: mapping.get(ds.name)!,
-      outcome: emptyOutcome(),
-      failed: undefined,
-    };
-    runs.push(run);
-    try {
-      await syncDataset(ctx, ds, run.target, tree, targetOf, run.outcome);
-    } catch (e) {
-      rethrowIfAborted(e, ctx.signal);
-      run.failed = errorMessage(e);
-      failures++;
-      ctx.log.error(`[Source] ${ds.name}: FAILED: ${run.failed}`);
-      if (!(e instanceof SyncError || e instanceof CommandError)) ctx.log.error(bugText(e));
-    }
-  }
-  ctx.log.clearProgress();
+  const runs = await syncAll(ctx, selected, tree, mapping, targetOf);
   const datasets: DatasetSummary[] = runs.map((r) => ({
     dataset: r.dataset,
     target: r.target,
@@ -95,23 +66,27 @@ export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
   };
   const t = summary.totals;
   if (t.transfers) {
+    const streams = t.streams === t.transfers ? "" : ` in ${t.streams} stream${t.streams === 1 ? "" : "s"}`;
     ctx.log.verbose(
-      `Transferred ${t.transfers} snapshot${t.transfers === 1 ? "" : "s"}: ${statsText(t.bytes, t.seconds)}`,
+      `Transferred ${t.transfers} snapshot${t.transfers === 1 ? "" : "s"}${streams}: ${
+        statsText(t.bytes, t.seconds)
+      }`,
     );
   }
   const outcomes = runs.map((r) => r.outcome);
-  await moveHolds(ctx, outcomes);
-  await destroyQueued(ctx, outcomes);
-  await mountReceived(ctx, outcomes);
+  await ctx.phases.time("finish", () => moveHolds(ctx, outcomes));
+  await ctx.phases.time("thin", () => destroyQueued(ctx, outcomes));
+  await ctx.phases.time("finish", () => mountReceived(ctx, outcomes));
 
   const missing = missingDatasets(tree.all(), job.targetPath, new Set(mapping.values()));
-  await thinMissing(ctx, missing);
-  await destroyMissing(ctx, missing, tree.all());
+  await ctx.phases.time("thin", () => thinMissing(ctx, missing));
+  await ctx.phases.time("thin", () => destroyMissing(ctx, missing, tree.all()));
 
   const failed = runs.filter((r) => r.failed !== undefined);
   if (failed.length) {
     ctx.log.error(`${failed.length} dataset${failed.length === 1 ? "" : "s"} failed:`);
     for (const f of failed) ctx.log.error(`  ${f.dataset}: ${f.failed}`);
   }
+  ctx.log.debug(`Phases: ${ctx.phases.report()}`);
   return summary;
 }

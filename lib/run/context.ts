@@ -7,12 +7,15 @@ import type { Host } from "../exec/host.ts";
 import type { BackupJob, Job } from "../job/job.ts";
 import type { Logger } from "../log/logger.ts";
 import { type HostFeatures, missingFeatures, probeFeatures } from "../zfs/features.ts";
+import { PhaseClock } from "./phases.ts";
 
 /** Run-wide state. */
 export class RunContext {
   readonly #features = new Map<string, Promise<HostFeatures>>();
   /** Hosts that do not support the comma form of `zfs destroy` (learnt during the run). */
   readonly noBatchDestroy = new Set<Host>();
+  /** Where the run's time goes (reported with --debug). */
+  readonly phases = new PhaseClock();
 
   /**
    * @param now the run's clock reading in epoch milliseconds (one "now" for the whole run)

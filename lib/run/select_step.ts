@@ -47,7 +47,10 @@ function logDecision(ctx: RunContext, d: SelectionDecision): void {
 export async function selectSource(ctx: RunContext): Promise<SourceSelection> {
   ctx.log.title("Selecting");
   const features = await ctx.features(ctx.source);
-  const rows = await listSelectionProperty(ctx.source, features, ctx.job.property);
+  const rows = await ctx.phases.time(
+    "select",
+    () => listSelectionProperty(ctx.source, features, ctx.job.property),
+  );
   const allDatasets = rows.map((row) => row.name);
   let decisions = decideSelection(rows, ctx.job.property, {
     excludePaths: excludePaths(ctx),
@@ -61,7 +64,7 @@ export async function selectSource(ctx: RunContext): Promise<SourceSelection> {
   decisions.sort((a, b) => compareDatasetNames(a.name, b.name));
   const candidates = decisions.filter((d) => d.selected).map((d) => d.name);
   const listed = candidates.length
-    ? await listDatasets(ctx.source, features, candidates, "children")
+    ? await ctx.phases.time("read source", () => listDatasets(ctx.source, features, candidates, "children"))
     : new Map();
   if (ctx.job.excludeUnchanged > 0 && !features.has.written) {
     ctx.log.verboseNote("[Source] zfs has no written property: --exclude-unchanged cannot exclude anything.");

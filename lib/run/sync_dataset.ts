@@ -5,7 +5,8 @@
  * syncs of different datasets share nothing but the TargetTree.
  */
 import type { Dataset } from "../zfs/listing.ts";
-import { type PlanRules, planSync, type SyncPlan, type TransferStep } from "../sync/plan.ts";
+import { type PlanRules, planSync, type SyncPlan } from "../sync/plan.ts";
+import type { SendStream } from "../sync/streams.ts";
 import {
   type HoldChanges,
   holdChanges,
@@ -136,35 +137,44 @@ function cloneOrigin(
   }
 }
 
-/** What one snapshot transfer needs. */
+/** What one stream needs. */
 interface SendJob {
   src: Dataset;
   tname: string;
-  step: TransferStep;
+  stream: SendStream;
   /** A new dataset (full send, or the first send of a clone). */
   full: boolean;
   /** Resume token for this transfer. */
   token: string | undefined;
   flags: ReturnType<typeof decideFlags>;
+  /** Called for each snapshot of the stream that arrived, in order (also when the stream fails later). */
+  arrived: (snapshot: string) => void;
 }
 
 /**
- * Sends one snapshot and checks it arrived; returns its statistics (undefined in --test,
- * where nothing moved). Throws `SyncError` when the transfer failed.
+ * Sends one stream (one snapshot, or a `-I` range) and checks it arrived; returns its
+ * statistics (undefined in --test, where nothing moved). Throws `SyncError` when the transfer
+ * failed, after reporting the snapshots of a range that did arrive.
  */
-async function sendSnapshot(ctx: BackupContext, job: SendJob): Promise<TransferStats | undefined> {
-  const { src, tname, step, flags, token } = job;
+async function sendStream(ctx: BackupContext, job: SendJob): Promise<TransferStats | undefined> {
+  const { src, tname, stream, flags, token } = job;
   const opts = ctx.job;
   const resuming = token ? " (resuming)" : "";
-  ctx.log.verbose(`[Source] ${src.name}@${step.snapshot}: -> ${tname}${job.full ? " (new)" : ""}${resuming}`);
+  const count = stream.snapshots.length;
+  const carries = stream.range ? ` (${count} snapshots in one stream)` : "";
+  ctx.log.verbose(
+    `[Source] ${src.name}@${stream.snapshot}: -> ${tname}${job.full ? " (new)" : ""}${carries}${resuming}`,
+  );
+  const startedAt = performance.now();
   const meter = new TransferMeter(
     // Monotonic: a clock step (NTP) during a transfer must not distort rate and ETA.
     () => performance.now(),
     ctx.log.opts.progress ? (t) => ctx.log.progress(t) : undefined,
     (l) => ctx.log.debug(`[Source] ${l}`),
   );
+  const send = sendArgv(flags.send, src.name, stream.snapshot, stream.from, token, stream.range);
   const spec = {
-    send: sendStages(opts, sendArgv(flags.send, src.name, step.snapshot, step.from, token)),
+    send: sendStages(opts, send),
     recv: recvStages(opts, recvArgv(flags.recv, tname), { local: ctx.localTransfer }),
     onSendLine: (l: string) => meter.line(l),
     onRecvLine: (l: string) => {
@@ -172,23 +182,28 @@ async function sendSnapshot(ctx: BackupContext, job: SendJob): Promise<TransferS
       ctx.log.debug(`[Target] ${l}`);
     },
   };
-  const result = await ctx.source.transfer(ctx.target, spec);
+  const result = await ctx.phases.time("transfer", () => ctx.source.transfer(ctx.target, spec));
   ctx.log.clearProgress();
   const err = judgeTransfer(spec, result, opts.ignoreTransferErrors);
+  // A failed range keeps the snapshots zfs recv finished before the failure.
+  const arrived = err ? Math.min(meter.received, count) : count;
+  for (const snapshot of stream.snapshots.slice(0, arrived)) job.arrived(snapshot);
   if (err) throw new SyncError(err);
   if (result.skipped) return undefined;
-  if (opts.ignoreTransferErrors && !(await snapshotExists(ctx.target, tname, step.snapshot))) {
+  if (opts.ignoreTransferErrors && !(await snapshotExists(ctx.target, tname, stream.snapshot))) {
     throw new SyncError("Target doesn't exist after transfer, something went wrong.");
   }
   const stats: TransferStats = {
     dataset: src.name,
-    snapshot: step.snapshot,
+    snapshot: stream.snapshot,
     target: tname,
     bytes: meter.bytes,
     seconds: meter.seconds,
     resumed: token !== undefined,
+    snapshots: count,
+    startedAt,
   };
-  ctx.log.verbose(`[Target] ${tname}@${step.snapshot}: received ${statsText(stats.bytes, stats.seconds)}`);
+  ctx.log.verbose(`[Target] ${tname}@${stream.snapshot}: received ${statsText(stats.bytes, stats.seconds)}`);
   return stats;
 }
 
@@ -212,7 +227,7 @@ export async function syncDataset(
   if (flags.send.raw && !sf.has.sendRaw) {
     throw new SyncError("Cannot send encrypted dataset: this zfs has no raw send");
   }
-  const plan = planSync(src, tgt, planRules(ctx, flags.send.raw));
+  const plan = ctx.phases.timeSync("plan", () => planSync(src, tgt, planRules(ctx, flags.send.raw)));
   for (const m of plan.guidMismatches) {
     ctx.log.note(`[Target] ${tname}@${m}: Common snapshot has invalid guid, ignoring.`);
   }
@@ -237,8 +252,10 @@ export async function syncDataset(
     );
   }
 
-  await destroyObsolete(ctx, ctx.source, [{ dataset: src, names: plan.preDestroySource }]);
-  if (tgt) await destroyObsolete(ctx, target, [{ dataset: tgt, names: plan.preDestroyTarget }]);
+  await ctx.phases.time("thin", async () => {
+    await destroyObsolete(ctx, ctx.source, [{ dataset: src, names: plan.preDestroySource }]);
+    if (tgt) await destroyObsolete(ctx, target, [{ dataset: tgt, names: plan.preDestroyTarget }]);
+  });
   if (tgt) await handleIncompatible(ctx, tgt, plan);
   if (job.noSend) return;
 
@@ -258,15 +275,18 @@ export async function syncDataset(
   }
 
   let arrived = 0;
+  const streams: SendStream[] = plan.transfers.map((t) => ({ ...t, snapshots: [t.snapshot], range: false }));
   try {
-    for (const step of plan.transfers) {
-      const full = step.from === undefined || step.from === cloneFrom;
-      const stats = await sendSnapshot(ctx, { src, tname, step, full, token, flags });
+    for (const stream of streams) {
+      const full = stream.from === undefined || stream.from === cloneFrom;
+      const arrive = (snapshot: string) => {
+        tree.recordReceived(tname, src, snapshot);
+        arrived++;
+        if (full && !job.clearMountpoint) outcome.mount = tname;
+      };
+      const stats = await sendStream(ctx, { src, tname, stream, full, token, flags, arrived: arrive });
       token = undefined;
-      tree.recordReceived(tname, src, step.snapshot);
-      arrived++;
       if (stats) outcome.transfers.push(stats);
-      if (full && !job.clearMountpoint) outcome.mount = tname;
     }
   } finally {
     const done = arrived > 0 ? plan.transfers[arrived - 1]!.snapshot : undefined;

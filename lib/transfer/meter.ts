@@ -15,12 +15,19 @@ export interface TransferStats {
   bytes: number | undefined;
   seconds: number;
   resumed: boolean;
+  /** Snapshots the stream brought (more than one for a `-I` range). */
+  snapshots: number;
+  /** When the transfer started (monotonic milliseconds), to tell overlapping transfers apart. */
+  startedAt: number;
 }
 
 /** Parses the sending side's output lines of one transfer. */
 export class TransferMeter {
   #estimate: number | undefined;
+  /** Bytes of the substreams (snapshots of a `-I` range) finished before the current one. */
+  #sentBefore = 0;
   #sent = 0;
+  #sending: string | undefined;
   #lastDraw = -Infinity;
   readonly #started: number;
 
@@ -45,35 +52,54 @@ export class TransferMeter {
       return;
     }
     if (f.length === 3 && /^\d+:\d+:\d+$/.test(f[0]!) && /^\d+$/.test(f[1]!)) {
+      // A range counts each snapshot's bytes from zero: add up the finished ones.
+      if (this.#sending !== undefined && f[2] !== this.#sending) {
+        this.#sentBefore += this.#sent;
+        this.#sent = 0;
+      }
+      this.#sending = f[2];
       this.#sent = Math.max(this.#sent, Number(f[1]));
       const now = this.clock();
       if (this.draw && now - this.#lastDraw >= 250) {
         this.#lastDraw = now;
-        this.draw(progressText(this.#sent, this.#estimate, (now - this.#started) / 1000));
+        this.draw(progressText(this.#sentTotal, this.#estimate, (now - this.#started) / 1000));
       }
       return;
     }
     if (line.trim()) this.other?.(line);
   }
 
+  get #sentTotal(): number {
+    return this.#sentBefore + this.#sent;
+  }
+
   #received: number | undefined;
+  #receivedCount = 0;
 
   /**
-   * Feeds one line of the receiving side. `zfs recv -v` ends with "received 301K stream in
-   * 0.15 seconds (1.97M/sec)": the real stream size to three digits, where the sender's
-   * `-P` figure is only an estimate (measured 10% low on a small dataset). zfs-fuse 0.7 writes
-   * the unit with a B ("received 73.2KB stream").
+   * Feeds one line of the receiving side. `zfs recv -v` ends each snapshot with "received 301K
+   * stream in 0.15 seconds (1.97M/sec)": the real stream size to three digits, where the
+   * sender's `-P` figure is only an estimate (measured 10% low on a small dataset). zfs-fuse 0.7
+   * writes the unit with a B ("received 73.2KB stream"). A `-I` range prints one per snapshot.
    */
   recvLine(line: string): void {
     const m = /received ([\d.]+)([KMGTP]?)B? stream in/.exec(line);
-    if (m) this.#received = Math.round(Number(m[1]) * 1024 ** "BKMGTP".indexOf(m[2] || "B"));
+    if (!m) return;
+    this.#received = (this.#received ?? 0) +
+      Math.round(Number(m[1]) * 1024 ** "BKMGTP".indexOf(m[2] || "B"));
+    this.#receivedCount++;
+  }
+
+  /** Snapshots the receiver reported as received so far. */
+  get received(): number {
+    return this.#receivedCount;
   }
 
   /** Bytes of the finished stream: what the receiver reported, else the sender's figures. */
   get bytes(): number | undefined {
     if (this.#received !== undefined) return this.#received;
-    if (this.#estimate === undefined && this.#sent === 0) return undefined;
-    return Math.max(this.#estimate ?? 0, this.#sent);
+    if (this.#estimate === undefined && this.#sentTotal === 0) return undefined;
+    return Math.max(this.#estimate ?? 0, this.#sentTotal);
   }
 
   /** Seconds since the meter started. */

@@ -28,7 +28,8 @@ export interface RecvFlags {
 
 /**
  * `zfs send` argv for `dataset@snapshot`, incremental from `from` (a short snapshot name, or a
- * full `ds@snap` origin of a clone), or the stream a resume token describes.
+ * full `ds@snap` origin of a clone), or the stream a resume token describes. `range`: `-I`, the
+ * stream also carries every snapshot between `from` and `snapshot`.
  */
 export function sendArgv(
   flags: SendFlags,
@@ -36,6 +37,7 @@ export function sendArgv(
   snapshot: string,
   from: string | undefined,
   resumeToken?: string,
+  range = false,
 ): string[] {
   const argv = ["zfs", "send"];
   if (flags.largeBlocks) argv.push("-L");
@@ -45,7 +47,7 @@ export function sendArgv(
   if (flags.progress) argv.push("-v", "-P");
   if (resumeToken !== undefined) return [...argv, "-t", resumeToken];
   if (flags.properties) argv.push("-p");
-  if (from !== undefined) argv.push("-i", from.includes("@") ? from : `@${from}`);
+  if (from !== undefined) argv.push(range ? "-I" : "-i", from.includes("@") ? from : `@${from}`);
   argv.push(`${dataset}@${snapshot}`);
   return argv;
 }

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { spawnProcess } from "../../lib/exec/process.ts";
-import { ControlDir, SshClient } from "../../lib/exec/ssh.ts";
+import { ControlDir, SSH_SESSIONS, SshClient } from "../../lib/exec/ssh.ts";
 
 async function withConfig(text: string, fn: (path: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
@@ -15,7 +15,7 @@ async function withConfig(text: string, fn: (path: string) => Promise<void>): Pr
   }
 }
 
-Deno.test("SshClient: BatchMode and a private ControlMaster socket directory by default", async () => {
+Deno.test("SshClient: BatchMode and a private ControlMaster socket of its own by default", async () => {
   await withConfig("Host nas\n  HostName 192.0.2.1\n", async (config) => {
     const dir = new ControlDir();
     const ssh = new SshClient({ address: "root@nas", configFile: config }, dir);
@@ -30,7 +30,7 @@ Deno.test("SshClient: BatchMode and a private ControlMaster socket directory by 
       "-o",
       "ControlMaster=auto",
       "-o",
-      `ControlPath="${path}/%C"`,
+      `ControlPath="${path}/m1"`,
       "-o",
       "ControlPersist=60",
       "root@nas",
@@ -83,4 +83,50 @@ Deno.test({
       await Deno.remove(parent, { recursive: true });
     }
   },
+});
+
+Deno.test("SshClient: the first session runs alone until the master's socket appears, then up to SSH_SESSIONS at once", async () => {
+  await withConfig("Host nas\n  HostName 192.0.2.1\n", async (config) => {
+    const dir = new ControlDir();
+    const ssh = new SshClient({ address: "nas", configFile: config }, dir);
+    const first = Promise.withResolvers<void>();
+    let active = 0;
+    let peak = 0;
+    const started: number[] = [];
+    const session = (i: number, wait?: Promise<void>) =>
+      ssh.session(async () => {
+        started.push(i);
+        active++;
+        peak = Math.max(peak, active);
+        await (wait ?? new Promise((r) => setTimeout(r, 5)));
+        active--;
+      });
+    const all = [session(0, first.promise), ...Array.from({ length: 12 }, (_, i) => session(i + 1))];
+    await new Promise((r) => setTimeout(r, 80));
+    assert.deepEqual(started, [0], "nothing else starts before the master is up");
+    // The master comes up (its socket appears) while the first command still runs.
+    await Deno.writeTextFile(join(await dir.path(), "m1"), "");
+    await new Promise((r) => setTimeout(r, 80));
+    assert.ok(started.length > 1, "the others start once the socket exists");
+    first.resolve();
+    await Promise.all(all);
+    assert.equal(started.length, 13);
+    assert.equal(peak, SSH_SESSIONS);
+    await dir.remove();
+  });
+});
+
+Deno.test("SshClient: without a socket of its own, the first session's end opens the way", async () => {
+  await withConfig("Host nas\n  ControlMaster auto\n  ControlPath /tmp/mine-%C\n", async (config) => {
+    const ssh = new SshClient({ address: "nas", configFile: config }, new ControlDir());
+    const order: string[] = [];
+    await Promise.all([
+      ssh.session(async () => {
+        await new Promise((r) => setTimeout(r, 20));
+        order.push("first");
+      }),
+      ssh.session(() => Promise.resolve(void order.push("second"))),
+    ]);
+    assert.deepEqual(order, ["first", "second"]);
+  });
 });

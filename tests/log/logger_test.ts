@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Logger, type LoggerOptions } from "../../lib/log/logger.ts";
+import { Logger, type LoggerOptions, LogSection } from "../../lib/log/logger.ts";
 import { MemorySink } from "../../lib/log/term.ts";
 
 function make(opts: Partial<LoggerOptions>, tty = false) {
@@ -57,4 +57,45 @@ Deno.test("Logger: progress is drawn on stderr and cleared before the next line"
   const off = make({ progress: false }, true);
   off.log.progress("x");
   assert.equal(off.err.text, "");
+});
+
+Deno.test("Logger: lines logged inside a held section wait for its release, at any await depth", async () => {
+  const { log, out, err } = make({ verbose: true });
+  const section = new LogSection("pool/a");
+  await log.inSection(section, async () => {
+    log.verbose("one");
+    await new Promise((r) => setTimeout(r, 1));
+    log.error("two");
+    await Promise.resolve().then(() => log.verbose("three"));
+  });
+  log.verbose("outside");
+  assert.equal(out.text, "  outside\n");
+  log.release(section);
+  assert.equal(out.text, "  outside\n  one\n  three\n");
+  assert.equal(err.text, "! two\n");
+  // Once released, the section writes at once.
+  await log.inSection(section, () => Promise.resolve(log.verbose("four")));
+  assert.equal(out.text, "  outside\n  one\n  three\n  four\n");
+});
+
+Deno.test("Logger: progress of several sections shares one line, labelled and cut to the terminal", async () => {
+  const out = new MemorySink(true);
+  const err = Object.assign(new MemorySink(true), { columns: () => 40 });
+  const log = new Logger(
+    { verbose: true, debug: false, debugOutput: false, color: false, progress: true },
+    out,
+    err,
+  );
+  const a = new LogSection("pool/a");
+  const b = new LogSection("pool/b");
+  await log.inSection(a, () => Promise.resolve(log.progress("1 MiB")));
+  await log.inSection(b, () => Promise.resolve(log.progress("2 MiB")));
+  assert.equal(err.text.split("\r").at(-2), ">>> pool/a: 1 MiB | pool/b: 2 MiB");
+  log.progress("Synchronising 0/2 (2 running, 0 failed)");
+  assert.equal(err.text.split("\r").at(-2)!.length, 39);
+  await log.inSection(a, () => Promise.resolve(log.clearProgress()));
+  log.clearProgress();
+  assert.equal(err.text.split("\r").at(-2), ">>> 2 MiB");
+  await log.inSection(b, () => Promise.resolve(log.clearProgress()));
+  assert.ok(err.text.endsWith("\x1b[2K\r"), "the last one gone: the line is erased");
 });

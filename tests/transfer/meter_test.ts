@@ -91,3 +91,28 @@ Deno.test("TransferMeter: the receiver's reported size wins over the sender's es
   o.recvLine("received 312B stream in 1 seconds (312B/sec)");
   assert.equal(o.bytes, 312);
 });
+
+Deno.test("TransferMeter: a -I range adds up each snapshot's bytes and counts what arrived", () => {
+  const clock = fakeClock();
+  const drawn: string[] = [];
+  const m = new TransferMeter(clock.now, (t) => drawn.push(t));
+  m.line("incremental\ta\tpool/fs@b\t3000");
+  m.line("incremental\tb\tpool/fs@c\t3000");
+  m.line("size\t6000");
+  clock.advance(1000);
+  m.line("00:00:01\t2000\tpool/fs@b");
+  clock.advance(1000);
+  m.line("00:00:02\t3000\tpool/fs@b");
+  clock.advance(1000);
+  m.line("00:00:03\t1000\tpool/fs@c");
+  assert.equal(drawn.at(-1), "Transfer 3.9 KiB, of 5.9 KiB (66%), 0.0 MiB/s, 1.5 s left");
+  assert.equal(m.bytes, 6000);
+  assert.equal(m.received, 0);
+  m.recvLine("receiving incremental stream of pool/fs@b into t/fs@b");
+  m.recvLine("received 312B stream in 1 seconds (312B/sec)");
+  m.recvLine("receiving incremental stream of pool/fs@c into t/fs@c");
+  assert.equal(m.received, 1);
+  m.recvLine("received 1.00K stream in 1 seconds (1.00K/sec)");
+  assert.equal(m.received, 2);
+  assert.equal(m.bytes, 312 + 1024);
+});

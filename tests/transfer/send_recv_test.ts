@@ -305,6 +305,13 @@ Deno.test("sendArgv: a full snapshot name as origin is passed as is (clones)", (
   );
 });
 
+Deno.test("sendArgv: a range sends every snapshot between base and snapshot (-I)", () => {
+  assert.deepEqual(
+    sendArgv(ALL_SEND, "p/fs", "s4", "s1", undefined, true),
+    words("zfs send -L -e -c --raw -v -P -p -I @s1 p/fs@s4"),
+  );
+});
+
 Deno.test("sendArgv: resuming sends only the token after the flags", () => {
   assert.deepEqual(
     sendArgv(ALL_SEND, "p/fs", "s2", "s1", "1-abc-def"),
