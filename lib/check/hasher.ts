@@ -109,7 +109,6 @@ export class ChunkHasher {
    */
   async *compareFile(path: string, expected: AsyncIterable<ExpectedChunk>): AsyncGenerator<ChunkFailure> {
     let file: Deno.FsFile;
-    let size: number;
     try {
       file = await Deno.open(path);
     } catch (e) {
@@ -117,17 +116,15 @@ export class ChunkHasher {
       return;
     }
     try {
-      if ((await file.stat()).isDirectory) {
-        yield { chunk: "-", expected: "-", actual: `ERROR: ${isADirectoryText(path)}` };
+      let size: number;
+      try {
+        if ((await file.stat()).isDirectory) throw new Deno.errors.IsADirectory();
+        size = await sizeOf(file);
+      } catch (e) {
+        const text = e instanceof Deno.errors.IsADirectory ? isADirectoryText(path) : osErrorText(e, path);
+        yield { chunk: "-", expected: "-", actual: `ERROR: ${text}` };
         return;
       }
-      size = await sizeOf(file);
-    } catch (e) {
-      file.close();
-      yield { chunk: "-", expected: "-", actual: `ERROR: ${osErrorText(e, path)}` };
-      return;
-    }
-    try {
       for await (const want of expected) {
         const actual = await this.#check(file, size, want);
         if (actual !== undefined) yield { chunk: want.chunk, expected: want.hash, actual };
