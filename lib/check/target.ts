@@ -11,6 +11,7 @@ import {
   cloneVolumeSnapshot,
   destroyClone,
   mountSnapshot,
+  settleDevices,
   snapshotKind,
   tempCloneName,
   unmountSnapshot,
@@ -88,6 +89,7 @@ async function cloneVolume(snapshot: string, ctx: TargetContext): Promise<Prepar
   const release = () => destroyClone(ctx.host, clone);
   const device = zvolDevicePath(clone);
   try {
+    await settleDevices(ctx.host, 60);
     await waitForPath(device, ctx.deviceTimeoutMs ?? 10_000, ctx.signal);
   } catch (e) {
     await release();

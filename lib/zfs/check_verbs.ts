@@ -51,11 +51,20 @@ export async function snapshotKind(host: Host, snapshot: string): Promise<Snapsh
  * never interrupted, so the caller always knows whether it has to unmount.
  */
 export async function mountSnapshot(host: Host, snapshot: string, dir: string): Promise<void> {
-  await host.run({
-    argv: ["mount", "-t", "zfs", "-o", "ro", snapshot, dir],
-    readonly: true,
-    uninterruptible: true,
-  });
+  try {
+    await host.run({
+      argv: ["mount", "-t", "zfs", "-o", "ro", snapshot, dir],
+      readonly: true,
+      uninterruptible: true,
+    });
+  } catch (e) {
+    // util-linux ends every failure with a hint line that would hide the reason before it.
+    if (!(e instanceof ZfsError)) throw e;
+    const stderrTail = e.stderrTail.split("\n").filter((l) => !l.includes("dmesg(1) may have more")).join(
+      "\n",
+    );
+    throw new ZfsError({ host: e.host, command: e.command, code: e.code, allowed: e.allowed, stderrTail });
+  }
 }
 
 /** Unmounts what `mountSnapshot` mounted; retried while the kernel still calls it busy. */
@@ -73,6 +82,19 @@ export async function cloneVolumeSnapshot(host: Host, snapshot: string, clone: s
   await host.run({
     argv: ["zfs", "clone", "-o", "readonly=on", "-o", "volmode=dev", snapshot, clone],
     uninterruptible: true,
+  });
+}
+
+/**
+ * Waits (at most `timeoutSeconds`) until udev has handled its queued events, such as creating
+ * a new clone's /dev/zvol link; on a busy machine that can take longer than polling would
+ * allow. Best effort: without udevadm (or when it times out) the caller just polls.
+ */
+export async function settleDevices(host: Host, timeoutSeconds: number): Promise<void> {
+  await host.run({
+    argv: ["udevadm", "settle", `--timeout=${timeoutSeconds}`],
+    allowed: Array.from({ length: 256 }, (_, i) => i),
+    readonly: true,
   });
 }
 

@@ -158,6 +158,9 @@ Deno.test("zfs-check: a volume snapshot is cloned; a device that never appears i
 $ [Source] zfs clone -o readonly=on -o volmode=dev pool/vol@s pool/zfs-check-test-1
 = 0
 
+$ [Source] udevadm settle --timeout=60
+= 0
+
 $ [Source] zfs destroy pool/zfs-check-test-1
 = 0
 `,
