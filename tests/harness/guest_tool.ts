@@ -32,7 +32,9 @@ export async function deployGuestTool(): Promise<GuestTool> {
   const deno = Deno.execPath();
   const size = (await Deno.stat(deno)).size;
   const guestDeno = `${GUEST_TOOL_DIR}/deno-${Deno.version.deno}`;
-  const have = await ozfsOk(`mkdir -p ${GUEST_TOOL_DIR}; stat -c %s ${guestDeno} 2>/dev/null || echo 0`, { config });
+  const have = await ozfsOk(`mkdir -p ${GUEST_TOOL_DIR}; stat -c %s ${guestDeno} 2>/dev/null || echo 0`, {
+    config,
+  });
   if (Number(have.trim()) !== size) await scp(deno, `${guestDeno}.part`, config);
   const dir = await Deno.makeTempDir({ prefix: "zab-bundle-" });
   try {
@@ -74,5 +76,7 @@ async function scp(from: string, to: string, config: string): Promise<void> {
   // The shared ControlMaster of the harness's ssh calls carries the copy.
   const ssh = ozfsSshArgv(`cat > ${shellQuote(to)}`, config);
   const r = await spawnProcess(["sh", "-c", `${ssh.map(shellQuote).join(" ")} < ${shellQuote(from)}`]);
-  if (r.code !== 0) throw new Error(`Copying "${from}" to the guest failed with exit code ${r.code}: ${r.stderr}`);
+  if (r.code !== 0) {
+    throw new Error(`Copying "${from}" to the guest failed with exit code ${r.code}: ${r.stderr}`);
+  }
 }

@@ -187,32 +187,46 @@ zfs unload-key ${p}/evol
     await t.step("--check of the snapshot with one wrong line: one report line, exit 1", async () => {
       const wrong = "0".repeat(40);
       const list = `${expectedTree}sub/deep/c\t1\t${wrong}\n`;
-      const r = await ozfsRun(`cd /tmp && cat > list-${p} && ${tool.command} ${p}/fs@s1 --count 4 -c list-${p}`, {
-        stdin: list,
-      });
+      const r = await ozfsRun(
+        `cd /tmp && cat > list-${p} && ${tool.command} ${p}/fs@s1 --count 4 -c list-${p}`,
+        {
+          stdin: list,
+        },
+      );
       const actual = expectedTree.split("\n").find((l) => l.startsWith("sub/deep/c\t1\t"))!.split("\t")[2];
       assert.equal(r.code, 1, r.stderr);
       assert.equal(r.stdout, `sub/deep/c: Chunk 1 failed: ${wrong} ${actual}\n`);
       assert.equal(await leftovers(), NO_LEFTOVERS);
     });
 
-    await t.step("a volume snapshot under volmode=none: the clone's chunks equal dd of the volume, then it goes", async () => {
-      const r = await run(`${p}/vol@s1 --count 64`);
-      assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stdout, expectedVol);
-      assert.equal(await leftovers(), NO_LEFTOVERS);
-    });
+    await t.step(
+      "a volume snapshot under volmode=none: the clone's chunks equal dd of the volume, then it goes",
+      async () => {
+        const r = await run(`${p}/vol@s1 --count 64`);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, expectedVol);
+        assert.equal(await leftovers(), NO_LEFTOVERS);
+      },
+    );
 
-    await t.step("a volume whose encryption key is not loaded: a timeout that names the key, clone removed", async () => {
-      const r = await run(`${p}/evol@s1`);
-      assert.equal(r.code, 255);
-      assert.match(r.stderr, /^! Waiting for "\/dev\/zvol\/.*" failed: .*encryption key of ".*\/evol" loaded\?\)\n$/);
-      assert.equal(await leftovers(), NO_LEFTOVERS);
-    });
+    await t.step(
+      "a volume whose encryption key is not loaded: a timeout that names the key, clone removed",
+      async () => {
+        const r = await run(`${p}/evol@s1`);
+        assert.equal(r.code, 255);
+        assert.match(
+          r.stderr,
+          /^! Waiting for "\/dev\/zvol\/.*" failed: .*encryption key of ".*\/evol" loaded\?\)\n$/,
+        );
+        assert.equal(await leftovers(), NO_LEFTOVERS);
+      },
+    );
 
     await t.step("stdout closed early (| head -n1): one line, exit 0, clone removed", async () => {
       const r = await ozfsRun(
-        `cd /tmp && bash -c ${shellQuote(`${tool.command} ${p}/bigvol@s1 --count 256 | head -n1; echo "rc=\${PIPESTATUS[0]}"`)}`,
+        `cd /tmp && bash -c ${
+          shellQuote(`${tool.command} ${p}/bigvol@s1 --count 256 | head -n1; echo "rc=\${PIPESTATUS[0]}"`)
+        }`,
       );
       assert.match(r.stdout, /^0\t[0-9a-f]{40}\nrc=0\n$/, r.stderr);
       assert.equal(await leftovers(), NO_LEFTOVERS);
@@ -227,12 +241,19 @@ zfs unload-key ${p}/evol
       assert.equal(await leftovers(), NO_LEFTOVERS);
     });
 
-    await t.step("SIGTERM while a mounted snapshot is hashed: exit 255, unmounted, directory removed", async () => {
-      const script = interruptScript(`cd /tmp && ${tool.command} ${p}/bigfs@s1 --count 256`, "TERM", "^sparse\t0\t");
-      const r = parseReport(await ozfsOk(`bash -c ${shellQuote(script)}`));
-      assert.equal(r.rc, "255", r.out + r.err);
-      assert.equal(r.err, "! Aborted\n");
-      assert.equal(await leftovers(), NO_LEFTOVERS);
-    });
+    await t.step(
+      "SIGTERM while a mounted snapshot is hashed: exit 255, unmounted, directory removed",
+      async () => {
+        const script = interruptScript(
+          `cd /tmp && ${tool.command} ${p}/bigfs@s1 --count 256`,
+          "TERM",
+          "^sparse\t0\t",
+        );
+        const r = parseReport(await ozfsOk(`bash -c ${shellQuote(script)}`));
+        assert.equal(r.rc, "255", r.out + r.err);
+        assert.equal(r.err, "! Aborted\n");
+        assert.equal(await leftovers(), NO_LEFTOVERS);
+      },
+    );
   },
 });
