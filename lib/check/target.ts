@@ -4,7 +4,7 @@
  * cloned to a temporary volume whose device node is then awaited. `release()` undoes exactly
  * what was done, and is meant for a `finally`: it runs its commands even after an abort.
  */
-import { FatalError } from "../errors.ts";
+import { errorMessage, FatalError } from "../errors.ts";
 import type { Host } from "../exec/host.ts";
 import type { Logger } from "../log/logger.ts";
 import {
@@ -59,7 +59,12 @@ export async function prepareTarget(target: string, ctx: TargetContext): Promise
 }
 
 async function mountFilesystem(snapshot: string, ctx: TargetContext): Promise<PreparedTarget> {
-  const dir = await Deno.makeTempDir({ prefix: "zfs-check-" });
+  let dir: string;
+  try {
+    dir = await Deno.makeTempDir({ prefix: "zfs-check-" });
+  } catch (e) {
+    throw new FatalError(`Cannot create a temporary mount point: ${errorMessage(e)}`);
+  }
   ctx.log.debug(`Created temporary mount point ${dir}`);
   try {
     await mountSnapshot(ctx.host, snapshot, dir);

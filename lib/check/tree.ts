@@ -11,6 +11,7 @@
  * file by file (rsync). --check does not depend on it.
  */
 import { join } from "node:path";
+import { errorMessage, FatalError } from "../errors.ts";
 import { type ChunkFailure, type ChunkHash, ChunkHasher, type ExpectedChunk } from "./hasher.ts";
 
 /** One hashed chunk of a file in a tree. */
@@ -31,7 +32,10 @@ export interface TreeChunkFailure extends ChunkFailure {
   path: string | undefined;
 }
 
-/** Paths (relative to `root`) of the regular files below `root`, in upstream's order. */
+/**
+ * Paths (relative to `root`) of the regular files below `root`, in upstream's order. A
+ * directory that cannot be listed is a FatalError.
+ */
 export async function* walkTree(root: string): AsyncGenerator<string> {
   // A stack instead of recursion; subdirectories are pushed in reverse so they pop in order.
   const stack: string[] = [""];
@@ -39,11 +43,17 @@ export async function* walkTree(root: string): AsyncGenerator<string> {
     const dir = stack.pop()!;
     const subdirs: string[] = [];
     const files: string[] = [];
-    for await (const entry of Deno.readDir(dir === "" ? root : join(root, dir))) {
-      const rel = dir === "" ? entry.name : `${dir}/${entry.name}`;
-      if (entry.isSymlink) continue;
-      if (entry.isDirectory) subdirs.push(rel);
-      else if (entry.isFile) files.push(rel);
+    const full = dir === "" ? root : join(root, dir);
+    try {
+      for await (const entry of Deno.readDir(full)) {
+        const rel = dir === "" ? entry.name : `${dir}/${entry.name}`;
+        if (entry.isSymlink) continue;
+        if (entry.isDirectory) subdirs.push(rel);
+        else if (entry.isFile) files.push(rel);
+      }
+    } catch (e) {
+      // Upstream stops here too (os.walk's error is raised): a list with a hole is no list.
+      throw new FatalError(`Cannot list "${full}": ${errorMessage(e)}`);
     }
     yield* files;
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);

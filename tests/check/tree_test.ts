@@ -8,6 +8,7 @@ import { EMPTY_SHA1 } from "../../lib/check/chunks.ts";
 import { ChunkHasher } from "../../lib/check/hasher.ts";
 import { compareTree, type ExpectedTreeChunk, hashTree, walkTree } from "../../lib/check/tree.ts";
 import { spawnProcess } from "../../lib/exec/process.ts";
+import { FatalError } from "../../lib/errors.ts";
 import { collect, ddSha1, from, randomFile, tempDir } from "./testdata.ts";
 
 /** Regular, non-symlink files in os.walk order, relative to `root` (what upstream hashes). */
@@ -99,4 +100,14 @@ Deno.test("compareTree: mismatches, missing files, groups, paths outside the tre
     { path: "../etc/passwd", chunk: "-", expected: "-", actual: "ERROR: path leads outside TARGET" },
     { path: undefined, chunk: "0", expected: wrong, actual: "ERROR: no path" },
   ]);
+});
+
+Deno.test("walkTree: a directory that cannot be listed stops the walk with a FatalError naming it", async () => {
+  await using dir = await tempDir();
+  const file = await randomFile(dir.path, "not-a-dir", 1);
+  await assert.rejects(collect(walkTree(file)), (e: unknown) => {
+    assert.ok(e instanceof FatalError);
+    assert.match(e.message, /^Cannot list ".*not-a-dir": Not a directory/);
+    return true;
+  });
 });
