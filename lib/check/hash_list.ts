@@ -82,6 +82,16 @@ export function treeEntry(fields: readonly string[]): ExpectedTreeChunk {
   return { path: fields.slice(0, -2).join("\t"), chunk: fields.at(-2)!, hash: fields.at(-1)! };
 }
 
+/** A hashed chunk of a file as a line to check (compares two targets without text in between). */
+export function asExpectedChunk(h: ChunkHash): ExpectedChunk {
+  return { chunk: String(h.chunk), hash: h.hash };
+}
+
+/** A hashed chunk of a tree as a line to check: `compareTree(b, mapAsync(hashTree(a, h1), asExpectedTreeChunk), h2)`. */
+export function asExpectedTreeChunk(h: TreeChunkHash): ExpectedTreeChunk {
+  return { path: h.path, chunk: String(h.chunk), hash: h.hash };
+}
+
 /** Maps an async sequence. */
 export async function* mapAsync<T, U>(items: AsyncIterable<T>, fn: (item: T) => U): AsyncGenerator<U> {
   for await (const item of items) yield fn(item);

@@ -9,6 +9,7 @@ import { ChunkHasher } from "../../lib/check/hasher.ts";
 import { compareTree, type ExpectedTreeChunk, hashTree, walkTree } from "../../lib/check/tree.ts";
 import { spawnProcess } from "../../lib/exec/process.ts";
 import { FatalError } from "../../lib/errors.ts";
+import { asExpectedTreeChunk, mapAsync } from "../../lib/check/hash_list.ts";
 import { collect, ddSha1, from, randomFile, tempDir } from "./testdata.ts";
 
 /** Regular, non-symlink files in os.walk order, relative to `root` (what upstream hashes). */
@@ -110,4 +111,17 @@ Deno.test("walkTree: a directory that cannot be listed stops the walk with a Fat
     assert.match(e.message, /^Cannot list ".*not-a-dir": Not a directory/);
     return true;
   });
+});
+
+Deno.test("compareTree: two trees compared directly through the library (what zfs-autoverify needs)", async () => {
+  await using dir = await tempDir();
+  await randomFile(dir.path, "a/x", 3000);
+  await randomFile(dir.path, "a/s/y", 5000);
+  await Deno.mkdir(join(dir.path, "b/s"), { recursive: true });
+  await Deno.copyFile(join(dir.path, "a/x"), join(dir.path, "b/x"));
+  await randomFile(dir.path, "b/s/y", 5000); // differs
+  const opts = { blockSize: 1024, count: 2, skip: 0 };
+  const source = mapAsync(hashTree(join(dir.path, "a"), new ChunkHasher(opts)), asExpectedTreeChunk);
+  const failures = await collect(compareTree(join(dir.path, "b"), source, new ChunkHasher(opts)));
+  assert.deepEqual(failures.map((f) => `${f.path} ${f.chunk}`), ["s/y 0", "s/y 1", "s/y 2"]);
 });
