@@ -72,18 +72,20 @@ Deno.test("zfs-check: SIGINT while hashing stops at once with exit 255 and Abort
 });
 
 /**
- * A bash script that starts `tool` in the background (job control on, so it gets signals as a
- * foreground job would), waits until its stdout has a line matching `ready`, sends `signal`,
- * and prints `rc=N`, then `--out`, its stdout, `--err`, its stderr.
+ * A bash script that starts `tool` (a simple command) in /tmp as a background job in its own
+ * process group, waits until its stdout has a line matching `ready`, sends `signal` to that
+ * process group (what Ctrl-C in a terminal does), and prints `rc=N`, then `--out`, its stdout,
+ * `--err`, its stderr.
  */
 function interruptScript(tool: string, signal: "INT" | "TERM", ready: string): string {
   return `set -m
+cd /tmp
 out=$(mktemp); err=$(mktemp)
 ${tool} > "$out" 2> "$err" &
 pid=$!
 i=0
 while ! grep -q "${ready}" "$out" && kill -0 $pid 2>/dev/null && [ $i -lt 3000 ]; do sleep 0.1; i=$((i+1)); done
-kill -${signal} $pid
+kill -${signal} -- -$pid
 wait $pid; rc=$?
 echo "rc=$rc"; echo "--out"; cat "$out"; echo "--err"; cat "$err"
 rm -f "$out" "$err"
@@ -233,7 +235,7 @@ zfs unload-key ${p}/evol
     });
 
     await t.step("SIGINT while a volume clone is hashed: exit 255, Aborted, clone removed", async () => {
-      const script = interruptScript(`cd /tmp && ${tool.command} ${p}/bigvol@s1 --count 256`, "INT", "^0\t");
+      const script = interruptScript(`${tool.command} ${p}/bigvol@s1 --count 256`, "INT", "^0\t");
       const r = parseReport(await ozfsOk(`bash -c ${shellQuote(script)}`));
       assert.equal(r.rc, "255", r.out + r.err);
       assert.equal(r.err, "! Aborted\n");
@@ -245,7 +247,7 @@ zfs unload-key ${p}/evol
       "SIGTERM while a mounted snapshot is hashed: exit 255, unmounted, directory removed",
       async () => {
         const script = interruptScript(
-          `cd /tmp && ${tool.command} ${p}/bigfs@s1 --count 256`,
+          `${tool.command} ${p}/bigfs@s1 --count 256`,
           "TERM",
           "^sparse\t0\t",
         );
