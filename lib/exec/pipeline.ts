@@ -4,9 +4,15 @@
  * throughput). Each stage reports its own exit status as a marker line on its host's stderr;
  * the sending host's output arrives on our stdout pipe and the receiving host's on our stderr
  * pipe, so the logs stay apart even through ssh.
+ *
+ * A half on another host runs under a remote guard (watchdog.ts) so it dies with the tool. The
+ * script's stdin is the tool's lifeline: the sending half's ssh hands it to its remote guard (a
+ * local sending half gets /dev/null). The receiving half's stdin is the stream, so its guard
+ * sends heartbeat lines instead, which MarkerReader drops.
  */
 import { shellJoin } from "./quote.ts";
 import type { Stage } from "./pipeline_spec.ts";
+import { guarded, type Lifeline } from "./watchdog.ts";
 
 /** How one half of the pipeline reaches its host: locally, or through an ssh prefix. */
 export interface HalfPlacement {
@@ -44,8 +50,16 @@ function placedHalf(
 ) {
   const inner = markedPipeline(stages, first, nonce);
   if (!place.sshPrefix) return inner;
-  const ssh = shellJoin([...place.sshPrefix, shellJoin(["sh", "-c", inner])]);
+  const lifeline: Lifeline = id === "ssh-send"
+    ? { kind: "stdin" }
+    : { kind: "heartbeat", line: heartbeatLine(nonce) };
+  const ssh = shellJoin([...place.sshPrefix, shellJoin(guarded(["sh", "-c", inner], lifeline))]);
   return `{ ${ssh}; echo "${nonce} ${id} $?" >&2; }`;
+}
+
+/** The line a remote receiving half's watchdog writes while it waits (see the module comment). */
+export function heartbeatLine(nonce: string): string {
+  return `${nonce} alive`;
 }
 
 /** Builds the local script for a transfer. See the module comment for the fd layout. */
@@ -60,7 +74,8 @@ export function buildTransferScript(
   const b = placedHalf(recv, send.length, nonce, to, "ssh-recv");
   // fd 3 = our stdout: the sending half's stderr goes there; its stdout is the data pipe.
   // The receiving half's stdout (zfs recv -v chatter) and stderr go to our stderr.
-  const script = `exec 3>&1; { ${a}; } 2>&3 3>&- | { ${b}; } 1>&2 3>&-`;
+  const stdin = from.sshPrefix ? "" : "</dev/null ";
+  const script = `exec 3>&1; { ${a}; } ${stdin}2>&3 3>&- | { ${b}; } 1>&2 3>&-`;
   return { script, nonce, stageCount: send.length + recv.length };
 }
 
@@ -77,14 +92,14 @@ export class MarkerReader {
 
   /** @param nonce the script's marker */
   constructor(nonce: string) {
-    this.#re = new RegExp(`${nonce} (\\S+) (\\d+)$`);
+    this.#re = new RegExp(`${nonce} (?:alive|(\\S+) (\\d+))$`);
   }
 
-  /** Returns the line without its marker (null when nothing else was on it). */
+  /** Returns the line without its marker or heartbeat (null when nothing else was on it). */
   take(line: string): string | null {
     const m = this.#re.exec(line);
     if (!m) return line;
-    this.codes.set(m[1]!, Number(m[2]));
+    if (m[1] !== undefined) this.codes.set(m[1], Number(m[2]));
     const rest = line.slice(0, m.index);
     return rest === "" ? null : rest;
   }

@@ -8,6 +8,7 @@ import type { TransferSpec } from "./pipeline_spec.ts";
 import type { TransferResult } from "./host.ts";
 import { TailBuffer } from "./tail_buffer.ts";
 import type { Recorder } from "./fixture.ts";
+import { guarded } from "./watchdog.ts";
 
 /** Extra context of a real host. */
 export interface ProcessHostContext extends HostContext {
@@ -34,8 +35,10 @@ export class ProcessHost extends BaseHost {
   }
 
   protected override async execute(cmd: Cmd, text: string): Promise<Omit<CmdResult, "skipped">> {
-    const argv = this.ssh ? await this.ssh.argv(text) : cmd.argv;
+    // Remotely guarded too: ssh forwards our lifeline as the remote command's stdin.
+    const argv = this.ssh ? await this.ssh.argv(remoteGuarded(cmd.argv)) : cmd.argv;
     const r = await spawnProcess(argv, {
+      lifelineStdin: this.ssh !== undefined,
       ...(this.ctx.signal && !cmd.uninterruptible ? { signal: this.ctx.signal } : {}),
     });
     const result = { code: r.code, stdout: r.stdout, stderr: r.stderr };
@@ -59,12 +62,14 @@ export class ProcessHost extends BaseHost {
       ? buildTransferScript(spec.send, spec.recv, local, local)
       : buildTransferScript(spec.send, spec.recv, await this.placement(), await to.placement());
     const argv = sameRemote
-      ? await this.ssh!.argv(shellJoin(["sh", "-c", built.script]))
+      ? await this.ssh!.argv(remoteGuarded(["sh", "-c", built.script]))
       : ["sh", "-c", built.script];
     const markers = new MarkerReader(built.nonce);
     const sendLog = new TailBuffer(8192);
     const recvLog = new TailBuffer(8192);
     const r = await spawnProcess(argv, {
+      // The script's stdin is the lifeline of its remote halves (see pipeline.ts).
+      lifelineStdin: true,
       collectStdout: false,
       ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),
       onStdoutLine: (line) => {
@@ -91,4 +96,9 @@ export class ProcessHost extends BaseHost {
   override async close(): Promise<void> {
     await this.ssh?.close();
   }
+}
+
+/** The command line ssh runs: argv under a guard whose lifeline is the remote stdin. */
+function remoteGuarded(argv: readonly string[]): string {
+  return shellJoin(guarded(argv, { kind: "stdin" }));
 }

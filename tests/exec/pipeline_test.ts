@@ -38,6 +38,7 @@ async function runTransfer(send: Stage[], recv: Stage[], from = LOCAL, to = LOCA
   const out: string[] = [];
   const err: string[] = [];
   await spawnProcess(["sh", "-c", built.script], {
+    lifelineStdin: true,
     collectStdout: false,
     onStdoutLine: (l) => {
       const rest = markers.take(l);
@@ -85,6 +86,32 @@ Deno.test("buildTransferScript: an ssh half gets its own status marker and quote
   assert.ok(t.script.includes("ssh root@src 'sh -c "), t.script);
 });
 
+Deno.test("buildTransferScript: remote halves run under guards; a local sending half reads /dev/null", () => {
+  const ssh = (host: string): HalfPlacement => ({ sshPrefix: ["ssh", host] });
+  const pushed = buildTransferScript(
+    [argv("zfs", "send", "p@s")],
+    [argv("zfs", "recv", "b")],
+    LOCAL,
+    ssh("t"),
+    "N",
+  );
+  // The receiving half's stdin is the stream: its guard writes heartbeats, which it gets as $1.
+  assert.ok(pushed.script.includes("n=$1; shift;"), pushed.script);
+  assert.ok(pushed.script.includes("N alive"), pushed.script);
+  assert.match(pushed.script, /^exec 3>&1; \{ \{ zfs send p@s; [^}]*\}; \} <\/dev\/null 2>&3 /);
+  const pulled = buildTransferScript(
+    [argv("zfs", "send", "p@s")],
+    [argv("zfs", "recv", "b")],
+    ssh("s"),
+    LOCAL,
+    "N",
+  );
+  // The sending half's stdin is free: the script's stdin (the lifeline) reaches its guard.
+  assert.ok(pulled.script.includes("3<&0 </dev/null;"), pulled.script);
+  assert.ok(!pulled.script.includes("alive"), pulled.script);
+  assert.ok(!pulled.script.includes("} </dev/null 2>&3"), pulled.script);
+});
+
 Deno.test("buildTransferScript: shell fragments run in their own sh -c", () => {
   const t = buildTransferScript(
     [argv("zfs", "send", "p@s"), shell("pv -q # not a comment of ours")],
@@ -113,6 +140,14 @@ Deno.test("MarkerReader: takes markers, passes other lines, keeps text before a 
   assert.equal(m.take("N2 2 1"), "N2 2 1", "another nonce is just text");
   assert.equal(m.take("N1 3 x"), "N1 3 x", "not a number");
   assert.deepEqual([...m.codes], [["0", 0], ["1", 141]]);
+});
+
+Deno.test("MarkerReader: heartbeat lines of a remote guard are dropped and record nothing", () => {
+  const m = new MarkerReader("N1");
+  assert.equal(m.take("N1 alive"), null);
+  assert.equal(m.take("text N1 alive"), "text ");
+  assert.equal(m.take("N2 alive"), "N2 alive");
+  assert.equal(m.codes.size, 0);
 });
 
 Deno.test("MarkerReader.stageCodes: missing stage codes fall back to the failed ssh, else 255", () => {

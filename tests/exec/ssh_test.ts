@@ -15,12 +15,14 @@ async function withConfig(text: string, fn: (path: string) => Promise<void>): Pr
   }
 }
 
-Deno.test("SshClient: BatchMode and a private ControlMaster socket directory by default", async () => {
-  await withConfig("Host nas\n  HostName 192.0.2.1\n", async (config) => {
+Deno.test("SshClient: BatchMode and a socket in a private ControlMaster directory by default", async () => {
+  // Port 1 refuses at once, so the master this starts fails at once and nothing waits.
+  await withConfig("Host nas\n  HostName 127.0.0.1\n  Port 1\n", async (config) => {
     const dir = new ControlDir();
     const ssh = new SshClient({ address: "root@nas", configFile: config }, dir);
     const argv = await ssh.argv("zfs list -H");
     const path = await dir.path();
+    assert.match(path, new RegExp(`^/tmp/zab-ssh-${Deno.pid}-`));
     assert.deepEqual(argv, [
       "ssh",
       "-F",
@@ -28,16 +30,14 @@ Deno.test("SshClient: BatchMode and a private ControlMaster socket directory by 
       "-o",
       "BatchMode=yes",
       "-o",
-      "ControlMaster=auto",
+      `ControlPath="${path}/1"`,
       "-o",
-      `ControlPath="${path}/%C"`,
-      "-o",
-      "ControlPersist=60",
+      "ControlMaster=no",
       "root@nas",
       "zfs list -H",
     ]);
     assert.equal((await Deno.stat(path)).isDirectory, true);
-    await ssh.close(); // No master was started: nothing to stop, and no error.
+    await ssh.close(); // The master failed: nothing to stop, and no error.
     await dir.remove();
     await assert.rejects(() => Deno.stat(path), Deno.errors.NotFound);
   });
