@@ -117,6 +117,13 @@ export async function removeLeftoverControlDirs(parent: string): Promise<string[
   return removed;
 }
 
+/** How long the first command waits for the master connection (longer than a handshake). */
+const MASTER_WAIT_MS = 5000;
+
+async function isSocket(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then((i) => i.isSocket === true, () => false);
+}
+
 /** Builds ssh command lines for one host and owns its master connection. */
 export class SshClient {
   #prefix: Promise<string[]> | undefined;
@@ -164,7 +171,8 @@ export class SshClient {
    * ControlPersist daemon: it dies with the tool like every other child, and with it every
    * remote session, also one whose mux client is gone but which still has queued data to
    * deliver (the master would keep that session open until the data was consumed). Returns once
-   * it listens, or once it has failed.
+   * it listens, once it has failed, or after MASTER_WAIT_MS: commands issued before it listens
+   * connect on their own, so an unreachable host costs one connect timeout, not two.
    */
   async #startMaster(args: string[], socket: string): Promise<void> {
     this.#stopMaster = new AbortController();
@@ -173,7 +181,8 @@ export class SshClient {
       [...args, "-o", "ControlMaster=yes", "-o", "ControlPersist=no", "-N", "-T", this.opts.address],
       { signal: this.#stopMaster.signal, killGraceMs: 1000 },
     ).catch(() => {}).finally(() => exited = true);
-    while (!exited && !await Deno.lstat(socket).then((i) => i.isSocket, () => false)) {
+    const deadline = Date.now() + MASTER_WAIT_MS;
+    while (!exited && Date.now() < deadline && !await isSocket(socket)) {
       await new Promise((r) => setTimeout(r, 20));
     }
   }

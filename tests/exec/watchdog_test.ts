@@ -60,7 +60,7 @@ function silent(mark: string): string[] {
 
 /** True for the shell of a stage built by `silent` and friends: `sh -c SCRIPT MARK`. */
 function isStage(p: Proc, mark: string): boolean {
-  return p.argv.length === 4 && p.argv[0] === "sh" && p.argv[1] === "-c" && p.argv[3] === mark;
+  return p.argv.length === 4 && /(^|\/)sh$/.test(p.argv[0]!) && p.argv[1] === "-c" && p.argv[3] === mark;
 }
 
 /**
