@@ -75,9 +75,7 @@ async function killAndRerun(
     const gone = await waitUntilGone((p) => groups.has(p.pgid) || mentions(p, n), 10_000);
     assert.deepEqual(gone.survivors, [], `${gone.ms} ms after the kill:\n${describe(gone.survivors)}`);
     assert.ok(gone.ms <= KILL_DEADLINE_MS, `the last process went ${gone.ms} ms after the kill`);
-    console.log(
-      `${extra.join(" ") || "local"}: ${groups.size} process groups gone ${gone.ms} ms after SIGKILL`,
-    );
+    console.log(`${label}: ${groups.size} process groups gone ${gone.ms} ms after SIGKILL`);
   } finally {
     const r = await first;
     if (killed !== undefined) assert.equal(r.code, 137, r.stderr);
