@@ -5,14 +5,12 @@
  * the sending host's output arrives on our stdout pipe and the receiving host's on our stderr
  * pipe, so the logs stay apart even through ssh.
  *
- * A half on another host runs under a remote guard (watchdog.ts) so it dies with the tool. The
- * script's stdin is the tool's lifeline: the sending half's ssh hands it to its remote guard (a
- * local sending half gets /dev/null). The receiving half's stdin is the stream, so its guard
- * sends heartbeat lines instead, which MarkerReader drops.
+ * A half on another host runs under a remote guard (watchdog.ts) so it dies with the tool; the
+ * guard's heartbeat lines carry the nonce, and MarkerReader drops them.
  */
 import { shellJoin } from "./quote.ts";
 import type { Stage } from "./pipeline_spec.ts";
-import { guarded, type Lifeline } from "./watchdog.ts";
+import { guarded } from "./watchdog.ts";
 
 /** How one half of the pipeline reaches its host: locally, or through an ssh prefix. */
 export interface HalfPlacement {
@@ -50,14 +48,12 @@ function placedHalf(
 ) {
   const inner = markedPipeline(stages, first, nonce);
   if (!place.sshPrefix) return inner;
-  const lifeline: Lifeline = id === "ssh-send"
-    ? { kind: "stdin" }
-    : { kind: "heartbeat", line: heartbeatLine(nonce) };
-  const ssh = shellJoin([...place.sshPrefix, shellJoin(guarded(["sh", "-c", inner], lifeline))]);
+  const guard = guarded(["sh", "-c", inner], { kind: "heartbeat", line: heartbeatLine(nonce) });
+  const ssh = shellJoin([...place.sshPrefix, shellJoin(guard)]);
   return `{ ${ssh}; echo "${nonce} ${id} $?" >&2; }`;
 }
 
-/** The line a remote receiving half's watchdog writes while it waits (see the module comment). */
+/** The line a remote guard's watchdog writes while it waits (see watchdog.ts). */
 export function heartbeatLine(nonce: string): string {
   return `${nonce} alive`;
 }
@@ -74,8 +70,7 @@ export function buildTransferScript(
   const b = placedHalf(recv, send.length, nonce, to, "ssh-recv");
   // fd 3 = our stdout: the sending half's stderr goes there; its stdout is the data pipe.
   // The receiving half's stdout (zfs recv -v chatter) and stderr go to our stderr.
-  const stdin = from.sshPrefix ? "" : "</dev/null ";
-  const script = `exec 3>&1; { ${a}; } ${stdin}2>&3 3>&- | { ${b}; } 1>&2 3>&-`;
+  const script = `exec 3>&1; { ${a}; } 2>&3 3>&- | { ${b}; } 1>&2 3>&-`;
   return { script, nonce, stageCount: send.length + recv.length };
 }
 

@@ -13,15 +13,12 @@ export interface SpawnOptions {
    * watchdog.ts, whose lifeline is stdin (only tests feed text). Without it stdin is /dev/null.
    */
   stdin?: string;
-  /**
-   * The child's stdin is its lifeline (see watchdog.ts) instead of /dev/null: a pipe that never
-   * carries data and ends when the tool is gone. For ssh, which hands it to the remote guard.
-   */
-  lifelineStdin?: boolean;
   /** Called with each stdout line; stdout is still collected unless `collectStdout` is false. */
   onStdoutLine?: (line: string) => void;
   /** Called with each stderr line as it arrives. */
   onStderrLine?: (line: string) => void;
+  /** Rewrites each stderr line before anything else sees it; null drops it (heartbeats). */
+  filterStderrLine?: (line: string) => string | null;
   /** Collect stdout into the result (default true). */
   collectStdout?: boolean;
   /** Aborting kills the process group with SIGTERM, then SIGKILL after `killGraceMs`. */
@@ -57,9 +54,7 @@ export const EXIT_NOT_FOUND = 127;
  */
 export async function spawnProcess(argv: readonly string[], opts: SpawnOptions = {}): Promise<SpawnResult> {
   const guard = opts.stdin === undefined;
-  const [program, ...args] = guard && argv.length > 0
-    ? guarded(argv, { kind: opts.lifelineStdin ? "stdin-shared" : "stdin" })
-    : argv;
+  const [program, ...args] = guard && argv.length > 0 ? guarded(argv, { kind: "stdin" }) : argv;
   if (program === undefined) throw new TypeError("Cannot spawn an empty command");
   // An aborted run starts nothing new (an abort listener would never fire for it).
   opts.signal?.throwIfAborted();
@@ -109,7 +104,9 @@ export async function spawnProcess(argv: readonly string[], opts: SpawnOptions =
         if (collect) out.push(line);
         opts.onStdoutLine?.(line);
       }),
-      forEachLine(child.stderr, (line) => {
+      forEachLine(child.stderr, (raw) => {
+        const line = opts.filterStderrLine ? opts.filterStderrLine(raw) : raw;
+        if (line === null) return;
         err.append(line + "\n");
         opts.onStderrLine?.(line);
       }),

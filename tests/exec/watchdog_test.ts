@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { spawnProcess } from "../../lib/exec/process.ts";
 import { removeLeftoverControlDirs } from "../../lib/exec/ssh.ts";
-import { guarded } from "../../lib/exec/watchdog.ts";
+import { dropHeartbeat, guarded } from "../../lib/exec/watchdog.ts";
 import { REPO_ROOT } from "../harness/env.ts";
 import type { GuardedChildSpec } from "../harness/guarded_child.ts";
 import { describe, isAlive, type Proc, processes, waitFor, waitUntilGone } from "../harness/procs.ts";
@@ -27,8 +27,15 @@ Deno.test("guarded: sh -c GUARD sh [heartbeat line] argv..., on one line for any
   assert.deepEqual([local[0], local[1], local[3], ...local.slice(4)], ["sh", "-c", "sh", "zfs", "list"]);
   const beat = guarded(["zfs", "recv", "b"], { kind: "heartbeat", line: "N alive" });
   assert.deepEqual(beat.slice(3), ["sh", "N alive", "zfs", "recv", "b"]);
-  for (const g of [local, beat, guarded(["x"], { kind: "stdin-shared" })]) assert.ok(!g[2]!.includes("\n"));
+  for (const g of [local, beat]) assert.ok(!g[2]!.includes("\n"));
   assert.throws(() => guarded([], { kind: "stdin" }), TypeError);
+});
+
+Deno.test("dropHeartbeat: drops heartbeat lines and cuts one off text without a newline", () => {
+  assert.equal(dropHeartbeat("N alive", "N alive"), null);
+  assert.equal(dropHeartbeat("partialN alive", "N alive"), "partial");
+  assert.equal(dropHeartbeat("N alive later", "N alive"), "N alive later");
+  assert.equal(dropHeartbeat("other", "N alive"), "other");
 });
 
 Deno.test("a guarded command sees /dev/null on stdin, and its output and signal death come through unchanged", async () => {
@@ -180,7 +187,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "SIGKILL of the tool: push over ssh, a remote receiver with megabytes still queued dies (heartbeat)",
+  name: "SIGKILL of the tool: push over ssh, a remote receiver with megabytes still queued dies",
   ignore: !LOOP_CONFIG,
   async fn() {
     await withControlParent(async (controlParent) => {
@@ -200,7 +207,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "SIGKILL of the tool: pull over ssh, a remote sender that writes nothing dies (stdin lifeline)",
+  name: "SIGKILL of the tool: pull over ssh, a remote sender that writes nothing dies",
   ignore: !LOOP_CONFIG,
   async fn() {
     await withControlParent(async (controlParent) => {
