@@ -38,15 +38,17 @@ async function controlDirsOf(pid: number): Promise<string[]> {
 
 /**
  * Starts a run with a slow pipe, waits until its `zfs recv` runs, checks that a second run of the
- * same backup is refused, SIGKILLs the first run's deno process (not its group) and waits until
- * nothing of its pipeline is left: no process that names the test's pools, none in a process
- * group that had one. Then reruns with a normal pipe and expects it to converge.
+ * same backup is refused, sends `signal` to the first run's deno process (not its group) and
+ * waits until nothing of its pipeline is left: no process that names the test's pools, none in a
+ * process group that had one. SIGKILL: counted from the kill. SIGTERM: the run aborts (exit 255,
+ * `! Aborted`), counted from its exit. Then reruns with a normal pipe and expects it to converge.
  */
 async function killAndRerun(
   pools: FusePools,
   label: string,
   extra: readonly string[],
   slowPipe: readonly string[],
+  signal: "SIGKILL" | "SIGTERM" = "SIGKILL",
 ) {
   const { dst, n } = await oneFs(pools);
   const args = [n, `${dst}/b`, "--exclude-received", ...extra];
@@ -70,15 +72,21 @@ async function killAndRerun(
     const groups = new Set((await processes()).filter((p) => mentions(p, n)).map((p) => p.pgid));
     groups.delete(tool.pgid); // The test's own guard of the tool; it goes when the tool does.
     assert.ok(groups.size >= 1, "the pipeline runs in groups of its own");
-    Deno.kill(tool.pid, "SIGKILL");
+    Deno.kill(tool.pid, signal);
     killed = tool.pid;
+    if (signal === "SIGTERM") {
+      const r = await first;
+      expectCode(r, 255);
+      assert.match(r.stderr, /^! Aborted$/m);
+    }
     const gone = await waitUntilGone((p) => groups.has(p.pgid) || mentions(p, n), 10_000);
     assert.deepEqual(gone.survivors, [], `${gone.ms} ms after the kill:\n${describe(gone.survivors)}`);
     assert.ok(gone.ms <= KILL_DEADLINE_MS, `the last process went ${gone.ms} ms after the kill`);
-    console.log(`${label}: ${groups.size} process groups gone ${gone.ms} ms after SIGKILL`);
+    const after = signal === "SIGTERM" ? "the aborted run's exit" : "SIGKILL";
+    console.log(`${label}: ${groups.size} process groups gone ${gone.ms} ms after ${after}`);
   } finally {
     const r = await first;
-    if (killed !== undefined) assert.equal(r.code, 137, r.stderr);
+    if (killed !== undefined && signal === "SIGKILL") assert.equal(r.code, 137, r.stderr);
   }
 
   const leftovers = await controlDirsOf(killed!);
@@ -127,5 +135,19 @@ Deno.test({
     const r = await killAndRerun(pools, "pull", ssh, ["--send-pipe", "pv -q -L 1k"]);
     assert.equal(r.leftovers.length, 1, "the killed run left its ControlMaster directory");
     assert.deepEqual(r.remaining, [], "the rerun removed it");
+  },
+});
+
+Deno.test({
+  name:
+    "SIGTERM mid-transfer (push over ssh): the run aborts with exit 255, nothing of its pipeline is left, a rerun converges",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const config = await loopConfig();
+    await using pools = await createFusePools(["src", "dst"], 64);
+    const ssh = ["--ssh-target", "zab-loop", "--ssh-config", config];
+    const r = await killAndRerun(pools, "push, SIGTERM", ssh, ["--recv-pipe", "pv -q -L 1k"], "SIGTERM");
+    assert.deepEqual(r.leftovers, [], "an aborted run removes its ControlMaster directory itself");
   },
 });
