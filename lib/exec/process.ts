@@ -79,7 +79,8 @@ export async function spawnProcess(argv: readonly string[], opts: SpawnOptions =
   }
 
   // After an abort, stop waiting for output once the child is gone: an ssh child hands its
-  // pipes to the ControlMaster, which keeps them open until the remote command ends by itself.
+  // pipes to the master connection, which keeps them open until the remote command has ended
+  // (or the master stops when the run closes its hosts).
   let cutoffTimer: ReturnType<typeof setTimeout> | undefined;
   let finished = false;
   let armCutoff = () => {};
