@@ -100,7 +100,8 @@ export async function removeLeftoverControlDirs(parent: string): Promise<string[
     if (!info?.isDirectory || info.uid !== uid) continue;
     const sockets = await Array.fromAsync(Deno.readDir(dir)).catch(() => []);
     for (const socket of sockets) {
-      // A master left by a killed run still serves its sessions until ControlPersist ends.
+      // Our masters die with their run, so the socket is normally stale and this fails at
+      // once; it stops a master that outlived its run all the same.
       await spawnProcess([
         "ssh",
         "-F",
