@@ -1,11 +1,18 @@
 /**
  * ssh invocation. Each remote command is one `ssh` process whose single command argument is
  * a shell-quoted command line (the remote login shell parses it). Connections are shared
- * through a private ControlMaster socket directory, unless the user's own ssh config already
+ * through a master connection we start per host (`ssh -M -N`, a child of ours that dies with
+ * the tool) with its socket in a private directory, unless the user's own ssh config already
  * configures ControlMaster. BatchMode is always on: cron has nobody to type a password.
  */
 import { spawnProcess } from "./process.ts";
 import { Semaphore } from "./semaphore.ts";
+
+/**
+ * Sessions one host may have open at once. sshd allows 10 per connection by default
+ * (MaxSessions), and every command and transfer of a run shares one master connection.
+ */
+export const SSH_SESSIONS = 8;
 
 /** Options for reaching one ssh host. */
 export interface SshOptions {
@@ -15,24 +22,17 @@ export interface SshOptions {
   configFile?: string | undefined;
 }
 
+/** Name prefix of ControlMaster directories; the owning run's pid follows. */
+const CONTROL_PREFIX = "zab-ssh-";
+
 /**
- * Sessions one host may have open at once. sshd allows 10 per connection by default
- * (MaxSessions), and every command and transfer of a run shares one master connection.
+ * The private ControlMaster directory of this run, created on first use: `zab-ssh-PID-XXXXXX`.
+ * A run that was killed leaves its directory and, for up to ControlPersist, its masters; the
+ * next run that creates one removes such leftovers (see `removeLeftoverControlDirs`).
  */
-export const SSH_SESSIONS = 8;
-
-/** How often the first session checks whether the shared connection is up. */
-const MASTER_POLL_MS = 25;
-
-/** The private ControlMaster directory of this run, created on first use. */
 export class ControlDir {
   #path: Promise<string> | undefined;
   #sockets = 0;
-
-  /** A fresh socket name in the directory, one per client (so a client can see its master come up). */
-  nextSocket(): string {
-    return `m${++this.#sockets}`;
-  }
 
   /**
    * @param parent where to create it. Not $TMPDIR: a socket path ("DIR/%C" plus the 17
@@ -40,10 +40,18 @@ export class ControlDir {
    */
   constructor(private readonly parent = "/tmp") {}
 
-  /** The directory path (created on first call). */
+  /** The directory path (created on first call, after removing dead runs' leftovers). */
   path(): Promise<string> {
-    this.#path ??= Deno.makeTempDir({ prefix: "zab-ssh-", dir: this.parent });
+    this.#path ??= (async () => {
+      await removeLeftoverControlDirs(this.parent);
+      return await Deno.makeTempDir({ prefix: `${CONTROL_PREFIX}${Deno.pid}-`, dir: this.parent });
+    })();
     return this.#path;
+  }
+
+  /** A new socket path in the directory (short: socket paths are limited to 107 bytes). */
+  async socket(): Promise<string> {
+    return `${await this.path()}/${++this.#sockets}`;
   }
 
   /** True once the directory exists. */
@@ -59,15 +67,79 @@ export class ControlDir {
   }
 }
 
+/** The pid in a ControlMaster directory's name, or undefined when the name is not ours. */
+export function controlDirOwner(name: string): number | undefined {
+  const m = new RegExp(`^${CONTROL_PREFIX}(\\d+)-[^/]+$`).exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** True when `pid` is a live process (a zombie is dead: it only waits to be reaped). */
+async function alive(pid: number): Promise<boolean> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops the masters of ControlMaster directories in `parent` whose owning run is dead and
+ * removes the directories: only directories (not links) of the running user, named by a pid that
+ * is not ours and not alive. Where /proc is missing nothing can be told, so nothing is touched.
+ * Costs one readDir per run; `ssh -O exit` runs only for leftovers.
+ */
+export async function removeLeftoverControlDirs(parent: string): Promise<string[]> {
+  if (!await Deno.stat("/proc/self").then(() => true, () => false)) return [];
+  const uid = Deno.uid();
+  const removed: string[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(parent));
+  } catch {
+    return removed;
+  }
+  for (const entry of entries) {
+    const owner = controlDirOwner(entry.name);
+    if (owner === undefined || owner === Deno.pid || !entry.isDirectory || await alive(owner)) continue;
+    const dir = `${parent}/${entry.name}`;
+    const info = await Deno.lstat(dir).catch(() => undefined);
+    if (!info?.isDirectory || info.uid !== uid) continue;
+    const sockets = await Array.fromAsync(Deno.readDir(dir)).catch(() => []);
+    for (const socket of sockets) {
+      // Our masters die with their run, so the socket is normally stale and this fails at
+      // once; it stops a master that outlived its run all the same.
+      await spawnProcess([
+        "ssh",
+        "-F",
+        "/dev/null",
+        "-o",
+        `ControlPath="${dir}/${socket.name}"`,
+        "-O",
+        "exit",
+        "leftover",
+      ]).catch(() => {});
+    }
+    await Deno.remove(dir, { recursive: true }).then(() => removed.push(dir), () => {});
+  }
+  return removed;
+}
+
+/** How long the first command waits for the master connection (longer than a handshake). */
+const MASTER_WAIT_MS = 5000;
+
+async function isSocket(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then((i) => i.isSocket === true, () => false);
+}
+
 /** Builds ssh command lines for one host and owns its master connection. */
 export class SshClient {
   #prefix: Promise<string[]> | undefined;
-  #usesOurMaster = false;
-  /** Our master's socket path, once the prefix is built and it is ours. */
-  #socket: string | undefined;
+  /** Stops our master connection. */
+  #stopMaster: AbortController | undefined;
+  /** Our master connection until it exits. */
+  #master: Promise<unknown> | undefined;
   readonly #sessions = new Semaphore(SSH_SESSIONS);
-  /** Settles once the first session has set up the shared connection (or ended). */
-  #connected: Promise<void> | undefined;
 
   /** @param controlDir shared socket directory of the run */
   constructor(readonly opts: SshOptions, readonly controlDir: ControlDir) {}
@@ -93,55 +165,40 @@ export class SshClient {
     const base = ["ssh", ...(this.opts.configFile ? ["-F", this.opts.configFile] : [])];
     const opts = ["-o", "BatchMode=yes"];
     if (!await this.#userHasControlMaster(base)) {
-      const dir = await this.controlDir.path();
-      const socket = `${dir}/${this.controlDir.nextSocket()}`;
-      opts.push("-o", "ControlMaster=auto", "-o", `ControlPath="${socket}"`, "-o", "ControlPersist=60");
-      this.#usesOurMaster = true;
-      this.#socket = socket;
+      const socket = await this.controlDir.socket();
+      opts.push("-o", `ControlPath="${socket}"`);
+      await this.#startMaster([...base, ...opts], socket);
+      // Never a master themselves: without ours (it failed) each command connects on its own
+      // and reports the failure itself.
+      opts.push("-o", "ControlMaster=no");
     }
     return [...base, ...opts, this.opts.address];
   }
 
   /**
-   * Runs `fn` (one ssh process) holding one of the host's sessions (at most SSH_SESSIONS at a
-   * time). The first session runs alone until the shared master connection is up (its socket
-   * appears) or it ends: ssh processes started together before that would each log in on their
-   * own and complain that the master's socket already exists.
+   * Starts the shared connection as our own guarded child (`ssh -M -N`), not as a
+   * ControlPersist daemon: it dies with the tool like every other child, and with it every
+   * remote session, also one whose mux client is gone but which still has queued data to
+   * deliver (the master would keep that session open until the data was consumed). Returns once
+   * it listens, once it has failed, or after MASTER_WAIT_MS: commands issued before it listens
+   * connect on their own, so an unreachable host costs one connect timeout, not two.
    */
-  async session<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.#connected) {
-      await this.#connected;
-      return await this.#sessions.use(fn);
+  async #startMaster(args: string[], socket: string): Promise<void> {
+    this.#stopMaster = new AbortController();
+    let exited = false;
+    this.#master = spawnProcess(
+      [...args, "-o", "ControlMaster=yes", "-o", "ControlPersist=no", "-N", "-T", this.opts.address],
+      { signal: this.#stopMaster.signal, killGraceMs: 1000 },
+    ).catch(() => {}).finally(() => exited = true);
+    const deadline = Date.now() + MASTER_WAIT_MS;
+    while (!exited && Date.now() < deadline && !await isSocket(socket)) {
+      await new Promise((r) => setTimeout(r, 20));
     }
-    let connected = () => {};
-    this.#connected = new Promise((resolve) => connected = resolve);
-    this.#prefix ??= this.#buildPrefix();
-    await this.#prefix.catch(() => {});
-    const running = this.#sessions.use(fn);
-    void this.#whenConnected(running.then(() => {}, () => {})).then(connected);
-    return await running;
   }
 
-  /** Resolves once our master's socket exists, or when `done` settles (also when the master is not ours). */
-  #whenConnected(done: Promise<void>): Promise<void> {
-    const socket = this.#socket;
-    if (socket === undefined) return done;
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearInterval(timer);
-        resolve();
-      };
-      const check = () => {
-        try {
-          Deno.lstatSync(socket);
-          finish();
-        } catch {
-          // Not up yet.
-        }
-      };
-      const timer = setInterval(check, MASTER_POLL_MS);
-      void done.then(finish);
-    });
+  /** Runs `fn` (one ssh process) holding one of the host's sessions (at most SSH_SESSIONS at a time). */
+  session<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#sessions.use(fn);
   }
 
   /** `ssh -G` prints the effective configuration without connecting. */
@@ -154,10 +211,10 @@ export class SshClient {
 
   /** Stops our master connection, if we started one; a second call does nothing. */
   async close(): Promise<void> {
-    if (!this.#usesOurMaster || !this.#prefix) return;
-    this.#usesOurMaster = false;
-    const prefix = await this.#prefix;
-    const args = prefix.slice(0, -1);
-    await spawnProcess([...args, "-O", "exit", this.opts.address]).catch(() => {});
+    if (this.#prefix) await this.#prefix.catch(() => {});
+    const master = this.#master;
+    this.#master = undefined;
+    this.#stopMaster?.abort();
+    await master;
   }
 }
