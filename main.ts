@@ -10,6 +10,7 @@ import { checkedFileSink } from "./lib/check/output.ts";
 import { fileSink } from "./lib/log/term.ts";
 import { AUTOVERIFY_MISSING, PROGRAM_ENV, resolveProgram } from "./lib/program_name.ts";
 import { lockRun } from "./lib/run/lock.ts";
+import { FEATURE_CACHE_ENV, featureCacheFromEnv } from "./lib/zfs/feature_cache.ts";
 
 if (import.meta.main) {
   const abort = new AbortController();
@@ -42,6 +43,7 @@ if (import.meta.main) {
       env: (name) => Deno.env.get(name),
       signal: abort.signal,
       lock: (name) => lockRun(name),
+      featureCache: featureCacheFromEnv(Deno.env.get(FEATURE_CACHE_ENV)),
     });
   }
   Deno.exit(code);

@@ -12,6 +12,7 @@ import { RECORD_ENV, Recorder } from "./exec/fixture.ts";
 import { Logger } from "./log/logger.ts";
 import { colorAllowed, type Sink } from "./log/term.ts";
 import { BackupContext, RunContext } from "./run/context.ts";
+import type { FeatureCache } from "./zfs/feature_cache.ts";
 import { printPreamble } from "./run/preamble.ts";
 import { runSnapshotOnly } from "./run/snapshot_only.ts";
 import { runBackup } from "./run/backup.ts";
@@ -29,6 +30,8 @@ export interface AppDeps {
   makeHosts?: (job: Job, ctx: HostContext) => Hosts;
   /** Aborts running commands (Ctrl-C). */
   signal?: AbortSignal;
+  /** Probed zfs options from earlier runs (main.ts passes the file cache; tests run without). */
+  featureCache?: FeatureCache;
   /** Takes the one-run-per-backup-name lock (main.ts passes `lockRun`; tests run without). */
   lock?: (backupName: string) => Promise<{ release(): void }>;
 }
@@ -123,11 +126,19 @@ export async function runApp(deps: AppDeps): Promise<number> {
   try {
     let failed = 0;
     if (isBackupJob(opts) && hosts.target) {
-      const ctx = new BackupContext(opts, log, now, hosts.source, hosts.target, deps.signal);
+      const ctx = new BackupContext(
+        opts,
+        log,
+        now,
+        hosts.source,
+        hosts.target,
+        deps.signal,
+        deps.featureCache,
+      );
       printPreamble(ctx);
       failed = (await runBackup(ctx)).totals.failed;
     } else {
-      const ctx = new RunContext(opts, log, now, hosts.source, deps.signal);
+      const ctx = new RunContext(opts, log, now, hosts.source, deps.signal, deps.featureCache);
       printPreamble(ctx);
       await runSnapshotOnly(ctx);
     }

@@ -4,11 +4,11 @@ import { runApp } from "../lib/app.ts";
 import { parseFixture } from "../lib/exec/fixture.ts";
 import { ReplayHost, ReplayScript } from "../lib/exec/replay_host.ts";
 import { MemorySink } from "../lib/log/term.ts";
-import { probeScript } from "../lib/zfs/features.ts";
+import { probeArgv } from "../lib/zfs/features.ts";
 import { shellJoin } from "../lib/exec/quote.ts";
 import { OPTION_SPECS } from "../lib/cli/option_table.ts";
 
-const PROBE = `$ [Source] ${shellJoin(["sh", "-c", probeScript()])}
+const PROBE = `$ [Source] ${shellJoin(probeArgv())}
 > #probe get -t filesystem written:1
 > #probe holds -H:1
 > #probe snapshot many:1
@@ -126,7 +126,7 @@ Deno.test("app: usage errors are one line on stderr with exit 2, before any comm
 
 Deno.test("app: nothing selected at all is exit 255 with upstream's hint", async () => {
   const fixture = `${PROBE}
-$ [Source] zfs get -t filesystem,volume -H -o name,property,value,source autobackup:test
+$ [Source] zfs get -t filesystem,volume -H -p -o name,property,value,source autobackup:test,type,createtxg,origin
 > pool	autobackup:test	-	-
 = 0
 `;
@@ -141,7 +141,7 @@ $ [Source] zfs get -t filesystem,volume -H -o name,property,value,source autobac
 
 Deno.test("app: an illegal property value aborts the run with 255 naming dataset and value", async () => {
   const fixture = `${PROBE}
-$ [Source] zfs get -t filesystem,volume -H -o name,property,value,source autobackup:test
+$ [Source] zfs get -t filesystem,volume -H -p -o name,property,value,source autobackup:test,type,createtxg,origin
 > pool/a	autobackup:test	maybe	local
 = 0
 `;
@@ -154,7 +154,7 @@ $ [Source] zfs get -t filesystem,volume -H -o name,property,value,source autobac
 });
 
 Deno.test("app: an ssh failure before the transfers is fatal (255) with one error line", async () => {
-  const fixture = `$ [Source] ${shellJoin(["sh", "-c", probeScript()])}
+  const fixture = `$ [Source] ${shellJoin(probeArgv())}
 ! ssh: Could not resolve hostname nosuchhost: Name or service not known
 = 255
 `;

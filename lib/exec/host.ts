@@ -27,6 +27,11 @@ export interface Cmd {
    * which undoes what --pre-snapshot-cmd did (a frozen file system, a database lock).
    */
   uninterruptible?: boolean;
+  /**
+   * Hands stdout over line by line as it arrives instead of collecting it (`CmdResult.stdout`
+   * is then empty): a listing of 100,000 snapshots never has to be held as one text.
+   */
+  onStdoutLine?: (line: string) => void;
 }
 
 /** The outcome of a command. */
@@ -108,9 +113,16 @@ export abstract class BaseHost implements Host {
     }
     log.debug(`[${this.label}] CMD    > ${text}`);
     this.#count++;
-    const result = await this.execute(cmd, text);
+    const onLine = cmd.onStdoutLine;
+    const logLine = (line: string) => {
+      if (line) log.debug(`[${this.label}] STDOUT > ${line}`);
+    };
+    const result = await this.execute(
+      onLine && log.opts.debugOutput ? { ...cmd, onStdoutLine: (l) => (logLine(l), onLine(l)) } : cmd,
+      text,
+    );
     if (log.opts.debugOutput) {
-      for (const line of result.stdout.split("\n")) if (line) log.debug(`[${this.label}] STDOUT > ${line}`);
+      if (!onLine) { for (const line of result.stdout.split("\n")) logLine(line); }
       log.debug(`[${this.label}] EXIT   > ${result.code}`);
     }
     const allowed = cmd.allowed ?? [0];

@@ -9,13 +9,13 @@ export async function forEachLine(
 ): Promise<void> {
   let rest = "";
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    rest += chunk;
-    let nl = rest.indexOf("\n");
-    while (nl >= 0) {
-      onLine(rest.slice(0, nl));
-      rest = rest.slice(nl + 1);
-      nl = rest.indexOf("\n");
+    const text = rest + chunk;
+    let start = 0;
+    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
+      onLine(text.slice(start, nl));
+      start = nl + 1;
     }
+    rest = text.slice(start);
   }
   if (rest !== "") onLine(rest);
 }
@@ -31,4 +31,18 @@ export function splitLines(text: string): string[] {
   const lines = text.split("\n");
   if (lines.at(-1) === "") lines.pop();
   return lines;
+}
+
+/**
+ * Calls `onLine` for each line of collected output without splitting it into an array first
+ * (a listing of 100,000 snapshots is megabytes of text); one trailing newline is dropped.
+ */
+export function eachLine(text: string, onLine: (line: string) => void): void {
+  let start = 0;
+  while (start < text.length) {
+    let nl = text.indexOf("\n", start);
+    if (nl < 0) nl = text.length;
+    onLine(text.slice(start, nl));
+    start = nl + 1;
+  }
 }

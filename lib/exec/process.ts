@@ -2,7 +2,7 @@
  * The only place that starts operating-system processes. Everything else builds argv arrays
  * and calls `spawnProcess`, so tests can replace a whole host without touching Deno.Command.
  */
-import { forEachLine, joinLines } from "./lines.ts";
+import { forEachLine } from "./lines.ts";
 import { TailBuffer } from "./tail_buffer.ts";
 import { guarded } from "./watchdog.ts";
 
@@ -100,11 +100,15 @@ export async function spawnProcess(argv: readonly string[], opts: SpawnOptions =
     const out: string[] = [];
     const err = new TailBuffer();
     const writing = opts.stdin === undefined ? Promise.resolve() : writeAndClose(child.stdin, opts.stdin);
+    const onStdoutLine = opts.onStdoutLine;
     const drained = Promise.all([
-      forEachLine(child.stdout, (line) => {
-        if (collect) out.push(line);
-        opts.onStdoutLine?.(line);
-      }),
+      // Collected only: kept as the decoded chunks (a listing can be megabytes of short lines).
+      onStdoutLine === undefined && collect
+        ? collectText(child.stdout, out)
+        : forEachLine(child.stdout, (line) => {
+          if (collect) out.push(line + "\n");
+          onStdoutLine?.(line);
+        }),
       forEachLine(child.stderr, (raw) => {
         const line = opts.filterStderrLine ? opts.filterStderrLine(raw) : raw;
         if (line === null) return;
@@ -118,7 +122,7 @@ export async function spawnProcess(argv: readonly string[], opts: SpawnOptions =
     return {
       code: status.code,
       signal: status.signal,
-      stdout: joinLines(out),
+      stdout: terminated(out.join("")),
       stderr: err.toString(),
     };
   } finally {
@@ -128,6 +132,16 @@ export async function spawnProcess(argv: readonly string[], opts: SpawnOptions =
     // The child has exited (or we are failing): its watchdog may go, or kill what is left.
     if (guard) await child.stdin.close().catch(() => {});
   }
+}
+
+/** Reads a byte stream as UTF-8 text into `chunks`. */
+async function collectText(stream: ReadableStream<Uint8Array>, chunks: string[]): Promise<void> {
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) chunks.push(chunk);
+}
+
+/** Output as collected lines read: every line ends with a newline (also the last one). */
+function terminated(text: string): string {
+  return text === "" || text.endsWith("\n") ? text : `${text}\n`;
 }
 
 async function writeAndClose(stdin: WritableStream<Uint8Array>, text: string): Promise<void> {

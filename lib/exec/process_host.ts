@@ -60,10 +60,11 @@ export class ProcessHost extends BaseHost {
       spawnProcess(argv, {
         ...(this.ssh ? { filterStderrLine: (line: string) => dropHeartbeat(line, heartbeat) } : {}),
         ...(this.ctx.signal && !cmd.uninterruptible ? { signal: this.ctx.signal } : {}),
+        // Streamed output is collected only for a recording.
+        ...(cmd.onStdoutLine ? { onStdoutLine: cmd.onStdoutLine, collectStdout: !!this.ctx.recorder } : {}),
       }));
-    const result = { code: r.code, stdout: r.stdout, stderr: r.stderr };
-    this.ctx.recorder?.command(this.label, text, result);
-    return result;
+    this.ctx.recorder?.command(this.label, text, { code: r.code, stdout: r.stdout, stderr: r.stderr });
+    return { code: r.code, stdout: cmd.onStdoutLine ? "" : r.stdout, stderr: r.stderr };
   }
 
   protected override async executeTransfer(

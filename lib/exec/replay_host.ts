@@ -10,6 +10,7 @@ import { BaseHost, type Cmd, type CmdResult, type Host, type HostContext, type H
 import type { TransferResult } from "./host.ts";
 import type { TransferSpec } from "./pipeline_spec.ts";
 import type { Fixture, FixtureEntry } from "./fixture.ts";
+import { eachLine } from "./lines.ts";
 
 /** Raised when a replayed run asks for a command the fixture does not have. */
 export class UnexpectedCommandError extends Error {
@@ -120,9 +121,11 @@ export class ReplayHost extends BaseHost {
     super(label, address, ctx);
   }
 
-  protected override execute(_cmd: Cmd, text: string): Promise<Omit<CmdResult, "skipped">> {
+  protected override execute(cmd: Cmd, text: string): Promise<Omit<CmdResult, "skipped">> {
     const e = this.script.take(`[${this.label}] ${text}`);
-    return Promise.resolve({ code: e.codes[0] ?? 0, stdout: e.stdout, stderr: e.stderr });
+    const onLine = cmd.onStdoutLine;
+    if (onLine) eachLine(e.stdout, onLine);
+    return Promise.resolve({ code: e.codes[0] ?? 0, stdout: onLine ? "" : e.stdout, stderr: e.stderr });
   }
 
   protected override executeTransfer(

@@ -31,12 +31,21 @@ async function listTarget(ctx: BackupContext): Promise<Map<string, Dataset>> {
 /** Runs backup mode; returns the run's summary (its `totals.failed` is the failed datasets). */
 export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
   const { job } = ctx;
-  const { selected, allDatasets } = await selectSource(ctx);
-  await ctx.phases.time("snapshot", () => takeSnapshots(ctx, selected, allDatasets));
+  // The target is read while the source is: the two listings are most of a quiet run's time.
+  const targetListing = ctx.phases.time("read target", () => listTarget(ctx));
+  // Awaited below; a run that fails before that still waits for it, so no command outlives it.
+  const settled = targetListing.then(() => {}, () => {});
+  const afterListing = async (e: unknown): Promise<never> => {
+    await settled;
+    throw e;
+  };
+  const { selected, allDatasets } = await selectSource(ctx).catch(afterListing);
+  await ctx.phases.time("snapshot", () => takeSnapshots(ctx, selected, allDatasets)).catch(afterListing);
 
   ctx.log.title("Target settings");
   printHostSettings(ctx, "Target", job.sshTarget, describeSchedule(job.keepTarget));
   ctx.log.verbose(`[Target] Receive datasets under: ${job.targetPath}`);
+  await ctx.describeFeatures(ctx.target).catch(() => {}); // A failed probe fails the listing below.
   if (!job.noHolds) {
     for (const host of [ctx.source, ctx.target]) {
       if (!(await ctx.features(host)).has.holds) {
@@ -45,7 +54,7 @@ export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
     }
   }
   logPipeSettings(ctx);
-  const tree = new TargetTree(await ctx.phases.time("read target", () => listTarget(ctx)));
+  const tree = new TargetTree(await targetListing);
   const mapping = mapTargets(job.targetPath, selected.map((d) => d.name), job.stripPath);
   await preflight(ctx);
 

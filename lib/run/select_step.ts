@@ -1,7 +1,7 @@
 /** Selecting the source datasets (section "Selecting"). */
 import { parentOf } from "../zfs/names.ts";
 import { FatalError } from "../errors.ts";
-import { type Dataset, listDatasets, listSelectionProperty } from "../zfs/listing.ts";
+import { type Dataset, listDatasets, listSelection } from "../zfs/listing.ts";
 import {
   compareDatasetNames,
   decideSelection,
@@ -46,11 +46,12 @@ function logDecision(ctx: RunContext, d: SelectionDecision): void {
 /** Runs the selection listing and the batched listing of the selected datasets. */
 export async function selectSource(ctx: RunContext): Promise<SourceSelection> {
   ctx.log.title("Selecting");
-  const features = await ctx.features(ctx.source);
-  const rows = await ctx.phases.time(
+  const features = await ctx.describeFeatures(ctx.source);
+  const selection = await ctx.phases.time(
     "select",
-    () => listSelectionProperty(ctx.source, features, ctx.job.property),
+    () => listSelection(ctx.source, features, ctx.job.property),
   );
+  const rows = selection.rows;
   const allDatasets = rows.map((row) => row.name);
   let decisions = decideSelection(rows, ctx.job.property, {
     excludePaths: excludePaths(ctx),
@@ -63,9 +64,17 @@ export async function selectSource(ctx: RunContext): Promise<SourceSelection> {
   }
   decisions.sort((a, b) => compareDatasetNames(a.name, b.name));
   const candidates = decisions.filter((d) => d.selected).map((d) => d.name);
+  // The selection read the datasets already (where zfs can): only their snapshots are left.
+  const known = selection.datasets && new Map(candidates.flatMap((n) => {
+    const ds = selection.datasets!.get(n);
+    return ds ? [[n, ds] as const] : [];
+  }));
   const listed = candidates.length
-    ? await ctx.phases.time("read source", () => listDatasets(ctx.source, features, candidates, "children"))
-    : new Map();
+    ? await ctx.phases.time(
+      "read source",
+      () => listDatasets(ctx.source, features, candidates, "children", known),
+    )
+    : new Map<string, Dataset>();
   if (ctx.job.excludeUnchanged > 0 && !features.has.written) {
     ctx.log.verboseNote("[Source] zfs has no written property: --exclude-unchanged cannot exclude anything.");
   }

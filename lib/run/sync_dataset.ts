@@ -6,7 +6,7 @@
  */
 import type { Dataset } from "../zfs/listing.ts";
 import { type PlanRules, planSync, type SyncPlan } from "../sync/plan.ts";
-import type { SendStream } from "../sync/streams.ts";
+import { groupStreams, type SendStream } from "../sync/streams.ts";
 import {
   type HoldChanges,
   holdChanges,
@@ -275,7 +275,7 @@ export async function syncDataset(
   }
 
   let arrived = 0;
-  const streams: SendStream[] = plan.transfers.map((t) => ({ ...t, snapshots: [t.snapshot], range: false }));
+  const streams = groupStreams(plan.transfers, src.snapshots.map((s) => s.name), token !== undefined);
   try {
     for (const stream of streams) {
       const full = stream.from === undefined || stream.from === cloneFrom;

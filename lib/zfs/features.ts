@@ -4,6 +4,13 @@
  * 0 or 1 ("dataset does not exist") means the option is known, anything else (2 = usage) means
  * it is not. Nothing can change, so the probe also runs in --test mode (upstream skips it there
  * and assumes everything is supported).
+ *
+ * Probing every option costs a zfs process each (seconds on a slow host), so the answers are
+ * cached on this machine (feature_cache.ts) under the host's zfs identity: `zfs version`, the
+ * kernel module's version and a checksum of the zfs program. The probe command is handed the
+ * identity the cache expects and probes the options only when the host's differs, so a run
+ * still needs one command per host, and an upgraded zfs is probed again. Pool features are read
+ * on every run.
  */
 import type { Host } from "../exec/host.ts";
 import { splitLines } from "../exec/lines.ts";
@@ -20,6 +27,7 @@ export const PROBES = {
   recvExclude: "recv -x mountpoint",
   recvSet: "recv -o canmount=off",
   getTypes: "get -t filesystem written",
+  listParsable: "list -p",
   written: "get written",
   resumeToken: "get receive_resume_token",
   encryption: "get encryption",
@@ -40,6 +48,7 @@ export type ProbedFeature = keyof typeof PROBES;
 const PROBE_DATASET = "zfs_autobackup%probe";
 const PROBE_TAG = "#probe";
 const VERSION_TAG = "#version";
+const IDENTITY_TAG = "#identity";
 
 /** What one host supports. */
 export interface HostFeatures {
@@ -49,28 +58,54 @@ export interface HostFeatures {
   poolFeatures: Map<string, Set<string>>;
   /** `zfs version` first line, or "" on zfs without that command. */
   version: string;
+  /** What the zfs is (see the module comment); the cache key of `has`. */
+  identity: string;
 }
 
-/** The single shell script that probes everything on one host. */
+/** The options of one host, as cached: the zfs identity they were probed for. */
+export interface ProbedOptions {
+  identity: string;
+  has: Record<ProbedFeature, boolean>;
+}
+
+/**
+ * The single shell script that probes one host. Its first argument is the identity whose
+ * options are already known (from the cache): when the host's is the same, the options are not
+ * probed again. Run as `sh -c SCRIPT sh IDENTITY`.
+ */
 export function probeScript(): string {
   const plain = Object.values(PROBES).filter((p) => p !== PROBES.snapshotMany).map((p) => `"${p}"`).join(" ");
-  return `for p in ${plain}; do zfs $p ${PROBE_DATASET} </dev/null >/dev/null 2>&1; echo "${PROBE_TAG} $p:$?"; done; ` +
+  return `v="$(zfs version 2>/dev/null)"; k="$(cat /sys/module/zfs/version 2>/dev/null)"; ` +
+    `c="$(cksum < "$(command -v zfs)" 2>/dev/null)"; id="$(printf '%s ' $v $k $c)"; id="\${id% }"; ` +
+    `echo "${IDENTITY_TAG} $id"; echo "${VERSION_TAG} $(echo "$v" | head -n 1)"; ` +
+    `if [ -z "$1" ] || [ "$id" != "$1" ]; then ` +
+    `for p in ${plain}; do zfs $p ${PROBE_DATASET} </dev/null >/dev/null 2>&1; echo "${PROBE_TAG} $p:$?"; done; ` +
     `if zfs snapshot ${PROBE_DATASET}@a ${PROBE_DATASET}/b@a 2>&1 </dev/null | grep -q "too many arguments"; ` +
-    `then echo "${PROBE_TAG} ${PROBES.snapshotMany}:2"; else echo "${PROBE_TAG} ${PROBES.snapshotMany}:1"; fi; ` +
-    `echo "${VERSION_TAG} $(zfs version 2>/dev/null | head -n 1)"; ` +
+    `then echo "${PROBE_TAG} ${PROBES.snapshotMany}:2"; else echo "${PROBE_TAG} ${PROBES.snapshotMany}:1"; fi; fi; ` +
     `zpool get -H -o name,property,value all 2>/dev/null | grep feature@ || true`;
 }
 
-/** Parses the probe script's output. */
-export function parseProbeOutput(stdout: string): HostFeatures {
+/** The probe command, told the identity whose options are `known` (none: probe them all). */
+export function probeArgv(known?: ProbedOptions): string[] {
+  return ["sh", "-c", probeScript(), "sh", known?.identity ?? ""];
+}
+
+/**
+ * Parses the probe script's output. `known`: the options the script was told about; used when
+ * the identity matched and nothing was probed.
+ */
+export function parseProbeOutput(stdout: string, known?: ProbedOptions): HostFeatures {
   const codes = new Map<string, number>();
   const poolFeatures = new Map<string, Set<string>>();
   let version = "";
+  let identity = "";
   for (const line of splitLines(stdout)) {
     if (line.startsWith(`${PROBE_TAG} `)) {
       const body = line.slice(PROBE_TAG.length + 1);
       const colon = body.lastIndexOf(":");
       codes.set(body.slice(0, colon), Number(body.slice(colon + 1)));
+    } else if (line.startsWith(IDENTITY_TAG)) {
+      identity = line.slice(IDENTITY_TAG.length).trim();
     } else if (line.startsWith(VERSION_TAG)) {
       version = line.slice(VERSION_TAG.length).trim();
     } else {
@@ -81,19 +116,25 @@ export function parseProbeOutput(stdout: string): HostFeatures {
       set.add(prop.slice("feature@".length));
     }
   }
+  if (codes.size === 0 && known && known.identity === identity) {
+    return { has: { ...known.has }, poolFeatures, version, identity };
+  }
   const has = Object.fromEntries(
     Object.entries(PROBES).map(([name, args]) => {
       const code = codes.get(args);
       return [name, code === 0 || code === 1];
     }),
   ) as Record<ProbedFeature, boolean>;
-  return { has, poolFeatures, version };
+  return { has, poolFeatures, version, identity };
 }
 
-/** Runs the probe on a host (read-only, so also in --test mode). */
-export async function probeFeatures(host: Host): Promise<HostFeatures> {
-  const r = await host.run({ argv: ["sh", "-c", probeScript()], readonly: true });
-  return parseProbeOutput(r.stdout);
+/**
+ * Runs the probe on a host (read-only, so also in --test mode). `known`: the cached options of
+ * this host, probed again only when its zfs identity changed.
+ */
+export async function probeFeatures(host: Host, known?: ProbedOptions): Promise<HostFeatures> {
+  const r = await host.run({ argv: probeArgv(known), readonly: true });
+  return parseProbeOutput(r.stdout, known);
 }
 
 /** Human names of missing features, for the one verbose note per host. */
@@ -108,6 +149,7 @@ export const FEATURE_NAMES: Record<ProbedFeature, string> = {
   recvExclude: "zfs recv -x",
   recvSet: "zfs recv -o",
   getTypes: "zfs get -t",
+  listParsable: "zfs list -p",
   written: "the written property (--min-change, --exclude-unchanged)",
   resumeToken: "resume tokens",
   encryption: "encryption",

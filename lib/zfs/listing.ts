@@ -1,11 +1,17 @@
 /**
  * Batched listings. Instead of upstream's handful of commands per dataset, each side is read
- * with as few `zfs get -H -p` calls as possible: datasets with their snapshots and the
- * properties the plan needs, parsed into plain data.
+ * with as few commands as possible: datasets with their snapshots and the properties the plan
+ * needs, parsed into plain data as the output arrives (a listing of 100,000 snapshots is
+ * megabytes of text, never held whole).
+ *
+ * Where zfs has `zfs list -p` (exact numbers), a listing is one line per dataset or snapshot
+ * (`zfs list -H -p -o name,PROPS`); older zfs gets `zfs get -H -p`, one line per property.
+ * With `zfs get -t` the selection listing also reads the datasets' own properties, so the
+ * source listing that follows only has to read the selected datasets' snapshots.
  */
 import type { Host } from "../exec/host.ts";
 import type { HostFeatures } from "./features.ts";
-import { getArgv, type GetRow, groupRows, numericValue, parseGetRows } from "./get_rows.ts";
+import { getArgv, type GetRow, numericValue } from "./get_rows.ts";
 import { chunkByLength } from "./batch.ts";
 import { runZfs } from "./failure.ts";
 
@@ -56,110 +62,295 @@ export function emptyDataset(name: string, fields: Partial<Dataset> = {}): Datas
   };
 }
 
-/** The properties a listing asks for, given what the host supports. */
-export function listingProperties(f: HostFeatures): string[] {
-  const props = ["type", "createtxg", "guid", "userrefs", "origin"];
+/** The properties a dataset needs, given what the host supports. */
+export function datasetProperties(f: HostFeatures): string[] {
+  const props = ["type", "createtxg", "origin"];
   if (f.has.written) props.push("written");
   if (f.has.resumeToken) props.push("receive_resume_token");
   if (f.has.encryption) props.push("encryption");
   return props;
 }
 
+/** The properties a snapshot needs, given what the host supports. */
+export function snapshotProperties(f: HostFeatures): string[] {
+  return ["type", "createtxg", "guid", "userrefs", ...(f.has.written ? ["written"] : [])];
+}
+
+/** The properties a listing of datasets and snapshots asks for. */
+export function listingProperties(f: HostFeatures): string[] {
+  return [...new Set([...datasetProperties(f), ...snapshotProperties(f)])];
+}
+
+/** A copy of `s` that does not keep the listing text it was cut from alive. */
+function detached(s: string): string {
+  return ENCODER_ROUND.decode(new TextEncoder().encode(s));
+}
+const ENCODER_ROUND = new TextDecoder();
+
+/** A listed guid, as its own small string (a cut-out one keeps the whole listing text alive). */
+function guidOf(value: string | undefined): string | undefined {
+  const v = valueOrUndefined(value);
+  return v !== undefined && /^\d+$/.test(v) ? BigInt(v).toString() : v;
+}
+
 function valueOrUndefined(v: string | undefined): string | undefined {
   return v === undefined || v === "-" || v === "" ? undefined : v;
 }
 
-/**
- * Builds datasets from `zfs get` rows. Snapshots whose dataset is not in the rows are ignored
- * (old zfs lists more than asked for); snapshots are sorted by createtxg.
- */
-export function buildDatasets(stdout: string): Map<string, Dataset> {
-  const grouped = groupRows(parseGetRows(stdout));
-  const datasets = new Map<string, Dataset>();
-  for (const [name, p] of grouped) {
-    const type = p.get("type");
-    if (type !== "filesystem" && type !== "volume") continue;
-    datasets.set(name, {
-      name,
-      type,
-      createtxg: numericValue(p.get("createtxg")) ?? 0,
-      written: numericValue(p.get("written")),
-      resumeToken: valueOrUndefined(p.get("receive_resume_token")),
-      encryption: valueOrUndefined(p.get("encryption")),
-      origin: valueOrUndefined(p.get("origin")),
-      snapshots: [],
-    });
-  }
-  for (const [name, p] of grouped) {
-    const at = name.indexOf("@");
-    if (at < 0 || p.get("type") !== "snapshot") continue;
-    const ds = datasets.get(name.slice(0, at));
-    if (!ds) continue;
-    ds.snapshots.push({
-      name: name.slice(at + 1),
-      guid: valueOrUndefined(p.get("guid")),
-      createtxg: numericValue(p.get("createtxg")) ?? 0,
-      written: numericValue(p.get("written")),
-      userrefs: numericValue(p.get("userrefs")),
-    });
-  }
-  for (const ds of datasets.values()) ds.snapshots.sort((a, b) => a.createtxg - b.createtxg);
-  return datasets;
+/** A dataset from its listed properties. */
+function datasetOf(
+  name: string,
+  type: "filesystem" | "volume",
+  prop: (p: string) => string | undefined,
+): Dataset {
+  return {
+    name,
+    type,
+    createtxg: numericValue(prop("createtxg")) ?? 0,
+    written: numericValue(prop("written")),
+    resumeToken: valueOrUndefined(prop("receive_resume_token")),
+    encryption: valueOrUndefined(prop("encryption")),
+    origin: valueOrUndefined(prop("origin")),
+    snapshots: [],
+  };
 }
+
+/**
+ * Collects listed objects into datasets. Snapshots whose dataset was not listed are ignored
+ * (old zfs lists more than asked for, and a snapshot listing may cover unselected datasets);
+ * snapshots are sorted by createtxg.
+ */
+export class ListingBuilder {
+  readonly #datasets: Map<string, Dataset>;
+  readonly #snapshots = new Map<string, Snapshot[]>();
+  /**
+   * Snapshot names, each kept once: a run's snapshots share one name across all datasets, so a
+   * listing of 100,000 snapshots holds a few hundred distinct names.
+   */
+  readonly #names = new Map<string, string>();
+
+  /** @param datasets datasets listed before (their snapshots are filled in) */
+  constructor(datasets: Map<string, Dataset> = new Map()) {
+    this.#datasets = datasets;
+  }
+
+  /** Adds one listed object; `prop` gives its properties. */
+  add(name: string, prop: (p: string) => string | undefined): void {
+    const type = prop("type");
+    const at = name.indexOf("@");
+    if (type === "filesystem" || type === "volume") {
+      this.#datasets.set(name, datasetOf(name, type, prop));
+    } else if (type === "snapshot" && at > 0) {
+      const dataset = name.slice(0, at);
+      let list = this.#snapshots.get(dataset);
+      if (!list) this.#snapshots.set(dataset, list = []);
+      const short = name.slice(at + 1);
+      let kept = this.#names.get(short);
+      if (kept === undefined) this.#names.set(short, kept = detached(short));
+      list.push({
+        name: kept,
+        guid: guidOf(prop("guid")),
+        createtxg: numericValue(prop("createtxg")) ?? 0,
+        written: numericValue(prop("written")),
+        userrefs: numericValue(prop("userrefs")),
+      });
+    }
+  }
+
+  /** The datasets with their snapshots. */
+  result(): Map<string, Dataset> {
+    for (const [dataset, list] of this.#snapshots) {
+      const ds = this.#datasets.get(dataset);
+      if (ds) ds.snapshots = list.sort((x, y) => x.createtxg - y.createtxg);
+    }
+    this.#snapshots.clear();
+    return this.#datasets;
+  }
+}
+
+/**
+ * Reads `zfs get -H -p -o name,property,value[,source]` lines: zfs prints all properties of
+ * one object together, so each object is handed to `add` once its lines are complete. Call
+ * `end` after the last line. `rows` receives every row (for the selection property).
+ */
+export class GetLineReader {
+  #name: string | undefined;
+  #props = new Map<string, string>();
+
+  /** @param add receives each object @param row receives each row, when given */
+  constructor(
+    readonly add: (name: string, prop: (p: string) => string | undefined) => void,
+    readonly row?: (row: GetRow) => void,
+  ) {}
+
+  /** Takes one output line; a malformed one throws naming it. */
+  line = (line: string): void => {
+    const f = line.split("\t");
+    if (f.length < 3) throw new SyntaxError(`Cannot parse zfs get output line "${line}"`);
+    const [name, property, value] = f as [string, string, string];
+    if (name !== this.#name) {
+      this.end();
+      this.#name = name;
+    }
+    this.#props.set(property, value);
+    this.row?.({ name, property, value, source: f[3] ?? "" });
+  };
+
+  /** Hands over the last object. */
+  end(): void {
+    if (this.#name === undefined) return;
+    const props = this.#props;
+    this.add(this.#name, (p) => props.get(p));
+    this.#name = undefined;
+    this.#props = new Map();
+  }
+}
+
+/**
+ * Reads `zfs list -H -p -o name,COLUMNS` lines, one object per line. Fields are cut out of the
+ * line only when asked for: most of a snapshot's columns are never looked at.
+ */
+export function listLineReader(
+  columns: readonly string[],
+  add: (name: string, prop: (p: string) => string | undefined) => void,
+): (line: string) => void {
+  const index = new Map(columns.map((c, i) => [c, i + 1]));
+  const starts: number[] = new Array(columns.length + 2);
+  return (line) => {
+    starts[0] = 0;
+    let n = 1;
+    for (let at = line.indexOf("\t"); at >= 0; at = line.indexOf("\t", at + 1)) {
+      if (n > columns.length) break;
+      starts[n++] = at + 1;
+    }
+    if (n !== columns.length + 1 || line.indexOf("\t", starts[n - 1]!) >= 0) {
+      throw new SyntaxError(`Cannot parse zfs list output line "${line}"`);
+    }
+    starts[n] = line.length + 1;
+    const field = (i: number) => line.slice(starts[i]!, starts[i + 1]! - 1);
+    add(field(0), (p) => {
+      const i = index.get(p);
+      return i === undefined ? undefined : field(i);
+    });
+  };
+}
+
+/** Builds datasets from `zfs get -H -p -o name,property,value` output (tests, small outputs). */
+export function buildDatasets(stdout: string): Map<string, Dataset> {
+  const builder = new ListingBuilder();
+  const reader = new GetLineReader((n, p) => builder.add(n, p));
+  for (const line of stdout.split("\n")) if (line !== "") reader.line(line);
+  reader.end();
+  return builder.result();
+}
+
+/** Types a listing asks for. */
+type Types = "datasets and snapshots" | "snapshots";
 
 /** Argv of one batched listing. */
 export function listingArgv(
   f: HostFeatures,
   roots: readonly string[],
   depth: "recursive" | "children",
+  types: Types = "datasets and snapshots",
 ): string[] {
-  return getArgv(listingProperties(f), roots, [
-    ...(depth === "recursive" ? ["-r"] : ["-d", "1"]),
-    ...(f.has.getTypes ? ["-t", "filesystem,volume,snapshot"] : []),
-  ]);
+  const depthFlags = depth === "recursive" ? ["-r"] : ["-d", "1"];
+  const typeList = types === "snapshots" ? "snapshot" : "filesystem,volume,snapshot";
+  if (f.has.listParsable) {
+    const props = types === "snapshots" ? snapshotProperties(f) : listingProperties(f);
+    return [
+      "zfs",
+      "list",
+      "-H",
+      "-p",
+      "-o",
+      ["name", ...props].join(","),
+      "-t",
+      typeList,
+      ...depthFlags,
+      ...roots,
+    ];
+  }
+  return getArgv(listingProperties(f), roots, [...depthFlags, ...(f.has.getTypes ? ["-t", typeList] : [])]);
 }
 
 /**
- * Lists `roots` with their snapshots (and, for "recursive", everything below them). Split
- * into several commands only when the names would overflow one command line.
+ * Lists `roots` with their snapshots (and, for "recursive", everything below them), or with
+ * "snapshots" only the snapshots of `known` datasets (listed before, filled in). Split into
+ * several commands only when the names would overflow one command line.
  */
 export async function listDatasets(
   host: Host,
   f: HostFeatures,
   roots: readonly string[],
   depth: "recursive" | "children",
+  known?: Map<string, Dataset>,
 ): Promise<Map<string, Dataset>> {
-  const all = new Map<string, Dataset>();
+  const types: Types = known ? "snapshots" : "datasets and snapshots";
   // With "-d 1" a root's direct children show up without their snapshots: keep only roots.
   const wanted = depth === "children" ? new Set(roots) : undefined;
+  const builder = new ListingBuilder(known);
+  const add = (name: string, prop: (p: string) => string | undefined) => {
+    const at = name.indexOf("@");
+    if (!wanted || wanted.has(at < 0 ? name : name.slice(0, at))) builder.add(name, prop);
+  };
   for (const chunk of chunkByLength(roots)) {
-    const r = await runZfs(host, "list", { argv: listingArgv(f, chunk, depth), readonly: true });
-    for (const [name, ds] of buildDatasets(r.stdout)) if (!wanted || wanted.has(name)) all.set(name, ds);
+    const argv = listingArgv(f, chunk, depth, types);
+    if (f.has.listParsable) {
+      const columns = argv[argv.indexOf("-o") + 1]!.split(",").slice(1);
+      await runZfs(host, "list", { argv, readonly: true, onStdoutLine: listLineReader(columns, add) });
+    } else {
+      const reader = new GetLineReader(add);
+      await runZfs(host, "list", { argv, readonly: true, onStdoutLine: reader.line });
+      reader.end();
+    }
   }
-  return all;
+  return builder.result();
+}
+
+/** What the selection listing found. */
+export interface SelectionListing {
+  /** The selection property of every filesystem and volume, with its source. */
+  rows: GetRow[];
+  /** Every filesystem and volume with its own properties (no snapshots), where zfs has `get -t`. */
+  datasets: Map<string, Dataset> | undefined;
 }
 
 /**
  * The selection property of every filesystem and volume, with its source (`local`, `inherited
- * from X`, `received`, ...), in one call. Old zfs has no `-t` and lists snapshots too; they are
- * dropped here.
+ * from X`, `received`, ...), in one call. With `zfs get -t` the datasets' own properties come
+ * along (the same objects are read anyway). Old zfs has no `-t` and lists snapshots too; they
+ * are dropped here.
  */
-export async function listSelectionProperty(
+export async function listSelection(
   host: Host,
   f: HostFeatures,
   property: string,
-): Promise<GetRow[]> {
-  const r = await runZfs(host, "get", {
+): Promise<SelectionListing> {
+  const withDatasets = f.has.getTypes;
+  const props = withDatasets ? [property, ...datasetProperties(f).filter((p) => p !== property)] : [property];
+  const rows: GetRow[] = [];
+  const builder = withDatasets ? new ListingBuilder() : undefined;
+  const reader = new GetLineReader(
+    (name, prop) => builder?.add(name, prop),
+    (row) => {
+      if (row.property === property && !row.name.includes("@")) rows.push(row);
+    },
+  );
+  await runZfs(host, "get", {
     argv: [
       "zfs",
       "get",
-      ...(f.has.getTypes ? ["-t", "filesystem,volume"] : []),
+      ...(withDatasets ? ["-t", "filesystem,volume"] : []),
       "-H",
+      ...(withDatasets ? ["-p"] : []),
       "-o",
       "name,property,value,source",
-      property,
+      props.join(","),
     ],
     readonly: true,
+    onStdoutLine: reader.line,
   });
-  return parseGetRows(r.stdout).filter((row) => !row.name.includes("@"));
+  reader.end();
+  return { rows, datasets: builder?.result() };
 }

@@ -93,6 +93,8 @@ export async function runTool(args: readonly string[], opts: RunToolOptions = {}
     TZ: "UTC",
     NO_COLOR: "1",
     DENO_NO_UPDATE_CHECK: "1",
+    // No probe cache between runs unless a test asks for one: runs stay alike (and recordable).
+    ZFS_AUTOBACKUP_FEATURE_CACHE: "",
     ...(opts.fakeTime === undefined ? {} : fakeTimeEnv(opts.fakeTime)),
     ...opts.env,
   };

@@ -12,7 +12,7 @@ import { ReplayHost, ReplayScript } from "../../lib/exec/replay_host.ts";
 import { Logger } from "../../lib/log/logger.ts";
 import { MemorySink } from "../../lib/log/term.ts";
 import { shellJoin } from "../../lib/exec/quote.ts";
-import { PROBES, probeScript } from "../../lib/zfs/features.ts";
+import { probeArgv, PROBES } from "../../lib/zfs/features.ts";
 import { type Dataset, emptyDataset, type Snapshot } from "../../lib/zfs/listing.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -72,7 +72,7 @@ Deno.test("missingDatasets: keeps the listing order (parents first) rather than 
 const NOW = Date.UTC(2010, 10, 11);
 const TAG = "zfs_autobackup:offsite";
 /** The feature probe of a zfs that knows every option (holds are asked for before a release). */
-const PROBE = `$ [Target] ${shellJoin(["sh", "-c", probeScript()])}
+const PROBE = `$ [Target] ${shellJoin(probeArgv())}
 ${Object.values(PROBES).map((p) => `> #probe ${p}:1`).join("\n")}
 = 0
 `;

@@ -51,8 +51,11 @@ Deno.test("probeScript: probes every option against a dataset that cannot exist"
   assert.ok(s.includes('echo "#probe $p:$?"'));
   assert.ok(s.includes("zfs snapshot zfs_autobackup%probe@a zfs_autobackup%probe/b@a"));
   assert.ok(s.includes('"too many arguments"'));
-  assert.ok(s.includes('echo "#version $(zfs version'));
+  assert.ok(s.includes('v="$(zfs version 2>/dev/null)"'));
+  assert.ok(s.includes(`echo "#version $(echo "$v" | head -n 1)"`));
   assert.ok(s.includes("zpool get -H -o name,property,value all"));
+  // The options are probed only when the identity differs from the one given as $1.
+  assert.ok(s.includes('if [ -z "$1" ] || [ "$id" != "$1" ]; then for p in'));
   // A host without pools (or without zpool get -o) must not fail the probe.
   assert.ok(s.trimEnd().endsWith("|| true"));
 });
@@ -144,4 +147,61 @@ Deno.test("poolHas: per pool; an unlisted pool has nothing", () => {
 Deno.test("FEATURE_NAMES: a human name for every probe", () => {
   assert.deepEqual(Object.keys(FEATURE_NAMES).sort(), [...ALL].sort());
   for (const k of ALL) assert.ok(FEATURE_NAMES[k].length > 0);
+});
+
+Deno.test("parseProbeOutput: the identity is read, and with nothing probed the known options are used", () => {
+  const known = { identity: "zfs-2.3.2 zfs-kmod-2.3.2 123 456", has: parseProbeOutput(OPENZFS_23).has };
+  const unprobed = [
+    "#identity zfs-2.3.2 zfs-kmod-2.3.2 123 456",
+    "#version zfs-2.3.2",
+    "tank\tfeature@x\tactive",
+  ]
+    .join("\n");
+  const f = parseProbeOutput(unprobed, known);
+  assert.equal(f.identity, known.identity);
+  assert.deepEqual(f.has, known.has);
+  assert.notEqual(f.has, known.has, "a copy");
+  assert.deepEqual([...f.poolFeatures.get("tank")!], ["x"]);
+  // Another identity (an upgraded zfs): the probe ran, its answers win.
+  const probed = ["#identity zfs-2.4.0 zfs-kmod-2.4.0 9 9", ...probeLines(2)].join("\n");
+  const g = parseProbeOutput(probed, known);
+  assert.equal(g.identity, "zfs-2.4.0 zfs-kmod-2.4.0 9 9");
+  for (const k of ALL) assert.equal(g.has[k], false, k);
+  // No probe lines and no known options for this identity: nothing is assumed.
+  for (const k of ALL) assert.equal(parseProbeOutput(unprobed).has[k], false, k);
+});
+
+Deno.test("probeScript: a real shell probes once, then not again for the same identity", async () => {
+  // A zfs on PATH that answers every option with "dataset does not exist" and logs its calls.
+  const dir = await Deno.makeTempDir();
+  try {
+    const log = `${dir}/calls`;
+    await Deno.writeTextFile(
+      `${dir}/zfs`,
+      `#!/bin/sh\necho "$*" >> ${log}\ncase "$1" in version) echo zfs-9.9.9; echo zfs-kmod-9.9.9;; esac\nexit 1\n`,
+      { mode: 0o755 },
+    );
+    const env = { PATH: `${dir}:/usr/bin:/bin` };
+    const run = async (identity: string) => {
+      await Deno.writeTextFile(log, "");
+      const out = await new Deno.Command("sh", { args: ["-c", probeScript(), "sh", identity], env }).output();
+      return {
+        stdout: new TextDecoder().decode(out.stdout),
+        calls: (await Deno.readTextFile(log)).trim().split("\n"),
+      };
+    };
+    const first = await run("");
+    const f = parseProbeOutput(first.stdout);
+    for (const k of ALL) assert.equal(f.has[k], true, k);
+    assert.equal(f.version, "zfs-9.9.9");
+    assert.match(f.identity, /^zfs-9\.9\.9 zfs-kmod-9\.9\.9 \d+ \d+$/);
+    assert.equal(first.calls.length, 1 + ALL.length, first.calls.join("; "));
+    const second = await run(f.identity);
+    assert.deepEqual(second.calls, ["version"]);
+    assert.deepEqual(parseProbeOutput(second.stdout, { identity: f.identity, has: f.has }).has, f.has);
+    // Any other identity probes again.
+    assert.equal((await run(`${f.identity}x`)).calls.length, 1 + ALL.length);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

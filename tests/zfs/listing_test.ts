@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { buildDatasets, listingArgv, listingProperties } from "../../lib/zfs/listing.ts";
+import {
+  buildDatasets,
+  emptyDataset,
+  GetLineReader,
+  listingArgv,
+  ListingBuilder,
+  listingProperties,
+  listLineReader,
+} from "../../lib/zfs/listing.ts";
 import { groupRows, numericValue, parseGetRows } from "../../lib/zfs/get_rows.ts";
 import { type HostFeatures, parseProbeOutput, PROBES } from "../../lib/zfs/features.ts";
 
@@ -71,25 +79,80 @@ function words(line: string): string[] {
   return line.split(" ");
 }
 
-Deno.test("listingProperties/listingArgv: OpenZFS asks for everything in one recursive get", () => {
+Deno.test("listingProperties/listingArgv: OpenZFS lists one line per object with zfs list -p", () => {
   const f = features();
-  const props = "type,createtxg,guid,userrefs,origin,written,receive_resume_token,encryption";
+  const props = "type,createtxg,origin,written,receive_resume_token,encryption,guid,userrefs";
   assert.deepEqual(listingProperties(f), props.split(","));
   assert.deepEqual(
     listingArgv(f, ["rpool/data", "tank"], "recursive"),
-    words(`zfs get -H -p -o name,property,value -r -t filesystem,volume,snapshot ${props} rpool/data tank`),
+    words(`zfs list -H -p -o name,${props} -t filesystem,volume,snapshot -r rpool/data tank`),
   );
-  assert.deepEqual(listingArgv(f, ["b/fs"], "children").slice(6, 8), ["-d", "1"]);
+  // After the selection read the datasets, only their snapshots are listed.
+  assert.deepEqual(
+    listingArgv(f, ["b/fs", "b/x"], "children", "snapshots"),
+    words("zfs list -H -p -o name,type,createtxg,guid,userrefs,written -t snapshot -d 1 b/fs b/x"),
+  );
 });
 
-Deno.test("listingArgv: old zfs without get -t, written, resume tokens or encryption", () => {
+Deno.test("listingArgv: old zfs without list -p, get -t, written, resume tokens or encryption", () => {
   const f = features(2, { "recv -u": 1 });
-  const props = "type,createtxg,guid,userrefs,origin";
+  const props = "type,createtxg,origin,guid,userrefs";
   assert.deepEqual(listingProperties(f), props.split(","));
   assert.deepEqual(
     listingArgv(f, ["p"], "children"),
     words(`zfs get -H -p -o name,property,value -d 1 ${props} p`),
   );
+  // zfs get -t without zfs list -p: still zfs get, but only the types asked for.
+  assert.deepEqual(
+    listingArgv(features(2, { "get -t filesystem written": 1 }), ["p"], "recursive").slice(6, 9),
+    ["-r", "-t", "filesystem,volume,snapshot"],
+  );
+});
+
+Deno.test("listLineReader: one object per line, fields by column name; a wrong field count throws", () => {
+  const seen: [string, string | undefined, string | undefined][] = [];
+  const read = listLineReader(
+    ["type", "guid"],
+    (name, prop) => seen.push([name, prop("guid"), prop("other")]),
+  );
+  read("p/my fs@snap 1\tsnapshot\t123");
+  read("p/x\tfilesystem\t-");
+  assert.deepEqual(seen, [["p/my fs@snap 1", "123", undefined], ["p/x", "-", undefined]]);
+  assert.throws(() => read("p/y\tfilesystem"), /Cannot parse zfs list output line "p\/y\tfilesystem"/);
+  assert.throws(() => read("p/y\tfilesystem\t1\t2"), /Cannot parse zfs list output line/);
+});
+
+Deno.test("GetLineReader: an object is handed over once all its rows are read; rows go to the row callback", () => {
+  const objects: string[] = [];
+  const rows: string[] = [];
+  const reader = new GetLineReader(
+    (name, prop) => objects.push(`${name}:${prop("type")}:${prop("createtxg")}`),
+    (r) => rows.push(`${r.name} ${r.property} ${r.source}`),
+  );
+  for (const l of ["a\ttype\tfilesystem\tlocal", "a\tcreatetxg\t5\t-", "a@s\ttype\tsnapshot\t-"]) {
+    reader.line(l);
+  }
+  assert.deepEqual(objects, ["a:filesystem:5"]);
+  reader.end();
+  assert.deepEqual(objects, ["a:filesystem:5", "a@s:snapshot:undefined"]);
+  assert.deepEqual(rows, ["a type local", "a createtxg -", "a@s type -"]);
+});
+
+Deno.test("ListingBuilder: snapshots fill datasets listed before; the same name is one string", () => {
+  const known = new Map([["p/a", emptyDataset("p/a")], ["p/b", emptyDataset("p/b")]]);
+  const b = new ListingBuilder(known);
+  const props = (o: Record<string, string>) => (p: string) => o[p];
+  b.add("p/a@s2", props({ type: "snapshot", createtxg: "9", guid: "12345678901234567890" }));
+  b.add("p/a@s1", props({ type: "snapshot", createtxg: "3", guid: "7" }));
+  b.add("p/b@s2", props({ type: "snapshot", createtxg: "9", guid: "8" }));
+  b.add("p/gone@s1", props({ type: "snapshot", createtxg: "1", guid: "9" }));
+  const ds = b.result();
+  assert.equal(ds, known);
+  assert.deepEqual(ds.get("p/a")!.snapshots.map((s) => [s.name, s.guid]), [["s1", "7"], [
+    "s2",
+    "12345678901234567890",
+  ]]);
+  assert.deepEqual([...ds.keys()], ["p/a", "p/b"], "a snapshot of an unlisted dataset is dropped");
 });
 
 const LISTING = rows(
