@@ -4,7 +4,16 @@
  */
 import { parseOptions } from "./cli/parse.ts";
 import { isBackupJob, type Job } from "./job/job.ts";
-import { bugText, CommandError, ExitCode, exitCodeForFailures, FatalError, UsageError } from "./errors.ts";
+import {
+  bugText,
+  CommandError,
+  ExitCode,
+  exitCodeForFailures,
+  FatalError,
+  UsageError,
+  ZfsError,
+  type ZfsReason,
+} from "./errors.ts";
 import type { Host, HostContext, HostLabel } from "./exec/host.ts";
 import { ProcessHost } from "./exec/process_host.ts";
 import { ControlDir, SshClient } from "./exec/ssh.ts";
@@ -15,6 +24,9 @@ import { BackupContext, RunContext } from "./run/context.ts";
 import { printPreamble } from "./run/preamble.ts";
 import { runSnapshotOnly } from "./run/snapshot_only.ts";
 import { runBackup } from "./run/backup.ts";
+import { newSummary, type RunSummary } from "./run/summary.ts";
+import { buildReport, type RunEnd } from "./report/report.ts";
+import { writeOutputs } from "./report/output.ts";
 
 /** Everything the program needs from the outside world. */
 export interface AppDeps {
@@ -102,8 +114,48 @@ export async function runApp(deps: AppDeps): Promise<number> {
     deps.stdout,
     deps.stderr,
   );
-  const recordPath = deps.env(RECORD_ENV);
   const now = deps.now();
+  const summary = newSummary(opts.backupName, new Date(now).toISOString());
+  const end = await runJob(opts, log, deps, now, summary);
+  const report = buildReport(opts, summary, { startedAt: now, endedAt: deps.now(), ...end });
+  await writeOutputs(opts, report, log, deps.stdout);
+  return end.exitCode;
+}
+
+/** How a run ended, before the clock is read. */
+type JobEnd = Omit<RunEnd, "startedAt" | "endedAt">;
+
+/** The end of a run stopped by `e` (an abort, a fatal error or a bug), its error logged. */
+function stoppedBy(e: unknown, log: Logger, signal: AbortSignal | undefined): JobEnd {
+  const fatal = (message: string, reason: ZfsReason | null = null): JobEnd => ({
+    exitCode: ExitCode.fatal,
+    result: "fatal",
+    error: { message: message.split("\n")[0]!, reason },
+  });
+  if (signal?.aborted) {
+    log.error("Aborted");
+    return { ...fatal("Aborted"), result: "aborted" };
+  }
+  if (e instanceof FatalError || e instanceof CommandError || e instanceof UsageError) {
+    log.error(e.message);
+    if (e instanceof CommandError && e.stderrTail.trim()) {
+      log.debug(`stderr of the failed command:\n${e.stderrTail}`);
+    }
+    return fatal(e.message, e instanceof ZfsError ? e.reason : null);
+  }
+  log.error(bugText(e));
+  return fatal(bugText(e));
+}
+
+/** Takes the lock, makes the hosts and runs the mode, filling `summary`; never throws. */
+async function runJob(
+  opts: Job,
+  log: Logger,
+  deps: AppDeps,
+  now: number,
+  summary: RunSummary,
+): Promise<JobEnd> {
+  const recordPath = deps.env(RECORD_ENV);
   const recorder = recordPath
     ? new Recorder(recordPath, { now: new Date(now).toISOString(), args: JSON.stringify(deps.args) })
     : undefined;
@@ -112,10 +164,7 @@ export async function runApp(deps: AppDeps): Promise<number> {
   try {
     if (!opts.test) lock = await deps.lock?.(opts.backupName);
   } catch (e) {
-    if (e instanceof FatalError) {
-      log.error(e.message);
-      return ExitCode.fatal;
-    }
+    if (e instanceof FatalError) return stoppedBy(e, log, undefined);
     throw e;
   }
   const hostCtx = { log, testMode: opts.test, ...(deps.signal ? { signal: deps.signal } : {}), recorder };
@@ -125,17 +174,14 @@ export async function runApp(deps: AppDeps): Promise<number> {
     if (isBackupJob(opts) && hosts.target) {
       const ctx = new BackupContext(opts, log, now, hosts.source, hosts.target, deps.signal);
       printPreamble(ctx);
-      failed = (await runBackup(ctx)).totals.failed;
+      failed = (await runBackup(ctx, summary)).totals.failed;
     } else {
       const ctx = new RunContext(opts, log, now, hosts.source, deps.signal);
       printPreamble(ctx);
-      await runSnapshotOnly(ctx);
+      await runSnapshotOnly(ctx, summary);
     }
     // A step that logs failures and goes on may have swallowed the abort: never report success.
-    if (deps.signal?.aborted) {
-      log.error("Aborted");
-      return ExitCode.fatal;
-    }
+    if (deps.signal?.aborted) return stoppedBy(undefined, log, deps.signal);
     const commands = hosts.source.commandCount + (hosts.target?.commandCount ?? 0);
     log.verbose("");
     log.verbose(
@@ -154,21 +200,9 @@ export async function runApp(deps: AppDeps): Promise<number> {
       log.verbose("");
       log.note("TEST MODE - DID NOT MAKE ANY CHANGES!");
     }
-    return exitCodeForFailures(failed);
+    return { exitCode: exitCodeForFailures(failed), result: failed ? "failed" : "ok", error: null };
   } catch (e) {
-    if (deps.signal?.aborted) {
-      log.error("Aborted");
-      return ExitCode.fatal;
-    }
-    if (e instanceof FatalError || e instanceof CommandError || e instanceof UsageError) {
-      log.error(e.message);
-      if (e instanceof CommandError && e.stderrTail.trim()) {
-        log.debug(`stderr of the failed command:\n${e.stderrTail}`);
-      }
-      return ExitCode.fatal;
-    }
-    log.error(bugText(e));
-    return ExitCode.fatal;
+    return stoppedBy(e, log, deps.signal);
   } finally {
     log.clearProgress();
     await hosts.close();

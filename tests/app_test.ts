@@ -7,6 +7,8 @@ import { MemorySink } from "../lib/log/term.ts";
 import { probeScript } from "../lib/zfs/features.ts";
 import { shellJoin } from "../lib/exec/quote.ts";
 import { OPTION_SPECS } from "../lib/cli/option_table.ts";
+import { FatalError } from "../lib/errors.ts";
+import { checkReportSchema } from "./harness/report_schema.ts";
 
 const PROBE = `$ [Source] ${shellJoin(["sh", "-c", probeScript()])}
 > #probe get -t filesystem written:1
@@ -41,6 +43,22 @@ async function run(args: string[], fixture = "") {
     },
   });
   return { code, stdout: stdout.text, stderr: stderr.text, unused: script.unused(), hostsMade, locked };
+}
+
+/** Runs with a lock that another run holds. */
+async function runWithLock(args: string[]) {
+  const stdout = new MemorySink();
+  const stderr = new MemorySink();
+  const code = await runApp({
+    args,
+    stdout,
+    stderr,
+    now: () => Date.UTC(2010, 10, 11),
+    env: () => undefined,
+    lock: () => Promise.reject(new FatalError("Cannot lock /var/tmp/x.lock: another run holds it")),
+    makeHosts: () => assert.fail("no hosts without the lock"),
+  });
+  return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
 /**
@@ -177,4 +195,54 @@ Deno.test("app: a replay bug is reported with its stack, exit 255", async () => 
   const r = await run(["test"], "");
   assert.equal(r.code, 255);
   assert.match(r.stderr, /^! Bug: UnexpectedCommandError: Cannot replay unexpected command/);
+});
+
+const NOTHING_SELECTED = `${PROBE}
+$ [Source] zfs get -t filesystem,volume -H -o name,property,value,source autobackup:test
+> pool	autobackup:test	-	-
+= 0
+`;
+
+Deno.test("app: --report - writes the report of a fatal error before any dataset, with its exit code", async () => {
+  const r = await run(["test", "pool/backup", "--report", "-"], NOTHING_SELECTED);
+  assert.equal(r.code, 255);
+  const report = JSON.parse(r.stdout);
+  checkReportSchema(report);
+  assert.equal(report.run.exitCode, 255);
+  assert.equal(report.run.result, "fatal");
+  assert.match(report.run.error.message, /^No source filesystems selected/);
+  assert.equal(report.run.startTime, "2010-11-11T00:00:00.000Z");
+  assert.deepEqual(report.datasets, []);
+});
+
+Deno.test("app: a report or metrics file that cannot be written is a warning and keeps the exit code", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const args = [
+      "test",
+      "pool/backup",
+      "--report",
+      `${dir}/no/such/dir/r.json`,
+      "--prometheus",
+      `${dir}/m.prom`,
+    ];
+    const r = await run(args, NOTHING_SELECTED);
+    assert.equal(r.code, 255);
+    assert.match(r.stdout, /NOTE: Cannot write the report to ".*\/no\/such\/dir\/r\.json": No such file/);
+    // The metrics still went out, atomically: no temporary file is left behind.
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["m.prom"]);
+    assert.match(await Deno.readTextFile(`${dir}/m.prom`), /^zfs_autobackup_last_run_exit_code\{.*\} 255$/m);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("app: a lock held by another run is a fatal error in the report", async () => {
+  const r = await runWithLock(["test", "pool/backup", "--report", "-"]);
+  assert.equal(r.code, 255);
+  assert.match(r.stderr, /^! Cannot lock/);
+  const report = JSON.parse(r.stdout);
+  checkReportSchema(report);
+  assert.equal(report.run.result, "fatal");
+  assert.match(report.run.error.message, /^Cannot lock/);
 });
