@@ -3,10 +3,11 @@
  * Returns the exit code instead of calling Deno.exit so tests can run it in-process.
  */
 import { parseOptions } from "./cli/parse.ts";
-import { isBackupJob, type Job } from "./job/job.ts";
+import { isBackupJob, type Job, type MonitorThresholds } from "./job/job.ts";
 import {
   bugText,
   CommandError,
+  errorMessage,
   ExitCode,
   exitCodeForFailures,
   FatalError,
@@ -24,6 +25,8 @@ import { BackupContext, RunContext } from "./run/context.ts";
 import { printPreamble } from "./run/preamble.ts";
 import { runSnapshotOnly } from "./run/snapshot_only.ts";
 import { runBackup } from "./run/backup.ts";
+import { checkFreshness } from "./run/monitor.ts";
+import { judgeFreshness, unknownVerdict, type Verdict } from "./monitor/freshness.ts";
 import { newSummary, type RunSummary } from "./run/summary.ts";
 import { buildReport, type RunEnd } from "./report/report.ts";
 import { writeOutputs } from "./report/output.ts";
@@ -111,15 +114,51 @@ export async function runApp(deps: AppDeps): Promise<number> {
       color,
       progress: opts.progress ?? (deps.stderr.isTerminal && !opts.noProgress),
     },
-    deps.stdout,
+    // The check's stdout is its one status line: everything else goes to stderr.
+    opts.monitor ? deps.stderr : deps.stdout,
     deps.stderr,
   );
   const now = deps.now();
+  if (opts.monitor) return await runCheck(opts, opts.monitor, log, deps, now);
   const summary = newSummary(opts.backupName, new Date(now).toISOString());
   const end = await runJob(opts, log, deps, now, summary);
   const report = buildReport(opts, summary, { startedAt: now, endedAt: deps.now(), ...end });
   await writeOutputs(opts, report, log, deps.stdout);
   return end.exitCode;
+}
+
+/**
+ * The freshness check: no lock, hosts that run only read-only commands, one status line on
+ * stdout, the plugin's exit code. Any failure (an unreachable host included) is UNKNOWN.
+ */
+async function runCheck(
+  opts: Job,
+  thresholds: MonitorThresholds,
+  log: Logger,
+  deps: AppDeps,
+  now: number,
+): Promise<number> {
+  const hosts = (deps.makeHosts ?? processHosts)(opts, {
+    log,
+    testMode: true,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
+  // Exclusions by change would hide exactly the datasets that stopped changing hands.
+  const job = { ...opts, excludeUnchanged: 0 };
+  let verdict: Verdict;
+  try {
+    const ctx = new RunContext(job, log, now, hosts.source, deps.signal);
+    verdict = judgeFreshness(job.backupName, await checkFreshness(ctx, hosts.target), thresholds);
+  } catch (e) {
+    if (!(deps.signal?.aborted || e instanceof FatalError || e instanceof CommandError)) {
+      log.error(bugText(e));
+    }
+    verdict = unknownVerdict(job.backupName, deps.signal?.aborted ? "Aborted" : errorMessage(e));
+  } finally {
+    await hosts.close();
+  }
+  deps.stdout.write(`${verdict.line}\n`);
+  return verdict.status;
 }
 
 /** How a run ended, before the clock is read. */

@@ -111,7 +111,7 @@ export async function runBackup(
       Object.assign(entry, {
         result: "failed",
         failed: run.failed,
-        reason: e instanceof ZfsError ? e.reason : undefined,
+        reason: e instanceof ZfsError || e instanceof SyncError ? e.reason : undefined,
       });
       ctx.log.error(`[Source] ${ds.name}: FAILED: ${run.failed}`);
       if (!(e instanceof SyncError || e instanceof CommandError)) ctx.log.error(bugText(e));

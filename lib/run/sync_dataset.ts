@@ -18,13 +18,18 @@ import { abortReceive, recvArgv, resumeTokenSnapshot, sendArgv, snapshotExists }
 import { createParent, rollback } from "../zfs/datasets.ts";
 import type { BackupContext } from "./context.ts";
 import { destroyedCount, destroyObsolete, destroyOn, type DestroyRequest } from "./destroy_step.ts";
-import { judgeTransfer } from "./transfer_step.ts";
+import { judgeTransfer, transferReason } from "./transfer_step.ts";
+import type { ZfsReason } from "../errors.ts";
 import type { TargetTree } from "./target_tree.ts";
 import { statsText, TransferMeter, type TransferStats } from "../transfer/meter.ts";
 
 /** A reason a dataset cannot be synced; printed as `<dataset>: FAILED: <message>`. */
 export class SyncError extends Error {
   override name = "SyncError";
+  /** @param reason why zfs failed, for a failed transfer */
+  constructor(message: string, readonly reason?: ZfsReason) {
+    super(message);
+  }
 }
 
 /** What one dataset's sync did, and what it leaves for the batched end of the run. */
@@ -185,7 +190,7 @@ async function sendSnapshot(ctx: BackupContext, job: SendJob): Promise<TransferS
   const result = await ctx.source.transfer(ctx.target, spec);
   ctx.log.clearProgress();
   const err = judgeTransfer(spec, result, opts.ignoreTransferErrors);
-  if (err) throw new SyncError(err);
+  if (err) throw new SyncError(err, transferReason(spec, result));
   if (result.skipped) return undefined;
   if (opts.ignoreTransferErrors && !(await snapshotExists(ctx.target, tname, step.snapshot))) {
     throw new SyncError("Target doesn't exist after transfer, something went wrong.");
