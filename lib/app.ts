@@ -19,7 +19,7 @@ import type { Host, HostContext, HostLabel } from "./exec/host.ts";
 import { ProcessHost } from "./exec/process_host.ts";
 import { ControlDir, SshClient } from "./exec/ssh.ts";
 import { RECORD_ENV, Recorder } from "./exec/fixture.ts";
-import { Logger } from "./log/logger.ts";
+import { Logger, type LogKind } from "./log/logger.ts";
 import { colorAllowed, type Sink } from "./log/term.ts";
 import { BackupContext, RunContext } from "./run/context.ts";
 import { printPreamble } from "./run/preamble.ts";
@@ -28,7 +28,14 @@ import { runBackup } from "./run/backup.ts";
 import { checkFreshness } from "./run/monitor.ts";
 import { judgeFreshness, unknownVerdict, type Verdict } from "./monitor/freshness.ts";
 import { newSummary, type RunSummary } from "./run/summary.ts";
-import { buildReport, type RunEnd } from "./report/report.ts";
+import { buildReport, type RunEnd, summaryLine } from "./report/report.ts";
+import {
+  datagramsAvailable,
+  DEFAULT_SYSLOG_SOCKET,
+  Severity,
+  SYSLOG_SOCKET_ENV,
+  SyslogWriter,
+} from "./log/syslog.ts";
 import { writeOutputs } from "./report/output.ts";
 
 /** Everything the program needs from the outside world. */
@@ -106,7 +113,10 @@ export async function runApp(deps: AppDeps): Promise<number> {
   }
 
   const color = colorAllowed();
-  const log = new Logger(
+  const syslog = opts.syslog
+    ? openSyslog(deps, (why) => log.note(`Cannot send to syslog: ${why}`))
+    : undefined;
+  const log: Logger = new Logger(
     {
       verbose: opts.verbose,
       debug: opts.debug,
@@ -117,14 +127,45 @@ export async function runApp(deps: AppDeps): Promise<number> {
     // The check's stdout is its one status line: everything else goes to stderr.
     opts.monitor ? deps.stderr : deps.stdout,
     deps.stderr,
+    syslog && ((kind, text) => syslog.send(SEVERITY_OF[kind], text)),
   );
   const now = deps.now();
-  if (opts.monitor) return await runCheck(opts, opts.monitor, log, deps, now);
-  const summary = newSummary(opts.backupName, new Date(now).toISOString());
-  const end = await runJob(opts, log, deps, now, summary);
-  const report = buildReport(opts, summary, { startedAt: now, endedAt: deps.now(), ...end });
-  await writeOutputs(opts, report, log, deps.stdout);
-  return end.exitCode;
+  let code: number;
+  let last: string;
+  if (opts.monitor) {
+    const verdict = await runCheck(opts, opts.monitor, log, deps, now);
+    [code, last] = [verdict.status, verdict.line];
+  } else {
+    const summary = newSummary(opts.backupName, new Date(now).toISOString());
+    const end = await runJob(opts, log, deps, now, summary);
+    const report = buildReport(opts, summary, { startedAt: now, endedAt: deps.now(), ...end });
+    await writeOutputs(opts, report, log, deps.stdout);
+    [code, last] = [end.exitCode, summaryLine(report)];
+  }
+  if (syslog) {
+    // The last syslog line sums the run up in one line.
+    syslog.send(code === 0 ? Severity.notice : Severity.err, last);
+    await syslog.close();
+  }
+  return code;
+}
+
+/** Syslog severity of each kind of console message. */
+const SEVERITY_OF: Readonly<Record<LogKind, Severity>> = {
+  error: Severity.err,
+  warning: Severity.warning,
+  info: Severity.info,
+};
+
+/** The --syslog writer: the log socket ($ZFS_AUTOBACKUP_SYSLOG_SOCKET or /dev/log). */
+function openSyslog(deps: AppDeps, onFailure: (why: string) => void): SyslogWriter {
+  return new SyslogWriter({
+    socketPath: deps.env(SYSLOG_SOCKET_ENV) || DEFAULT_SYSLOG_SOCKET,
+    transport: datagramsAvailable() ? "datagram" : "logger",
+    pid: Deno.pid,
+    now: () => new Date(deps.now()),
+    onFailure,
+  });
 }
 
 /**
@@ -137,7 +178,7 @@ async function runCheck(
   log: Logger,
   deps: AppDeps,
   now: number,
-): Promise<number> {
+): Promise<Verdict> {
   const hosts = (deps.makeHosts ?? processHosts)(opts, {
     log,
     testMode: true,
@@ -158,7 +199,7 @@ async function runCheck(
     await hosts.close();
   }
   deps.stdout.write(`${verdict.line}\n`);
-  return verdict.status;
+  return verdict;
 }
 
 /** How a run ended, before the clock is read. */

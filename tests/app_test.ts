@@ -9,6 +9,9 @@ import { shellJoin } from "../lib/exec/quote.ts";
 import { OPTION_SPECS } from "../lib/cli/option_table.ts";
 import { FatalError } from "../lib/errors.ts";
 import { checkReportSchema } from "./harness/report_schema.ts";
+import { syslogListener } from "./harness/syslog_listener.ts";
+import { SYSLOG_SOCKET_ENV } from "../lib/log/syslog.ts";
+import { re } from "./harness/expect.ts";
 
 const PROBE = `$ [Source] ${shellJoin(["sh", "-c", probeScript()])}
 > #probe get -t filesystem written:1
@@ -17,7 +20,7 @@ const PROBE = `$ [Source] ${shellJoin(["sh", "-c", probeScript()])}
 = 0
 `;
 
-async function run(args: string[], fixture = "") {
+async function run(args: string[], fixture = "", env: Record<string, string> = {}) {
   const stdout = new MemorySink();
   const stderr = new MemorySink();
   const script = new ReplayScript(parseFixture(fixture));
@@ -28,7 +31,7 @@ async function run(args: string[], fixture = "") {
     stdout,
     stderr,
     now: () => Date.UTC(2010, 10, 11),
-    env: () => undefined,
+    env: (name) => env[name],
     lock: () => {
       locked++;
       return Promise.resolve({ release() {} });
@@ -245,4 +248,29 @@ Deno.test("app: a lock held by another run is a fatal error in the report", asyn
   checkReportSchema(report);
   assert.equal(report.run.result, "fatal");
   assert.match(report.run.error.message, /^Cannot lock/);
+});
+
+Deno.test("app: --syslog leaves the console unchanged; the error goes to syslog and a summary comes last", async () => {
+  await using listener = await syslogListener();
+  const args = ["test", "pool/backup", "-v"];
+  const plain = await run(args, NOTHING_SELECTED);
+  const logged = await run([...args, "--syslog"], NOTHING_SELECTED, { [SYSLOG_SOCKET_ENV]: listener.path });
+  assert.equal(logged.code, plain.code);
+  assert.equal(logged.stdout, plain.stdout);
+  assert.equal(logged.stderr, plain.stderr);
+  const got = (await listener.stop()).map((d) =>
+    d.replace(/^(<\d+>)[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d /, "$1")
+  );
+  const tag = `zfs-autobackup[${Deno.pid}]:`;
+  assert.ok(got.includes(`<14>${tag} #### Selecting`), got.join("\n"));
+  assert.ok(
+    got.includes(
+      `<11>${tag} No source filesystems selected, please do a 'zfs set autobackup:test=true' on the source datasets you want to select.`,
+    ),
+  );
+  assert.match(
+    got.at(-1)!,
+    new RegExp(`^<11>${re(tag)} test: fatal, 0 datasets, .*exit 255: No source filesystems selected`),
+  );
+  assert.equal(got.filter((d) => d.includes("fatal, 0 datasets")).length, 1);
 });

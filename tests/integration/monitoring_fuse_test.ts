@@ -23,6 +23,8 @@ import { checkReportSchema } from "../harness/report_schema.ts";
 import { parseExposition } from "../harness/exposition.ts";
 import { spawnProcess } from "../../lib/exec/process.ts";
 import { lockPath } from "../../lib/run/lock.ts";
+import { SYSLOG_SOCKET_ENV } from "../../lib/log/syslog.ts";
+import { syslogListener } from "../harness/syslog_listener.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -139,7 +141,7 @@ Deno.test("report and metrics of real runs: a full run, then an incremental one 
   assert.deepEqual([...Deno.readDirSync(pools.dir)].filter((e) => e.name.endsWith(".tmp")), []);
 });
 
-Deno.test("report of a run with a failed dataset: exit 1, the failure with its zfs reason, the others ok", async () => {
+Deno.test("report of a run with a failed dataset: exit 1, the failure with its zfs reason, the others ok; --syslog gets the messages", async () => {
   await using pools = await createFusePools(["src", "dst"], 64);
   const { src, dst, n } = await setup(pools, ["a", "b", "c"]);
   await zfs(["create", `${dst}/backup/${src}`]);
@@ -147,10 +149,28 @@ Deno.test("report of a run with a failed dataset: exit 1, the failure with its z
   await zfs(["create", `${dst}/backup/${src}/b`]);
   const report = join(pools.dir, "run.json");
   const metrics = join(pools.dir, "run.prom");
-  const r = await runTool([n, `${dst}/backup`, "--report", report, "--prometheus", metrics], {
-    fakeTime: T0,
-  });
+  await using listener = await syslogListener();
+  const r = await runTool(
+    [n, `${dst}/backup`, "--report", report, "--prometheus", metrics, "--syslog", "-v"],
+    {
+      fakeTime: T0,
+      env: { [SYSLOG_SOCKET_ENV]: listener.path },
+    },
+  );
   expectCode(r, 1);
+  // syslog got the console's messages, each with its severity, and a summary last.
+  const logged = await listener.stop();
+  const pids = new Set(logged.map((d) => /zfs-autobackup\[(\d+)\]: /.exec(d)?.[1]));
+  assert.equal(pids.size, 1, logged.join("\n"));
+  const body = (d: string) => `${d.slice(0, 4)}${d.replace(/^.*?zfs-autobackup\[\d+\]: /, "")}`;
+  const bodies = logged.map(body);
+  assert.ok(bodies.includes(`<14>[Source] ${src}/a: Selected`), bodies.join("\n"));
+  assert.equal(bodies.filter((b) => b.startsWith(`<11>[Source] ${src}/b: FAILED: `)).length, 1);
+  assert.match(
+    bodies.at(-1)!,
+    new RegExp(`^<11>${n}: failed, 3 datasets, 1 failed, 3 snapshots made, 2 sent .*exit 1$`),
+  );
+  assert.ok(r.stdout.includes(`[Source] ${src}/a: Selected`), "the console is unchanged");
   const doc = await readReport(report);
   assert.equal(doc.run.result, "failed");
   assert.equal(doc.run.exitCode, 1);
