@@ -343,3 +343,30 @@ Deno.test("--monitor: fresh, stale and missing backups, snapshot-only, over ssh,
   // Still no snapshot was made.
   assert.deepEqual((await fuseSnapshots(src)).filter((s) => s.startsWith(`${src}/c`)), []);
 });
+
+Deno.test("report of snapshot-only runs: snapshots made and thinned per dataset, lag from the newest snapshot", async () => {
+  await using pools = await createFusePools(["src"], 64);
+  const [src] = pools.names as [string];
+  const n = backupName(pools);
+  for (const ds of ["a", "b"]) {
+    await zfs(["create", `${src}/${ds}`]);
+    await zfs(["set", `autobackup:${n}=true`, `${src}/${ds}`]);
+  }
+  const report = join(pools.dir, "run.json");
+  expectCode(await runTool([n, "--report", report], { fakeTime: T0 }), 0);
+  expectCode(await runTool([n, "--report", report, "--keep-source", "1"], { fakeTime: T1 }), 0);
+  const doc = await readReport(report);
+  assert.equal(doc.run.mode, "snapshot-only");
+  assert.equal(doc.run.target, null);
+  for (const ds of ["a", "b"]) {
+    const d = entry(doc, `${src}/${ds}`);
+    assert.equal(d.result, "ok");
+    assert.equal(d.target, null);
+    assert.equal(d.snapshotsMade, 1);
+    assert.deepEqual(d.newestSnapshot, { name: `${n}-${S1}`, time: ISO1 });
+    assert.equal(d.commonSnapshot, null);
+    assert.equal(d.lagSeconds, 0);
+    assert.deepEqual(d.destroyed, { source: 1, target: 0 });
+  }
+  assert.deepEqual(await fuseSnapshots(src), [`${src}/a@${n}-${S1}`, `${src}/b@${n}-${S1}`]);
+});
