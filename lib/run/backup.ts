@@ -11,7 +11,7 @@ import { logPipeSettings, preflight } from "./preflight.ts";
 import { type DatasetOutcome, emptyOutcome, syncDataset, SyncError } from "./sync_dataset.ts";
 import { destroyQueued, mountReceived, moveHolds } from "./finish_step.ts";
 import { destroyMissing, missingDatasets, thinMissing } from "./missing_step.ts";
-import { type DatasetSummary, type RunSummary, totals } from "./summary.ts";
+import { newSummary, pendingDataset, type RunSummary, snapshotRef, totals } from "./summary.ts";
 import { TargetTree } from "./target_tree.ts";
 import { statsText } from "../transfer/meter.ts";
 
@@ -36,11 +36,38 @@ interface DatasetRun {
   failed: string | undefined;
 }
 
-/** Runs backup mode; returns the run's summary (its `totals.failed` is the failed datasets). */
-export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
+/** Target of a source dataset, undefined when --strip-path cannot map it (the run stops later). */
+function targetOrUndefined(ctx: BackupContext, source: string): string | undefined {
+  try {
+    return targetName(ctx.job.targetPath, source, ctx.job.stripPath);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs backup mode, filling `summary` as it goes (so a run that stops midway still tells what
+ * it did); returns it (its `totals.failed` is the failed datasets).
+ */
+export async function runBackup(
+  ctx: BackupContext,
+  summary: RunSummary = newSummary(ctx.job.backupName, new Date(ctx.now).toISOString()),
+): Promise<RunSummary> {
   const { job } = ctx;
   const { selected, allDatasets } = await selectSource(ctx);
-  await takeSnapshots(ctx, selected, allDatasets);
+  const taken = await takeSnapshots(ctx, selected, allDatasets);
+  const timeOf = (name: string) => job.snapshotFormat.parse(name);
+  const made = new Set(taken?.datasets);
+  const entries = selected.map((ds) =>
+    pendingDataset(
+      ds.name,
+      targetOrUndefined(ctx, ds.name),
+      ds.snapshots.at(-1)?.name,
+      made.has(ds.name),
+      timeOf,
+    )
+  );
+  summary.datasets.push(...entries);
 
   ctx.log.title("Target settings");
   printHostSettings(ctx, "Target", job.sshTarget, describeSchedule(job.keepTarget));
@@ -61,7 +88,8 @@ export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
   const targetOf = (name: string) => targetName(job.targetPath, name, job.stripPath);
   const runs: DatasetRun[] = [];
   let failures = 0;
-  for (const ds of selected) {
+  for (const [i, ds] of selected.entries()) {
+    const entry = entries[i]!;
     ctx.log.progress(`Analysing dataset ${runs.length + 1}/${selected.length} (${failures} failed)`);
     const run: DatasetRun = {
       dataset: ds.name,
@@ -70,29 +98,29 @@ export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
       failed: undefined,
     };
     runs.push(run);
+    // The entry shares the outcome's records, so a stop midway keeps what was done.
+    entry.transfers = run.outcome.transfers;
+    entry.destroyed = run.outcome.destroyed;
     try {
       await syncDataset(ctx, ds, run.target, tree, targetOf, run.outcome);
+      entry.result = "ok";
     } catch (e) {
       rethrowIfAborted(e, ctx.signal);
       run.failed = errorMessage(e);
       failures++;
+      Object.assign(entry, {
+        result: "failed",
+        failed: run.failed,
+        reason: e instanceof ZfsError || e instanceof SyncError ? e.reason : undefined,
+      });
       ctx.log.error(`[Source] ${ds.name}: FAILED: ${run.failed}`);
       if (!(e instanceof SyncError || e instanceof CommandError)) ctx.log.error(bugText(e));
+    } finally {
+      entry.common = snapshotRef(run.outcome.common, timeOf);
     }
   }
   ctx.log.clearProgress();
-  const datasets: DatasetSummary[] = runs.map((r) => ({
-    dataset: r.dataset,
-    target: r.target,
-    transfers: r.outcome.transfers,
-    failed: r.failed,
-  }));
-  const summary: RunSummary = {
-    backupName: job.backupName,
-    startedAt: new Date(ctx.now).toISOString(),
-    datasets,
-    totals: totals(datasets),
-  };
+  summary.totals = totals(summary.datasets);
   const t = summary.totals;
   if (t.transfers) {
     ctx.log.verbose(
@@ -105,8 +133,8 @@ export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
   await mountReceived(ctx, outcomes);
 
   const missing = missingDatasets(tree.all(), job.targetPath, new Set(mapping.values()));
-  await thinMissing(ctx, missing);
-  await destroyMissing(ctx, missing, tree.all());
+  summary.missing.snapshotsDestroyed += await thinMissing(ctx, missing);
+  summary.missing.datasetsDestroyed += await destroyMissing(ctx, missing, tree.all());
 
   const failed = runs.filter((r) => r.failed !== undefined);
   if (failed.length) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { judgeTransfer } from "../../lib/run/transfer_step.ts";
+import { judgeTransfer, transferReason } from "../../lib/run/transfer_step.ts";
 import type { TransferResult, TransferSpec } from "../../lib/exec/host.ts";
 
 const SEND = { argv: ["zfs", "send", "-p", "p/fs@s1"] };
@@ -125,4 +125,21 @@ Deno.test("judgeTransfer: --ignore-transfer-errors does not hide a receiver that
     judgeTransfer(PLAIN, result([141, 1], "", "cannot receive: invalid stream\n"), true),
     undefined,
   );
+});
+
+Deno.test("transferReason: classified from the log of the side that failed", () => {
+  assert.equal(transferReason(PLAIN, result([141, 1], "", RECV_ERR)), "modified");
+  assert.equal(transferReason(PLAIN, result([0, 1], "", "cannot receive: out of space\n")), "no-space");
+  assert.equal(
+    transferReason(PLAIN, result([1, 0], "cannot open 'p/fs@s1': dataset does not exist\n", "")),
+    "not-found",
+  );
+  assert.equal(
+    transferReason(
+      PLAIN,
+      result([0, 255], "", "ssh: Could not resolve hostname nas: Name or service not known\n"),
+    ),
+    "connection",
+  );
+  assert.equal(transferReason(PLAIN, result([0, 1], "", "zstd: something odd\n")), "other");
 });
