@@ -143,3 +143,22 @@ Deno.test("transferReason: classified from the log of the side that failed", () 
   );
   assert.equal(transferReason(PLAIN, result([0, 1], "", "zstd: something odd\n")), "other");
 });
+
+Deno.test("judgeTransfer: a receive that meets another one (busy, partial state, just created) says so", () => {
+  const cases = [
+    "cannot receive new filesystem stream: destination 'b/fs' exists\nmust specify -F to overwrite it\n",
+    "cannot receive incremental stream: dataset is busy\n",
+    'cannot receive new filesystem stream: destination b/fs contains partially-complete state from "zfs receive -s".\n',
+  ];
+  for (const log of cases) {
+    const err = judgeTransfer(PLAIN, result([141, 1], "", log), false);
+    assert.ok(
+      err?.endsWith(
+        "(another receive into this dataset may still be running or was just interrupted: retry later)",
+      ),
+      err,
+    );
+  }
+  // Other receive failures get no such hint.
+  assert.doesNotMatch(judgeTransfer(PLAIN, result([141, 1], "", RECV_ERR), false)!, /another receive/);
+});
