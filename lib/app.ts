@@ -4,17 +4,30 @@
  */
 import { parseOptions } from "./cli/parse.ts";
 import { isBackupJob, type Job } from "./job/job.ts";
-import { bugText, CommandError, ExitCode, exitCodeForFailures, FatalError, UsageError } from "./errors.ts";
+import { showValue } from "./job/show_value.ts";
+import {
+  bugText,
+  CommandError,
+  errorMessage,
+  ExitCode,
+  exitCodeForFailures,
+  FatalError,
+  UsageError,
+} from "./errors.ts";
 import type { Host, HostContext, HostLabel } from "./exec/host.ts";
 import { ProcessHost } from "./exec/process_host.ts";
 import { ControlDir, SshClient } from "./exec/ssh.ts";
 import { RECORD_ENV, Recorder } from "./exec/fixture.ts";
-import { Logger } from "./log/logger.ts";
+import { Logger, type LoggerOptions } from "./log/logger.ts";
 import { colorAllowed, type Sink } from "./log/term.ts";
 import { BackupContext, RunContext } from "./run/context.ts";
 import { printPreamble } from "./run/preamble.ts";
 import { runSnapshotOnly } from "./run/snapshot_only.ts";
 import { runBackup } from "./run/backup.ts";
+import type { RunSummary } from "./run/summary.ts";
+import { compileJobs, type FileJob } from "./jobs/compile_jobs.ts";
+import { parseJobsFile } from "./jobs/jobs_file.ts";
+import { type JobOutcome, runJobs } from "./jobs/run_jobs.ts";
 
 /** Everything the program needs from the outside world. */
 export interface AppDeps {
@@ -31,6 +44,8 @@ export interface AppDeps {
   signal?: AbortSignal;
   /** Takes the one-run-per-backup-name lock (main.ts passes `lockRun`; tests run without). */
   lock?: (backupName: string) => Promise<{ release(): void }>;
+  /** Reads the jobs file (default: Deno.readTextFile). */
+  readTextFile?: (path: string) => Promise<string>;
 }
 
 /** The hosts of a run. */
@@ -70,7 +85,9 @@ export function processHosts(
 
 /** Runs the program and returns its exit code. */
 export async function runApp(deps: AppDeps): Promise<number> {
-  let opts: Job;
+  let jobs: FileJob[];
+  let checkPermissions: boolean;
+  let single: boolean;
   try {
     const parsed = parseOptions(deps.args);
     if (parsed.kind === "help") {
@@ -81,7 +98,13 @@ export async function runApp(deps: AppDeps): Promise<number> {
       deps.stdout.write(`${parsed.text}\n`);
       return ExitCode.ok;
     }
-    opts = parsed.job;
+    checkPermissions = parsed.checkPermissions;
+    single = parsed.kind === "run";
+    jobs = parsed.kind === "run" ? [{ name: "", job: parsed.job }] : compileJobs(
+      parseJobsFile(await readJobsFile(deps, parsed.file), parsed.file),
+      parsed.overrides,
+      parsed.only,
+    );
   } catch (e) {
     if (e instanceof UsageError) {
       deps.stderr.write(`zfs-autobackup: error: ${e.message} (see --help)\n`);
@@ -89,19 +112,60 @@ export async function runApp(deps: AppDeps): Promise<number> {
     }
     throw e;
   }
-
-  const color = colorAllowed();
+  const mode: JobMode = checkPermissions ? "check-permissions" : "run";
+  if (single) return (await runJob(deps, jobs[0]!.job, mode)).code;
   const log = new Logger(
-    {
-      verbose: opts.verbose,
-      debug: opts.debug,
-      debugOutput: opts.debugOutput,
-      color,
-      progress: opts.progress ?? (deps.stderr.isTerminal && !opts.noProgress),
-    },
+    loggerOptions(jobs.some((j) => j.job.verbose), false, false, false),
     deps.stdout,
     deps.stderr,
   );
+  const { code } = await runJobs(jobs, (j, title) => runJob(deps, j.job, mode, title), log, deps.signal);
+  return code;
+}
+
+/** Reads the jobs file; a file that cannot be read is a usage error (nothing ran). */
+async function readJobsFile(deps: AppDeps, path: string): Promise<string> {
+  try {
+    return await (deps.readTextFile ?? Deno.readTextFile)(path);
+  } catch (e) {
+    throw new UsageError(`Cannot read jobs file ${showValue(path)}: ${errorMessage(e)}`);
+  }
+}
+
+/** What a run does with its job: the run itself, or only the permission check. */
+export type JobMode = "run" | "check-permissions";
+
+function loggerOptions(
+  verbose: boolean,
+  debug: boolean,
+  debugOutput: boolean,
+  progress: boolean,
+): LoggerOptions {
+  return { verbose, debug, debugOutput, color: colorAllowed(), progress };
+}
+
+/**
+ * Runs one job: output, lock, hosts, the mode, and the job's exit code. `title` is printed
+ * first (verbose), to tell the jobs of a file apart. Never throws for the job's own failures.
+ */
+export async function runJob(deps: AppDeps, opts: Job, mode: JobMode, title?: string): Promise<JobOutcome> {
+  const log = new Logger(
+    loggerOptions(
+      opts.verbose,
+      opts.debug,
+      opts.debugOutput,
+      opts.progress ?? (deps.stderr.isTerminal && !opts.noProgress),
+    ),
+    deps.stdout,
+    deps.stderr,
+  );
+  if (title !== undefined) log.title(title);
+  const stopped = (message: string): JobOutcome => ({
+    code: ExitCode.fatal,
+    failed: 0,
+    summary: undefined,
+    fatal: message,
+  });
   const recordPath = deps.env(RECORD_ENV);
   const now = deps.now();
   const recorder = recordPath
@@ -110,11 +174,11 @@ export async function runApp(deps: AppDeps): Promise<number> {
   // --test changes nothing, so it may run beside a real run of the same backup.
   let lock: { release(): void } | undefined;
   try {
-    if (!opts.test) lock = await deps.lock?.(opts.backupName);
+    if (!opts.test && mode === "run") lock = await deps.lock?.(opts.backupName);
   } catch (e) {
     if (e instanceof FatalError) {
       log.error(e.message);
-      return ExitCode.fatal;
+      return stopped(e.message);
     }
     throw e;
   }
@@ -122,10 +186,12 @@ export async function runApp(deps: AppDeps): Promise<number> {
   const hosts = (deps.makeHosts ?? processHosts)(opts, hostCtx);
   try {
     let failed = 0;
+    let summary: RunSummary | undefined;
     if (isBackupJob(opts) && hosts.target) {
       const ctx = new BackupContext(opts, log, now, hosts.source, hosts.target, deps.signal);
       printPreamble(ctx);
-      failed = (await runBackup(ctx)).totals.failed;
+      summary = await runBackup(ctx);
+      failed = summary.totals.failed;
     } else {
       const ctx = new RunContext(opts, log, now, hosts.source, deps.signal);
       printPreamble(ctx);
@@ -134,7 +200,7 @@ export async function runApp(deps: AppDeps): Promise<number> {
     // A step that logs failures and goes on may have swallowed the abort: never report success.
     if (deps.signal?.aborted) {
       log.error("Aborted");
-      return ExitCode.fatal;
+      return stopped("Aborted");
     }
     const commands = hosts.source.commandCount + (hosts.target?.commandCount ?? 0);
     log.verbose("");
@@ -154,21 +220,22 @@ export async function runApp(deps: AppDeps): Promise<number> {
       log.verbose("");
       log.note("TEST MODE - DID NOT MAKE ANY CHANGES!");
     }
-    return exitCodeForFailures(failed);
+    return { code: exitCodeForFailures(failed), failed, summary, fatal: undefined };
   } catch (e) {
     if (deps.signal?.aborted) {
       log.error("Aborted");
-      return ExitCode.fatal;
+      return stopped("Aborted");
     }
     if (e instanceof FatalError || e instanceof CommandError || e instanceof UsageError) {
-      log.error(e.message);
+      const message = e.message;
+      log.error(message);
       if (e instanceof CommandError && e.stderrTail.trim()) {
         log.debug(`stderr of the failed command:\n${e.stderrTail}`);
       }
-      return ExitCode.fatal;
+      return stopped(message);
     }
     log.error(bugText(e));
-    return ExitCode.fatal;
+    return stopped(bugText(e));
   } finally {
     log.clearProgress();
     await hosts.close();

@@ -77,6 +77,8 @@ const BAD_VALUES: ReadonlyArray<readonly [readonly string[], RegExp]> = [
   [["--keep-source", "-1"], /--keep-source "-1": number of snapshots to keep cannot be negative/],
   [["--keep-target", "1w1d"], /--keep-target "1w1d": period cannot be longer than TTL/],
   [["--destroy-missing", "30"], /--destroy-missing "30": missing time unit/],
+  [["--jobs", "jobs.yaml"], /argument "test" with --jobs: the jobs file names the backups/],
+  [["--only", "a"], /--only without --jobs/],
 ];
 
 Deno.test("app: every option's bad value exits 2 with one line, before the lock or any host", async () => {

@@ -21,7 +21,8 @@ export type OptionGroup =
   | "snapshot"
   | "transfer"
   | "data"
-  | "thinner";
+  | "thinner"
+  | "service";
 
 /** One command-line option. */
 export interface OptionSpec {
@@ -51,6 +52,7 @@ export const GROUP_TITLES: Readonly<Record<OptionGroup, string>> = {
   transfer: "Transfer options",
   data: "Data transfer options",
   thinner: "Thinner options",
+  service: "Service options",
 };
 
 /** Every option zfs-autobackup 3.3 accepts, plus `--clones` from upstream's development head. */
@@ -402,5 +404,21 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     group: "thinner",
     help: "Destroy target datasets whose source is gone once their newest snapshot is older than " +
       "TIME, e.g. 30d.",
+  },
+
+  // service
+  {
+    name: "jobs",
+    kind: "value",
+    metavar: "FILE",
+    group: "service",
+    help: "Run the jobs of a YAML jobs file in order, instead of BACKUP-NAME [TARGET-PATH].",
+  },
+  {
+    name: "only",
+    kind: "list",
+    metavar: "JOB",
+    group: "service",
+    help: "With --jobs: run only this job (JOB,JOB or repeated).",
   },
 ];
