@@ -28,6 +28,8 @@ import type { RunSummary } from "./run/summary.ts";
 import { compileJobs, type FileJob } from "./jobs/compile_jobs.ts";
 import { parseJobsFile } from "./jobs/jobs_file.ts";
 import { type JobOutcome, runJobs } from "./jobs/run_jobs.ts";
+import { checkPermissions } from "./doctor/check.ts";
+import { permissionHint } from "./doctor/hint.ts";
 
 /** Everything the program needs from the outside world. */
 export interface AppDeps {
@@ -182,9 +184,16 @@ export async function runJob(deps: AppDeps, opts: Job, mode: JobMode, title?: st
     }
     throw e;
   }
-  const hostCtx = { log, testMode: opts.test, ...(deps.signal ? { signal: deps.signal } : {}), recorder };
+  // The permission check only reads; test mode makes sure of it.
+  const testMode = opts.test || mode === "check-permissions";
+  const hostCtx = { log, testMode, ...(deps.signal ? { signal: deps.signal } : {}), recorder };
   const hosts = (deps.makeHosts ?? processHosts)(opts, hostCtx);
   try {
+    if (mode === "check-permissions") {
+      const ctx = new RunContext(opts, log, now, hosts.source, deps.signal);
+      const missing = await checkPermissions(ctx, hosts.target, (line) => deps.stdout.write(`${line}\n`));
+      return { code: missing ? 1 : ExitCode.ok, failed: 0, summary: undefined, fatal: undefined };
+    }
     let failed = 0;
     let summary: RunSummary | undefined;
     if (isBackupJob(opts) && hosts.target) {
@@ -227,7 +236,7 @@ export async function runJob(deps: AppDeps, opts: Job, mode: JobMode, title?: st
       return stopped("Aborted");
     }
     if (e instanceof FatalError || e instanceof CommandError || e instanceof UsageError) {
-      const message = e.message;
+      const message = permissionHint(e, [hosts.source, hosts.target], deps.env) ?? e.message;
       log.error(message);
       if (e instanceof CommandError && e.stderrTail.trim()) {
         log.debug(`stderr of the failed command:\n${e.stderrTail}`);

@@ -421,4 +421,10 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     group: "service",
     help: "With --jobs: run only this job (JOB,JOB or repeated).",
   },
+  {
+    name: "check-permissions",
+    kind: "flag",
+    group: "service",
+    help: "Change nothing: print the zfs allow permissions this run needs and lacks (exit 1 if any).",
+  },
 ];

@@ -14,6 +14,7 @@ import { destroyMissing, missingDatasets, thinMissing } from "./missing_step.ts"
 import { type DatasetSummary, type RunSummary, totals } from "./summary.ts";
 import { TargetTree } from "./target_tree.ts";
 import { statsText } from "../transfer/meter.ts";
+import { permissionHint } from "../doctor/hint.ts";
 
 /** Lists everything below TARGET-PATH in one call; a missing TARGET-PATH aborts the run. */
 async function listTarget(ctx: BackupContext): Promise<Map<string, Dataset>> {
@@ -74,7 +75,7 @@ export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
       await syncDataset(ctx, ds, run.target, tree, targetOf, run.outcome);
     } catch (e) {
       rethrowIfAborted(e, ctx.signal);
-      run.failed = errorMessage(e);
+      run.failed = permissionHint(e, [ctx.source, ctx.target]) ?? errorMessage(e);
       failures++;
       ctx.log.error(`[Source] ${ds.name}: FAILED: ${run.failed}`);
       if (!(e instanceof SyncError || e instanceof CommandError)) ctx.log.error(bugText(e));

@@ -18,7 +18,7 @@ import { abortReceive, recvArgv, resumeTokenSnapshot, sendArgv, snapshotExists }
 import { createParent, rollback } from "../zfs/datasets.ts";
 import type { BackupContext } from "./context.ts";
 import { destroyObsolete, destroyOn, type DestroyRequest } from "./destroy_step.ts";
-import { judgeTransfer } from "./transfer_step.ts";
+import { judgeTransfer, permissionFailure } from "./transfer_step.ts";
 import type { TargetTree } from "./target_tree.ts";
 import { statsText, TransferMeter, type TransferStats } from "../transfer/meter.ts";
 
@@ -175,7 +175,7 @@ async function sendSnapshot(ctx: BackupContext, job: SendJob): Promise<TransferS
   const result = await ctx.source.transfer(ctx.target, spec);
   ctx.log.clearProgress();
   const err = judgeTransfer(spec, result, opts.ignoreTransferErrors);
-  if (err) throw new SyncError(err);
+  if (err) throw permissionFailure(ctx, spec, result, src.name, tname) ?? new SyncError(err);
   if (result.skipped) return undefined;
   if (opts.ignoreTransferErrors && !(await snapshotExists(ctx.target, tname, step.snapshot))) {
     throw new SyncError("Target doesn't exist after transfer, something went wrong.");

@@ -259,6 +259,13 @@ const JOBS_CASES: ReadonlyArray<readonly [readonly string[], unknown]> = [
       checkPermissions: false,
     },
   ],
+  [["--jobs", "f.yaml", "--check-permissions"], {
+    kind: "jobs",
+    file: "f.yaml",
+    only: [],
+    overrides: {},
+    checkPermissions: true,
+  }],
 ];
 
 Deno.test("parseOptions: --jobs takes no positionals; other options are kept as overrides for every job", () => {
