@@ -18,8 +18,9 @@ function sideCheck(side: Side, host: Host, report: AllowReport, needs: Need[]): 
   const have = new Map<string, Set<string>>();
   const absent: string[] = [];
   for (const [dataset, blocks] of report.allow) {
+    // A missing TARGET-PATH gets its grant too, to run once root has created it.
     if (blocks === undefined) absent.push(dataset);
-    else have.set(dataset, effectivePermissions(dataset, blocks, report.identity));
+    have.set(dataset, effectivePermissions(dataset, blocks ?? [], report.identity));
   }
   const root = report.identity.uid === 0;
   return {
