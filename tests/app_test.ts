@@ -15,7 +15,7 @@ const PROBE = `$ [Source] ${shellJoin(["sh", "-c", probeScript()])}
 = 0
 `;
 
-async function run(args: string[], fixture = "") {
+async function run(args: string[], fixture = "", files: Record<string, string> = {}) {
   const stdout = new MemorySink();
   const stderr = new MemorySink();
   const script = new ReplayScript(parseFixture(fixture));
@@ -27,6 +27,8 @@ async function run(args: string[], fixture = "") {
     stderr,
     now: () => Date.UTC(2010, 10, 11),
     env: () => undefined,
+    readTextFile: (path) =>
+      files[path] !== undefined ? Promise.resolve(files[path]!) : Promise.reject(new Error("No such file")),
     lock: () => {
       locked++;
       return Promise.resolve({ release() {} });
@@ -172,4 +174,40 @@ Deno.test("app: a replay bug is reported with its stack, exit 255", async () => 
   const r = await run(["test"], "");
   assert.equal(r.code, 255);
   assert.match(r.stderr, /^! Bug: UnexpectedCommandError: Cannot replay unexpected command/);
+});
+
+Deno.test("app: --jobs runs every job with its own lock and hosts; a bad or missing file exits 2 before any", async () => {
+  const nothing = (name: string) =>
+    `${PROBE}
+$ [Source] zfs get -t filesystem,volume -H -o name,property,value,source autobackup:${name}
+> pool	autobackup:${name}	-	-
+= 0
+`;
+  const file = "jobs:\n  a:\n    backup-name: one\n  b:\n    backup-name: two\n";
+  const r = await run(["--jobs", "f.yaml"], nothing("one") + nothing("two"), { "f.yaml": file });
+  assert.equal(r.code, 255);
+  assert.equal(r.hostsMade, 2);
+  assert.equal(r.locked, 2);
+  assert.deepEqual(r.unused, []);
+  assert.match(r.stderr, /! 2 of 2 jobs failed:\n! +a: stopped: No source filesystems selected/);
+
+  const only = await run(["--jobs", "f.yaml", "--only", "b", "--test"], nothing("two"), { "f.yaml": file });
+  assert.equal(only.code, 255);
+  assert.equal(only.hostsMade, 1);
+  assert.equal(only.locked, 0, "--test takes no lock");
+
+  for (
+    const [files, why] of [
+      [
+        { "f.yaml": `${file}    strip-path: x\n` },
+        /^zfs-autobackup: error: f\.yaml:6: jobs\.b\.strip-path: Cannot use --strip-path "x"/,
+      ],
+      [{}, /^zfs-autobackup: error: Cannot read jobs file "f\.yaml": No such file \(see --help\)\n$/],
+    ] as const
+  ) {
+    const bad = await run(["--jobs", "f.yaml"], "", files);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, why);
+    assert.equal(bad.hostsMade + bad.locked, 0);
+  }
 });
