@@ -1,8 +1,8 @@
 /**
  * Which `zfs allow` permissions a run needs on each side (pure). A table of rules, each a
  * permission, the side, when the job needs it and why; a new zfs verb (bookmarks, say) is one
- * more row. Permissions that zfs requires alongside others (`mount` for snapshot, destroy,
- * create, receive and rollback; `create` for receive) are added with the one that implies them.
+ * more row. Permissions that zfs requires alongside others (`mount` for destroy, create,
+ * receive and rollback; `create` for receive) are added with the one that implies them.
  * Property permissions come from what the streams carry (`zfs send -p`) and what the receive
  * sets: a user property needs `userprop`, a native one its own name.
  */
@@ -101,9 +101,11 @@ const RULES: readonly Rule[] = [
   },
 ];
 
-/** Permissions zfs requires along with another one (see zfs-allow(8)). */
+/**
+ * Permissions zfs requires along with another one (zfs-allow(8)). Measured on OpenZFS 2.3:
+ * destroy fails without mount; snapshot works without it, although the manual lists it.
+ */
 const IMPLIES: Readonly<Record<string, readonly string[]>> = {
-  snapshot: ["mount"],
   destroy: ["mount"],
   create: ["mount"],
   rollback: ["mount"],
@@ -116,20 +118,25 @@ export function propertyPermission(property: string): string {
   return property.includes(":") ? "userprop" : property;
 }
 
-/** Properties a receive writes: what the streams carry, less the filtered ones, plus the set ones. */
+/**
+ * Properties a receive writes: what the streams carry, the filtered ones (OpenZFS 2.3 refuses
+ * `zfs recv -x P` without the permission for P as well) and the set ones. Without a permission
+ * zfs receive still succeeds, but leaves the property out ("cannot receive P property").
+ */
 function receivedProperties(job: Job, facts: NeedFacts): Need[] {
   if (!sends(job)) return [];
-  const filtered = new Set([
+  const needs: Need[] = [];
+  // Decrypting an encrypted dataset sends no properties; which datasets are encrypted is not
+  // known here, so the properties are counted (one permission too many at worst).
+  for (const p of facts.sentProperties) {
+    needs.push({ permission: propertyPermission(p), why: `the stream carries ${p}` });
+  }
+  const filtered = [
     ...job.filterProperties,
     ...(job.clearRefreservation ? ["refreservation"] : []),
     ...(job.encrypt ? ENCRYPTION_PROPERTIES : []),
-  ]);
-  const needs: Need[] = [];
-  // decrypting an encrypted dataset sends no properties; which datasets are encrypted is not
-  // known here, so the properties are counted (one permission too many at worst).
-  for (const p of facts.sentProperties) {
-    if (!filtered.has(p)) needs.push({ permission: propertyPermission(p), why: `the stream carries ${p}` });
-  }
+  ];
+  for (const p of filtered) needs.push({ permission: propertyPermission(p), why: `zfs recv -x ${p}` });
   for (const p of job.setProperties) {
     needs.push({ permission: propertyPermission(p.name), why: `--set-properties ${p.name}` });
   }

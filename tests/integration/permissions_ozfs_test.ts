@@ -49,6 +49,8 @@ async function ensureGuestUser(): Promise<void> {
     [
       "set -e",
       `id ${USER} >/dev/null 2>&1 || useradd -m -s /bin/sh ${USER}`,
+      // sshd runs without PAM here, and refuses a locked account ("!"): no password, not locked.
+      `usermod -p '*' ${USER}`,
       `h=$(getent passwd ${USER} | cut -d: -f6)`,
       `mkdir -p "$h/.ssh"`,
       `cat > "$h/.ssh/authorized_keys"`,
