@@ -3,6 +3,7 @@
  * "missing zfs permission 'hold' on pool/fs for user backup: run --check-permissions".
  */
 import { ZfsError } from "../errors.ts";
+import { propertyPermission } from "./needed.ts";
 
 /** A host as far as the hint needs it. */
 export interface HintHost {
@@ -40,9 +41,27 @@ export function permissionHint(
   const z = permissionError(e);
   if (!z) return undefined;
   const host = hosts.find((h) => h?.displayName === z.host);
-  const user = userOf(host?.address, env);
-  const on = z.dataset === undefined ? "" : ` on ${z.dataset}`;
-  return `missing zfs permission '${z.verb}'${on} for ${user}: run --check-permissions`;
+  return hintText(z.verb, z.dataset, userOf(host?.address, env));
+}
+
+/** The hint for `permission` on `dataset` missing for `user` ("user NAME", see `userOf`). */
+export function hintText(permission: string, dataset: string | undefined, user: string): string {
+  const on = dataset === undefined ? "" : ` on ${dataset}`;
+  return `missing zfs permission '${permission}'${on} for ${user}: run --check-permissions`;
+}
+
+/**
+ * The hints for properties a receive into `dataset` on `host` dropped for lack of permission
+ * (the receive itself succeeded).
+ */
+export function propertyHints(
+  properties: readonly string[],
+  dataset: string,
+  host: HintHost,
+  env: (name: string) => string | undefined = readEnv,
+): string[] {
+  const user = userOf(host.address, env);
+  return [...new Set(properties.map(propertyPermission))].map((p) => hintText(p, dataset, user));
 }
 
 /** The environment, where the process may read it. */

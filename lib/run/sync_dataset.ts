@@ -19,6 +19,8 @@ import { createParent, rollback } from "../zfs/datasets.ts";
 import type { BackupContext } from "./context.ts";
 import { destroyObsolete, destroyOn, type DestroyRequest } from "./destroy_step.ts";
 import { judgeTransfer, permissionFailure } from "./transfer_step.ts";
+import { propertyHints } from "../doctor/hint.ts";
+import { refusedProperties } from "../zfs/failure.ts";
 import type { TargetTree } from "./target_tree.ts";
 import { statsText, TransferMeter, type TransferStats } from "../transfer/meter.ts";
 
@@ -177,6 +179,9 @@ async function sendSnapshot(ctx: BackupContext, job: SendJob): Promise<TransferS
   const err = judgeTransfer(spec, result, opts.ignoreTransferErrors);
   if (err) throw permissionFailure(ctx, spec, result, src.name, tname) ?? new SyncError(err);
   if (result.skipped) return undefined;
+  for (const hint of propertyHints(refusedProperties(result.recvLog), tname, ctx.target)) {
+    ctx.log.error(`[Target] ${tname}: ${hint}`);
+  }
   if (opts.ignoreTransferErrors && !(await snapshotExists(ctx.target, tname, step.snapshot))) {
     throw new SyncError("Target doesn't exist after transfer, something went wrong.");
   }

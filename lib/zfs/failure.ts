@@ -82,3 +82,15 @@ export async function runZfs(host: Host, verb: string, cmd: Cmd): Promise<CmdRes
     throw asZfsError(e, verb, cmd.argv);
   }
 }
+
+/**
+ * Properties a successful `zfs recv` left out for lack of permission (it prints "cannot receive
+ * P property on D: permission denied" and still exits 0), from the receiving side's output.
+ */
+export function refusedProperties(recvLog: string): string[] {
+  const found = new Set<string>();
+  for (const m of recvLog.matchAll(/cannot receive (\S+) property on \S+: permission denied/gi)) {
+    found.add(m[1]!);
+  }
+  return [...found];
+}

@@ -1,8 +1,8 @@
 /** The one-line permission hint that replaces zfs's own error. */
 import assert from "node:assert/strict";
 import { CommandError, FatalError, ZfsError } from "../../lib/errors.ts";
-import { permissionHint, userOf } from "../../lib/doctor/hint.ts";
-import { datasetOfArgv, zfsStageError } from "../../lib/zfs/failure.ts";
+import { permissionHint, propertyHints, userOf } from "../../lib/doctor/hint.ts";
+import { datasetOfArgv, refusedProperties, zfsStageError } from "../../lib/zfs/failure.ts";
 
 const TARGET = { displayName: "Target (backup@nas)", address: "backup@nas" };
 const SOURCE = { displayName: "Source", address: undefined };
@@ -79,4 +79,21 @@ Deno.test("userOf and datasetOfArgv", () => {
   assert.equal(datasetOfArgv("destroy", ["zfs", "destroy", "pool/fs@a,b"]), "pool/fs");
   assert.equal(datasetOfArgv("mount", ["sh", "-c", "script", "sh", "pool/x"]), "pool/x");
   assert.equal(datasetOfArgv("list", ["zfs", "list"]), undefined);
+});
+
+Deno.test("propertyHints: properties a successful receive dropped, as hints (user properties need userprop)", () => {
+  // What OpenZFS 2.3 printed for a non-root receive without property permissions (exit 0).
+  const log = [
+    "receiving full stream of p/src/fs@s1 into p/dst/backup/fs1@s1",
+    "cannot receive autobackup:x property on p/dst/backup/fs1: permission denied",
+    "cannot receive compression property on p/dst/backup/fs1: permission denied",
+    "cannot receive org:note property on p/dst/backup/fs1: permission denied",
+    "received 43.9K stream in 0.24 seconds (185K/sec)",
+  ].join("\n");
+  assert.deepEqual(refusedProperties(log), ["autobackup:x", "compression", "org:note"]);
+  assert.deepEqual(propertyHints(refusedProperties(log), "p/dst/backup/fs1", TARGET, env), [
+    "missing zfs permission 'userprop' on p/dst/backup/fs1 for user backup: run --check-permissions",
+    "missing zfs permission 'compression' on p/dst/backup/fs1 for user backup: run --check-permissions",
+  ]);
+  assert.deepEqual(refusedProperties("received 312B stream in 0.26 seconds"), []);
 });
