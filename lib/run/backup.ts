@@ -14,6 +14,7 @@ import { destroyMissing, missingDatasets, thinMissing } from "./missing_step.ts"
 import { newSummary, pendingDataset, type RunSummary, snapshotRef, totals } from "./summary.ts";
 import { TargetTree } from "./target_tree.ts";
 import { statsText } from "../transfer/meter.ts";
+import { permissionHint } from "../doctor/hint.ts";
 
 /** Lists everything below TARGET-PATH in one call; a missing TARGET-PATH aborts the run. */
 async function listTarget(ctx: BackupContext): Promise<Map<string, Dataset>> {
@@ -106,7 +107,7 @@ export async function runBackup(
       entry.result = "ok";
     } catch (e) {
       rethrowIfAborted(e, ctx.signal);
-      run.failed = errorMessage(e);
+      run.failed = permissionHint(e, [ctx.source, ctx.target]) ?? errorMessage(e);
       failures++;
       Object.assign(entry, {
         result: "failed",
