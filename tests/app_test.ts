@@ -283,13 +283,15 @@ Deno.test("app: --syslog leaves the console unchanged; the error goes to syslog 
   );
   assert.equal(got.filter((d) => d.includes("fatal, 0 datasets")).length, 1);
 });
-Deno.test("app: --jobs runs every job with its own lock and hosts; a bad or missing file exits 2 before any", async () => {
-  const nothing = (name: string) =>
-    `${PROBE}
+/** A replayed selection of backup `name` that finds nothing selected. */
+const nothing = (name: string) =>
+  `${PROBE}
 $ [Source] zfs get -t filesystem,volume -H -o name,property,value,source autobackup:${name}
 > pool	autobackup:${name}	-	-
 = 0
 `;
+
+Deno.test("app: --jobs runs every job with its own lock and hosts; a bad or missing file exits 2 before any", async () => {
   const file = "jobs:\n  a:\n    backup-name: one\n  b:\n    backup-name: two\n";
   const r = await run(["--jobs", "f.yaml"], nothing("one") + nothing("two"), {}, { "f.yaml": file });
   assert.equal(r.code, 255);
@@ -322,12 +324,6 @@ $ [Source] zfs get -t filesystem,volume -H -o name,property,value,source autobac
 });
 
 Deno.test("app: --report with --jobs writes one document covering every job", async () => {
-  const nothing = (name: string) =>
-    `${PROBE}
-$ [Source] zfs get -t filesystem,volume -H -o name,property,value,source autobackup:${name}
-> pool	autobackup:${name}	-	-
-= 0
-`;
   const file = "jobs:\n  a:\n    backup-name: one\n  b:\n    backup-name: two\n";
   const r = await run(["--jobs", "f.yaml", "--report", "-"], nothing("one") + nothing("two"), {}, {
     "f.yaml": file,
