@@ -51,9 +51,12 @@ function watchdog(kind: Lifeline["kind"]): string {
 /**
  * The guard script. fd 4 keeps the real stderr for the command, while the guard's own stderr is
  * /dev/null: sh reports a child killed by a signal ("Killed", "Terminated") on its own stderr,
- * and the subshell makes the command's redirection apply in the child only. A command that died
- * of a common signal re-raises it, so our caller sees the signal as it would without the guard;
- * sh reports a missing program as `X: command not found` with 127, as before.
+ * and the subshell makes the command's redirection apply in the child only. The guard itself
+ * outlives an abort's SIGTERM (a trap, which the command does not inherit, unlike an ignored
+ * signal), so a command that handles SIGTERM (the tool in tests, a graceful program) still gets
+ * to finish and report its own exit code. A command that died of a common signal re-raises it,
+ * so our caller sees the signal as it would without the guard; sh reports a missing program as
+ * `X: command not found` with 127, as before.
  */
 function guardScript(kind: Lifeline["kind"]): string {
   const setup = kind === "heartbeat"
@@ -62,10 +65,11 @@ function guardScript(kind: Lifeline["kind"]): string {
   return [
     `${setup}; `,
     `command -v "$1" >/dev/null || { printf "%s: command not found\\n" "$1" >&4; exit 127; }; `,
+    `trap : HUP INT TERM; `,
     `${watchdog(kind)} w=$!; `,
     `( "$@" ) 2>&4 3<&- 4>&-; s=$?; `,
     `kill -s KILL $w; wait $w; `,
-    `case $s in 129|130|137|141|143) kill -s $(kill -l $s) $$;; esac; exit $s`,
+    `case $s in 129|130|137|141|143) trap - HUP INT TERM; kill -s $(kill -l $s) $$;; esac; exit $s`,
   ].join("");
 }
 

@@ -11,7 +11,7 @@ import { logPipeSettings, preflight } from "./preflight.ts";
 import { syncAll } from "./sync_loop.ts";
 import { destroyQueued, mountReceived, moveHolds } from "./finish_step.ts";
 import { destroyMissing, missingDatasets, thinMissing } from "./missing_step.ts";
-import { type DatasetSummary, type RunSummary, totals } from "./summary.ts";
+import { newSummary, pendingDataset, type RunSummary, totals } from "./summary.ts";
 import { TargetTree } from "./target_tree.ts";
 import { statsText } from "../transfer/meter.ts";
 
@@ -28,10 +28,27 @@ async function listTarget(ctx: BackupContext): Promise<Map<string, Dataset>> {
   }
 }
 
-/** Runs backup mode; returns the run's summary (its `totals.failed` is the failed datasets). */
-export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
+/** Target of a source dataset, undefined when --strip-path cannot map it (the run stops later). */
+function targetOrUndefined(ctx: BackupContext, source: string): string | undefined {
+  try {
+    return targetName(ctx.job.targetPath, source, ctx.job.stripPath);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs backup mode, filling `summary` as it goes (so a run that stops midway still tells what
+ * it did); returns it (its `totals.failed` is the failed datasets).
+ */
+export async function runBackup(
+  ctx: BackupContext,
+  summary: RunSummary = newSummary(ctx.job.backupName, new Date(ctx.now).toISOString()),
+): Promise<RunSummary> {
   const { job } = ctx;
   // The target is read while the source is: the two listings are most of a quiet run's time.
+  // The source's probe goes first, so hosts on one address share it under the source's name.
+  ctx.features(ctx.source).catch(() => {}); // The selection awaits it and reports its failure.
   const targetListing = ctx.phases.time("read target", () => listTarget(ctx));
   // Awaited below; a run that fails before that still waits for it, so no command outlives it.
   const settled = targetListing.then(() => {}, () => {});
@@ -40,7 +57,20 @@ export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
     throw e;
   };
   const { selected, allDatasets } = await selectSource(ctx).catch(afterListing);
-  await ctx.phases.time("snapshot", () => takeSnapshots(ctx, selected, allDatasets)).catch(afterListing);
+  const taken = await ctx.phases.time("snapshot", () => takeSnapshots(ctx, selected, allDatasets))
+    .catch(afterListing);
+  const timeOf = (name: string) => job.snapshotFormat.parse(name);
+  const made = new Set(taken?.datasets);
+  const entries = selected.map((ds) =>
+    pendingDataset(
+      ds.name,
+      targetOrUndefined(ctx, ds.name),
+      ds.snapshots.at(-1)?.name,
+      made.has(ds.name),
+      timeOf,
+    )
+  );
+  summary.datasets.push(...entries);
 
   ctx.log.title("Target settings");
   printHostSettings(ctx, "Target", job.sshTarget, describeSchedule(job.keepTarget));
@@ -60,19 +90,8 @@ export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
 
   ctx.log.title("Synchronising");
   const targetOf = (name: string) => targetName(job.targetPath, name, job.stripPath);
-  const runs = await syncAll(ctx, selected, tree, mapping, targetOf);
-  const datasets: DatasetSummary[] = runs.map((r) => ({
-    dataset: r.dataset,
-    target: r.target,
-    transfers: r.outcome.transfers,
-    failed: r.failed,
-  }));
-  const summary: RunSummary = {
-    backupName: job.backupName,
-    startedAt: new Date(ctx.now).toISOString(),
-    datasets,
-    totals: totals(datasets),
-  };
+  const runs = await syncAll(ctx, selected, entries, tree, mapping, targetOf);
+  summary.totals = totals(summary.datasets);
   const t = summary.totals;
   if (t.transfers) {
     const streams = t.streams === t.transfers ? "" : ` in ${t.streams} stream${t.streams === 1 ? "" : "s"}`;
@@ -88,8 +107,11 @@ export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
   await ctx.phases.time("finish", () => mountReceived(ctx, outcomes));
 
   const missing = missingDatasets(tree.all(), job.targetPath, new Set(mapping.values()));
-  await ctx.phases.time("thin", () => thinMissing(ctx, missing));
-  await ctx.phases.time("thin", () => destroyMissing(ctx, missing, tree.all()));
+  summary.missing.snapshotsDestroyed += await ctx.phases.time("thin", () => thinMissing(ctx, missing));
+  summary.missing.datasetsDestroyed += await ctx.phases.time(
+    "thin",
+    () => destroyMissing(ctx, missing, tree.all()),
+  );
 
   const failed = runs.filter((r) => r.failed !== undefined);
   if (failed.length) {

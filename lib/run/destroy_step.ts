@@ -91,17 +91,26 @@ export async function destroyOn(
 
 /**
  * The destroys of a sync (pre-clean, then the snapshots that became obsolete): logged as one
- * "Destroying a, b" line per dataset, our holds released first, failures logged.
+ * "Destroying a, b" line per dataset, our holds released first, failures logged. Returns one
+ * result per request, in order (an empty one for a request without names).
  */
 export async function destroyObsolete(
   ctx: RunContext,
   host: Host,
   requests: readonly DestroyRequest[],
   released?: ReadonlySet<string>,
-): Promise<void> {
+): Promise<DestroyResult[]> {
   const wanted = requests.filter((r) => r.names.length > 0);
-  if (wanted.length === 0) return;
   const announce = (r: DestroyRequest, names: readonly string[]) =>
     ctx.log.verbose(`[${host.label}] ${r.dataset.name}: Destroying ${names.join(", ")}`);
-  await destroyOn(ctx, host, wanted, { announce, ...(released ? { released } : {}) });
+  const results = wanted.length
+    ? await destroyOn(ctx, host, wanted, { announce, ...(released ? { released } : {}) })
+    : [];
+  const byRequest = new Map(wanted.map((r, i) => [r, results[i]!]));
+  return requests.map((r) => byRequest.get(r) ?? { destroyed: [], failed: [], kept: [] });
+}
+
+/** How many snapshots a set of destroy results destroyed. */
+export function destroyedCount(results: readonly DestroyResult[]): number {
+  return results.reduce((n, r) => n + r.destroyed.length, 0);
 }

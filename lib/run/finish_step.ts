@@ -11,12 +11,13 @@ import { mountable, mountAll } from "../zfs/mount.ts";
 import type { BackupContext } from "./context.ts";
 import type { DatasetOutcome } from "./sync_dataset.ts";
 import { destroyObsolete, type DestroyRequest } from "./destroy_step.ts";
+import { permissionHint } from "../doctor/hint.ts";
 
 /** Runs one batched hold or release; a failure is logged, the run goes on. */
 async function logged(ctx: BackupContext, host: Host, action: () => Promise<void>): Promise<void> {
   await action().catch((e) => {
     rethrowIfAborted(e, ctx.signal);
-    ctx.log.error(`[${host.label}] ${errorMessage(e)}`);
+    ctx.log.error(`[${host.label}] ${permissionHint(e, [host]) ?? errorMessage(e)}`);
   });
 }
 
@@ -37,15 +38,31 @@ export async function moveHolds(ctx: BackupContext, outcomes: readonly DatasetOu
 /**
  * Destroys the snapshots that became obsolete during the transfers, after moveHolds: a snapshot
  * whose hold it released needs no second look; any other held one gets our tag released first.
+ * Adds what went to each outcome's `destroyed` counts.
  */
 export async function destroyQueued(ctx: BackupContext, outcomes: readonly DatasetOutcome[]): Promise<void> {
   const sides = [
-    [ctx.source, (o: DatasetOutcome) => o.obsolete.source, (o: DatasetOutcome) => o.holds.releaseSource],
-    [ctx.target, (o: DatasetOutcome) => o.obsolete.target, (o: DatasetOutcome) => o.holds.releaseTarget],
+    [
+      "source",
+      ctx.source,
+      (o: DatasetOutcome) => o.obsolete.source,
+      (o: DatasetOutcome) => o.holds.releaseSource,
+    ],
+    [
+      "target",
+      ctx.target,
+      (o: DatasetOutcome) => o.obsolete.target,
+      (o: DatasetOutcome) => o.holds.releaseTarget,
+    ],
   ] as const;
-  for (const [host, requestOf, releasedOf] of sides) {
-    const requests = outcomes.map(requestOf).filter((r): r is DestroyRequest => r !== undefined);
-    await destroyObsolete(ctx, host, requests, new Set(outcomes.flatMap(releasedOf)));
+  for (const [side, host, requestOf, releasedOf] of sides) {
+    const queued = outcomes.flatMap((o) => {
+      const r = requestOf(o);
+      return r === undefined ? [] : [[o, r] as const];
+    });
+    const requests: DestroyRequest[] = queued.map(([, r]) => r);
+    const results = await destroyObsolete(ctx, host, requests, new Set(outcomes.flatMap(releasedOf)));
+    queued.forEach(([o], i) => o.destroyed[side] += results[i]!.destroyed.length);
   }
 }
 

@@ -5,7 +5,8 @@
  * are held and written in dataset order, and on Ctrl-C no new dataset starts while the running
  * ones are stopped and waited for.
  */
-import { bugText, CommandError, errorMessage, rethrowIfAborted } from "../errors.ts";
+import { bugText, CommandError, errorMessage, rethrowIfAborted, ZfsError } from "../errors.ts";
+import { permissionHint } from "../doctor/hint.ts";
 import type { Dataset } from "../zfs/listing.ts";
 import { Semaphore } from "../exec/semaphore.ts";
 import { OrderedOutput } from "../log/ordered_output.ts";
@@ -13,6 +14,7 @@ import { syncDependencies } from "../sync/sync_order.ts";
 import type { BackupContext } from "./context.ts";
 import { type DatasetOutcome, emptyOutcome, syncDataset, SyncError } from "./sync_dataset.ts";
 import type { TargetTree } from "./target_tree.ts";
+import { type DatasetSummary, snapshotRef } from "./summary.ts";
 
 /** One dataset's line in the run's outcome. */
 export interface DatasetRun {
@@ -22,31 +24,47 @@ export interface DatasetRun {
   failed: string | undefined;
 }
 
-/** Syncs one dataset; a failure is logged and recorded in `run`, an abort is thrown. */
+/**
+ * Syncs one dataset; a failure is logged and recorded in `run` and its summary `entry`, an
+ * abort is thrown. The entry shares the outcome's records, so a stop midway keeps what was done.
+ */
 async function syncOne(
   ctx: BackupContext,
   ds: Dataset,
   run: DatasetRun,
+  entry: DatasetSummary,
   tree: TargetTree,
   targetOf: (source: string) => string,
 ): Promise<void> {
+  entry.transfers = run.outcome.transfers;
+  entry.destroyed = run.outcome.destroyed;
   try {
     await syncDataset(ctx, ds, run.target, tree, targetOf, run.outcome);
+    entry.result = "ok";
   } catch (e) {
     rethrowIfAborted(e, ctx.signal);
-    run.failed = errorMessage(e);
+    run.failed = permissionHint(e, [ctx.source, ctx.target]) ?? errorMessage(e);
+    Object.assign(entry, {
+      result: "failed",
+      failed: run.failed,
+      reason: e instanceof ZfsError || e instanceof SyncError ? e.reason : undefined,
+    });
     ctx.log.error(`[Source] ${ds.name}: FAILED: ${run.failed}`);
     if (!(e instanceof SyncError || e instanceof CommandError)) ctx.log.error(bugText(e));
+  } finally {
+    entry.common = snapshotRef(run.outcome.common, (name) => ctx.job.snapshotFormat.parse(name));
   }
 }
 
 /**
- * Syncs `selected` (in sync order) into their targets (`mapping`); returns one run per
- * dataset that was started, in order. Throws when the run is aborted.
+ * Syncs `selected` (in sync order) into their targets (`mapping`), filling each one's summary
+ * `entries[i]`; returns one run per dataset that was started, in order. Throws when the run is
+ * aborted.
  */
 export async function syncAll(
   ctx: BackupContext,
   selected: readonly Dataset[],
+  entries: readonly DatasetSummary[],
   tree: TargetTree,
   mapping: ReadonlyMap<string, string>,
   targetOf: (source: string) => string,
@@ -61,7 +79,7 @@ export async function syncAll(
   if (ctx.job.parallel <= 1 || selected.length <= 1) {
     for (const [i, ds] of selected.entries()) {
       ctx.log.progress(`Analysing dataset ${i + 1}/${selected.length} (${failures()} failed)`);
-      await syncOne(ctx, ds, runs[i]!, tree, targetOf);
+      await syncOne(ctx, ds, runs[i]!, entries[i]!, tree, targetOf);
     }
     ctx.log.clearProgress();
     return runs;
@@ -89,7 +107,7 @@ export async function syncAll(
         running++;
         progress();
         try {
-          await output.run(i, () => syncOne(ctx, selected[i]!, runs[i]!, tree, targetOf));
+          await output.run(i, () => syncOne(ctx, selected[i]!, runs[i]!, entries[i]!, tree, targetOf));
         } finally {
           running--;
         }

@@ -14,6 +14,8 @@ export interface ThinSummary {
   destroyed: number;
   kept: number;
   failed: number;
+  /** Snapshots destroyed per dataset name (datasets with none left out). */
+  destroyedBy: Map<string, number>;
 }
 
 /** Human list of snapshot names: all of them when few, the ends and a count when many. */
@@ -33,7 +35,7 @@ export async function thinDatasets(
   schedule: Schedule,
   keepOwnHolds: boolean,
 ): Promise<ThinSummary> {
-  const summary: ThinSummary = { destroyed: 0, kept: 0, failed: 0 };
+  const summary: ThinSummary = { destroyed: 0, kept: 0, failed: 0, destroyedBy: new Map() };
   if (ctx.job.noThinning) return summary;
   const log = ctx.log;
   const label = `[${host.label}]`;
@@ -65,8 +67,10 @@ export async function thinDatasets(
       for (const n of names) log.debug(each(n));
     }
   };
-  for (const r of await destroyOn(ctx, host, requests, { keepOwnHolds, announce })) {
+  const results = await destroyOn(ctx, host, requests, { keepOwnHolds, announce });
+  for (const [i, r] of results.entries()) {
     summary.destroyed += r.destroyed.length;
+    if (r.destroyed.length) summary.destroyedBy.set(requests[i]!.dataset.name, r.destroyed.length);
     summary.failed += r.failed.length;
     summary.kept += r.kept.length;
   }

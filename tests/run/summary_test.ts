@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type DatasetSummary, totals } from "../../lib/run/summary.ts";
+import { type DatasetSummary, pendingDataset, totals } from "../../lib/run/summary.ts";
 import type { TransferStats } from "../../lib/transfer/meter.ts";
 
 function stats(startedAt: number, seconds: number, snapshots = 1, bytes?: number): TransferStats {
@@ -10,13 +10,14 @@ function stats(startedAt: number, seconds: number, snapshots = 1, bytes?: number
     bytes,
     seconds,
     resumed: false,
+    full: false,
     snapshots,
     startedAt,
   };
 }
 
 function ds(transfers: TransferStats[], failed?: string): DatasetSummary {
-  return { dataset: "p/fs", target: "b/p/fs", transfers, failed };
+  return { ...pendingDataset("p/fs", "b/p/fs", undefined, false, () => undefined), transfers, failed };
 }
 
 Deno.test("totals: snapshots count each one a range carried, streams count sends", () => {
