@@ -4,7 +4,9 @@
  * for any number of datasets: the held ones among them are looked up in one batched `zfs holds`
  * (only those whose `userrefs` says they are held, so a normal run costs no extra command), our
  * own hold is released in one call, a hold by anyone else keeps the snapshot, and then each
- * dataset's snapshots go in one `zfs destroy ds@a,b,c`. Failures are logged, never thrown.
+ * dataset's snapshots go in one `zfs destroy ds@a,b,c`. Snapshots listed by name only (no hold
+ * count known) are looked up the same way once zfs refused them as busy. Failures are logged,
+ * never thrown.
  */
 import type { Host } from "../exec/host.ts";
 import type { Dataset } from "../zfs/listing.ts";
@@ -58,35 +60,88 @@ export async function destroyOn(
       if (wanted.has(s.name) && isHeld(s) && !released.has(full)) held.push(full);
     }
   }
-  let keep = new Map<string, string>();
-  if (held.length) {
-    const canList = (await ctx.features(host)).has.holds;
-    const holds = canList ? await listHolds(host, held) : undefined;
-    const judged = judgeHolds(held, holds, ctx.job.holdTag, options.keepOwnHolds ?? false);
-    keep = judged.keep;
-    for (const [full, why] of keep) ctx.log.verbose(`${label} ${full}: Keeping (${why})`);
-    await release(host, ctx.job.holdTag, judged.release);
-  }
+  const keep = await releaseHolds(ctx, host, held, options);
   const results: DestroyResult[] = [];
   for (const request of requests) {
     const { dataset, names } = request;
-    const kept = names.filter((n) => keep.has(`${dataset.name}@${n}`))
-      .map((name) => ({ name, reason: keep.get(`${dataset.name}@${name}`)! }));
     const go = names.filter((n) => !keep.has(`${dataset.name}@${n}`));
-    if (go.length === 0) {
-      results.push({ destroyed: [], failed: [], kept });
-      continue;
-    }
-    options.announce?.(request, go);
-    const out = await destroySnapshots(host, dataset.name, go, ctx.noBatchDestroy, ctx.signal);
+    if (go.length) options.announce?.(request, go);
+    const out = go.length
+      ? await destroySnapshots(host, dataset.name, go, ctx.noBatchDestroy, ctx.signal)
+      : { destroyed: [], failed: [] };
+    results.push({ ...out, kept: keptOf(dataset, names, keep) });
+  }
+  await retryHeld(ctx, host, requests, results, options);
+  for (const [i, { dataset }] of requests.entries()) {
+    const out = results[i]!;
     for (const f of out.failed) {
       ctx.log.error(`${label} ${dataset.name}@${f.name}: Cannot destroy: ${f.error}`);
     }
     const gone = new Set(out.destroyed);
     dataset.snapshots = dataset.snapshots.filter((s) => !gone.has(s.name));
-    results.push({ ...out, kept });
   }
   return results;
+}
+
+/** The requested snapshots of `dataset` kept because of a hold, with why. */
+function keptOf(dataset: Dataset, names: readonly string[], keep: ReadonlyMap<string, string>) {
+  return names.filter((n) => keep.has(`${dataset.name}@${n}`))
+    .map((name) => ({ name, reason: keep.get(`${dataset.name}@${name}`)! }));
+}
+
+/**
+ * Looks up the holds of `held` (full names) in one batched `zfs holds`, releases ours and
+ * returns the snapshots someone else keeps, with why (each logged).
+ */
+async function releaseHolds(
+  ctx: RunContext,
+  host: Host,
+  held: readonly string[],
+  options: DestroyOptions,
+): Promise<Map<string, string>> {
+  if (held.length === 0) return new Map();
+  const canList = (await ctx.features(host)).has.holds;
+  const holds = canList ? await listHolds(host, held) : undefined;
+  const judged = judgeHolds(held, holds, ctx.job.holdTag, options.keepOwnHolds ?? false);
+  for (const [full, why] of judged.keep) ctx.log.verbose(`[${host.label}] ${full}: Keeping (${why})`);
+  await release(host, ctx.job.holdTag, judged.release);
+  return judged.keep;
+}
+
+/**
+ * Snapshots listed by name only have no known hold count: they are destroyed like any other,
+ * and those zfs refused as busy get their holds looked up now (one batched call for all
+ * datasets), ours released and the destroy tried once more. A normal run has no such holds and
+ * so pays nothing for not knowing.
+ */
+async function retryHeld(
+  ctx: RunContext,
+  host: Host,
+  requests: readonly DestroyRequest[],
+  results: DestroyResult[],
+  options: DestroyOptions,
+): Promise<void> {
+  const busy = requests.flatMap(({ dataset }, i) =>
+    results[i]!.failed.filter((f) =>
+      f.reason === "busy" && dataset.snapshots.find((s) => s.name === f.name)?.userrefs === undefined
+    ).map((f) => ({ i, dataset, name: f.name }))
+  );
+  if (busy.length === 0) return;
+  const keep = await releaseHolds(ctx, host, busy.map((b) => `${b.dataset.name}@${b.name}`), options);
+  for (const [i, { dataset }] of requests.entries()) {
+    const mine = busy.filter((b) => b.i === i).map((b) => b.name);
+    if (mine.length === 0) continue;
+    const out = results[i]!;
+    const kept = keptOf(dataset, mine, keep);
+    const again = mine.filter((n) => !keep.has(`${dataset.name}@${n}`));
+    const retried = again.length
+      ? await destroySnapshots(host, dataset.name, again, ctx.noBatchDestroy, ctx.signal)
+      : { destroyed: [], failed: [] };
+    const settled = new Set(mine);
+    out.failed = [...out.failed.filter((f) => !settled.has(f.name)), ...retried.failed];
+    out.destroyed.push(...retried.destroyed);
+    out.kept.push(...kept);
+  }
 }
 
 /**

@@ -2,7 +2,7 @@
  * `zfs destroy` of snapshots in as few calls as possible, without letting one failure block the
  * rest, and of whole datasets.
  */
-import { errorMessage, rethrowIfAborted, ZfsError } from "../errors.ts";
+import { errorMessage, rethrowIfAborted, ZfsError, type ZfsReason } from "../errors.ts";
 import type { Host } from "../exec/host.ts";
 import { ARG_BUDGET, chunkByLength } from "./batch.ts";
 import { runZfs } from "./failure.ts";
@@ -10,7 +10,8 @@ import { runZfs } from "./failure.ts";
 /** The outcome for one dataset. */
 export interface DestroyOutcome {
   destroyed: string[];
-  failed: { name: string; error: string }[];
+  /** `reason`: why zfs refused ("busy": held, or in use). */
+  failed: { name: string; error: string; reason: ZfsReason | undefined }[];
 }
 
 /** `names` split so that each `zfs destroy ds@a,b,c` fits one command line. */
@@ -58,7 +59,7 @@ export async function destroySnapshots(
       out.destroyed.push(name);
     } catch (e) {
       rethrowIfAborted(e, signal);
-      out.failed.push({ name, error: errorMessage(e) });
+      out.failed.push({ name, error: errorMessage(e), reason: e instanceof ZfsError ? e.reason : undefined });
     }
   }
   return out;

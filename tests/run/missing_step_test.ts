@@ -332,3 +332,41 @@ Deno.test("thinMissing: --no-thinning prints and runs nothing", async () => {
   assert.equal(out.text, "");
   assert.equal(ds.snapshots.length, 2);
 });
+
+Deno.test("thinMissing: a snapshot listed by name only that zfs refuses as busy gets its holds looked up, ours released, and goes", async () => {
+  const pending = (name: string, createtxg: number): Snapshot => ({
+    name,
+    guid: undefined,
+    createtxg,
+    written: undefined,
+    userrefs: undefined,
+    details: "pending",
+  });
+  const ds = emptyDataset("backup/gone", {
+    snapshots: [pending("offsite-20100801000000", 1), pending("offsite-20101110000000", 2)],
+  });
+  const busy = "cannot destroy snapshot backup/gone@offsite-20100801000000: dataset is busy";
+  const { ctx, out, err, script } = setup(
+    ["--keep-target", "1"],
+    `$ [Target] zfs destroy backup/gone@offsite-20100801000000
+! ${busy}
+= 1
+
+${PROBE}
+$ [Target] zfs holds -H backup/gone@offsite-20100801000000
+> backup/gone@offsite-20100801000000\t${TAG}\tWed Nov 10 00:00 2010
+= 0
+
+$ [Target] zfs release ${TAG} backup/gone@offsite-20100801000000
+= 0
+
+$ [Target] zfs destroy backup/gone@offsite-20100801000000
+= 0
+`,
+  );
+  await thinMissing(ctx, [ds]);
+  assert.deepEqual(script.unused(), []);
+  assert.equal(err.text, "");
+  assert.deepEqual(ds.snapshots.map((s) => s.name), ["offsite-20101110000000"]);
+  assert.match(out.text, /Thinning missing: 1 destroyed, 0 failed/);
+});
