@@ -4,14 +4,15 @@
  *
  * 1. Planning: a whole no-change backup run (`runApp`, the real program) over a generated
  *    source and target of `--datasets` x `--snapshots` snapshots each, answered by generated
- *    listings instead of zfs (nothing to send, nothing to thin): parsing, selection, snapshot
- *    decisions, every dataset's plan and thinning decisions.
+ *    listings instead of zfs (awk, through the real process seam; nothing to send, nothing to
+ *    thin): parsing, selection, snapshot decisions, the details step, every dataset's plan and
+ *    thinning decisions.
  * 2. Transfers: `ProcessHost.transfer` (the engine a backup uses) moving `--sizes` GiB of zeros
- *    from `head -c` into `cat > /dev/null`, with a progress line per second on the sending side
- *    as `zfs send -v -P` prints it. The stream never passes through JavaScript, so the peak
- *    must not grow with the stream.
+ *    from `head -c` into `cat > /dev/null`, with progress lines on the sending side as
+ *    `zfs send -v -P` prints them (here five a second). The stream never passes through
+ *    JavaScript, so the peak must not grow with the stream.
  *
- *     deno task bench:memory [--datasets 1000] [--snapshots 100] [--sizes 1,2,4]
+ *     deno task bench:memory [--datasets 1000] [--snapshots 100] [--sizes 1,2,4,8]
  */
 import { parseArgs } from "node:util";
 import { runApp } from "../lib/app.ts";
@@ -28,7 +29,7 @@ const { values } = parseArgs({
   options: {
     datasets: { type: "string", default: "1000" },
     snapshots: { type: "string", default: "100" },
-    sizes: { type: "string", default: "1,2,4" },
+    sizes: { type: "string", default: "1,2,4,8" },
     child: { type: "string" },
     arg: { type: "string" },
   },
@@ -60,7 +61,11 @@ function generator(
   argv: readonly string[],
 ): string[] {
   const list = argv[1] === "list";
-  const props = list ? argv[argv.indexOf("-o") + 1]!.split(",").slice(1) : argv.at(-1)!.split(",");
+  // `zfs get PROPS SNAPSHOT...` (the details of some snapshots) or `zfs get ... PROPS` (the selection).
+  const objects = argv.filter((a) => a.includes("@"));
+  const props = list
+    ? argv[argv.indexOf("-o") + 1]!.split(",").slice(1)
+    : (objects.length ? argv[argv.indexOf(objects[0]!) - 1]! : argv.at(-1)!).split(",");
   const types = list ? argv[argv.indexOf("-t") + 1]! : "filesystem,volume";
   const withSource = argv.includes("name,property,value,source");
   const program = `
@@ -79,6 +84,15 @@ function generator(
     }
     BEGIN {
       np = split(props, p, ","); ns = split(names, s, " ")
+      if (objects != "") {
+        for (i = 1; i <= ns; i++) index_of[s[i]] = i
+        no = split(objects, o, " ")
+        for (k2 = 1; k2 <= no; k2++) {
+          at = index(o[k2], "@"); head = substr(o[k2], 1, at - 1)
+          emit(o[k2], 1, substr(head, match(head, /[0-9]+$/)) + 0, index_of[substr(o[k2], at + 1)])
+        }
+        exit
+      }
       for (d = 0; d < n; d++) {
         if (types ~ /filesystem/) emit(root "/fs" d, 0, d, 0)
         if (types ~ /snapshot/) for (i = 1; i <= ns; i++) emit(root "/fs" d "@" s[i], 1, d, i)
@@ -100,6 +114,8 @@ function generator(
     `n=${datasets}`,
     "-v",
     `root=${root}`,
+    "-v",
+    `objects=${objects.join(" ")}`,
     program,
   ];
 }
@@ -168,9 +184,9 @@ async function transferChild(gib: number): Promise<void> {
   );
   const host = new ProcessHost("Source", undefined, { log, testMode: false });
   const meter = new TransferMeter(() => performance.now(), (t) => log.progress(t));
-  const send = `head -c ${bytes} /dev/zero & p=$!; ( n=0; while :; do n=$((n+1)); ` +
-    `printf '00:00:%02d\\t%d\\tpool/fs@snap\\n' $n $((n*1048576)) >&2; sleep 1; done ) & l=$!; ` +
-    `wait $p; s=$?; kill $l; exit $s`;
+  // A progress line about every 0.2 s (zfs send -P prints one a second) until head is done.
+  const send = `head -c ${bytes} /dev/zero & p=$!; n=0; while kill -0 $p 2>/dev/null; do n=$((n+1)); ` +
+    `printf '00:00:%02d\\t%d\\tpool/fs@snap\\n' $((n%60)) $((n*1048576)) >&2; sleep 0.2; done; wait $p`;
   const t0 = performance.now();
   const r = await host.transfer(host, {
     send: [{ shell: send }],

@@ -9,6 +9,7 @@ import { takeSnapshots } from "./snapshot_step.ts";
 import { printHostSettings } from "./preamble.ts";
 import { logPipeSettings, preflight } from "./preflight.ts";
 import { syncAll } from "./sync_loop.ts";
+import { readDetails } from "./details_step.ts";
 import { destroyQueued, mountReceived, moveHolds } from "./finish_step.ts";
 import { destroyMissing, missingDatasets, thinMissing } from "./missing_step.ts";
 import { newSummary, pendingDataset, type RunSummary, totals } from "./summary.ts";
@@ -86,6 +87,7 @@ export async function runBackup(
   logPipeSettings(ctx);
   const tree = new TargetTree(await targetListing);
   const mapping = mapTargets(job.targetPath, selected.map((d) => d.name), job.stripPath);
+  await ctx.phases.time("details", () => readDetails(ctx, selected, tree, mapping));
   await preflight(ctx);
 
   ctx.log.title("Synchronising");

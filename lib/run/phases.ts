@@ -10,6 +10,7 @@ export const PHASES = [
   "read source",
   "read target",
   "snapshot",
+  "details",
   "plan",
   "transfer",
   "thin",

@@ -11,9 +11,7 @@ import {
 } from "../snapshot/plan.ts";
 import { createSnapshots } from "../zfs/snapshot.ts";
 import type { RunContext } from "./context.ts";
-
-/** createtxg given to snapshots this run made: newer than anything listed. */
-const NEW_SNAPSHOT_TXG = Number.MAX_SAFE_INTEGER;
+import { NEW_SNAPSHOT_TXG } from "../sync/details.ts";
 
 /** Fills in decisions that need `written@SNAP`, one `zfs get` per snapshot name. */
 async function resolveWritten(

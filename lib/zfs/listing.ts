@@ -4,14 +4,17 @@
  * needs, parsed into plain data as the output arrives (a listing of 100,000 snapshots is
  * megabytes of text, never held whole).
  *
- * Where zfs has `zfs list -p` (exact numbers), a listing is one line per dataset or snapshot
- * (`zfs list -H -p -o name,PROPS`); older zfs gets `zfs get -H -p`, one line per property.
- * With `zfs get -t` the selection listing also reads the datasets' own properties, so the
- * source listing that follows only has to read the selected datasets' snapshots.
+ * Where zfs has `zfs list -p` (exact numbers), datasets are listed one line each
+ * (`zfs list -H -p -o name,PROPS`) and snapshots by name only, in creation order
+ * (`zfs list -H -o name -s createtxg`): zfs then skips reading each snapshot's statistics, the
+ * bulk of a listing's cost. The few snapshot properties a plan needs are read afterwards
+ * (sync/details.ts). With `zfs get -t` the selection listing also reads the datasets' own
+ * properties, so the source listing that follows only lists the selected datasets' snapshots.
+ * Older zfs gets one `zfs get -H -p` with every property, one line per property.
  */
 import type { Host } from "../exec/host.ts";
 import type { HostFeatures } from "./features.ts";
-import { getArgv, type GetRow, numericValue } from "./get_rows.ts";
+import { getArgv, type GetRow, getRows, numericValue } from "./get_rows.ts";
 import { chunkByLength } from "./batch.ts";
 import { runZfs } from "./failure.ts";
 
@@ -26,6 +29,11 @@ export interface Snapshot {
   written: number | undefined;
   /** Number of holds (undefined when unknown). */
   userrefs: number | undefined;
+  /**
+   * "pending": listed by name only; guid, written and userrefs are read later where a decision
+   * needs them (sync/details.ts).
+   */
+  details?: "pending";
 }
 
 /** A filesystem or volume with its snapshots, oldest first. */
@@ -141,20 +149,46 @@ export class ListingBuilder {
     if (type === "filesystem" || type === "volume") {
       this.#datasets.set(name, datasetOf(name, type, prop));
     } else if (type === "snapshot" && at > 0) {
-      const dataset = name.slice(0, at);
-      let list = this.#snapshots.get(dataset);
-      if (!list) this.#snapshots.set(dataset, list = []);
-      const short = name.slice(at + 1);
-      let kept = this.#names.get(short);
-      if (kept === undefined) this.#names.set(short, kept = detached(short));
-      list.push({
-        name: kept,
+      this.#list(name.slice(0, at)).push({
+        name: this.#name(name.slice(at + 1)),
         guid: guidOf(prop("guid")),
         createtxg: numericValue(prop("createtxg")) ?? 0,
         written: numericValue(prop("written")),
         userrefs: numericValue(prop("userrefs")),
       });
     }
+  }
+
+  /**
+   * Adds a snapshot listed by name only (`pool/fs@snap`), in creation order: its properties
+   * are read later (`details: "pending"`).
+   */
+  snapshotName(fullName: string): void {
+    const at = fullName.indexOf("@");
+    if (at <= 0) return;
+    this.#list(fullName.slice(0, at)).push({
+      name: this.#name(fullName.slice(at + 1)),
+      guid: undefined,
+      createtxg: ++this.#order,
+      written: undefined,
+      userrefs: undefined,
+      details: "pending",
+    });
+  }
+
+  #order = 0;
+
+  #list(dataset: string): Snapshot[] {
+    let list = this.#snapshots.get(dataset);
+    if (!list) this.#snapshots.set(dataset, list = []);
+    return list;
+  }
+
+  /** The one kept copy of a snapshot name. */
+  #name(short: string): string {
+    let kept = this.#names.get(short);
+    if (kept === undefined) this.#names.set(short, kept = detached(short));
+    return kept;
   }
 
   /** The datasets with their snapshots. */
@@ -247,7 +281,7 @@ export function buildDatasets(stdout: string): Map<string, Dataset> {
 /** Types a listing asks for. */
 type Types = "datasets and snapshots" | "snapshots";
 
-/** Argv of one batched listing. */
+/** Argv of one batched listing (old zfs: datasets and snapshots with every property). */
 export function listingArgv(
   f: HostFeatures,
   roots: readonly string[],
@@ -256,28 +290,50 @@ export function listingArgv(
 ): string[] {
   const depthFlags = depth === "recursive" ? ["-r"] : ["-d", "1"];
   const typeList = types === "snapshots" ? "snapshot" : "filesystem,volume,snapshot";
-  if (f.has.listParsable) {
-    const props = types === "snapshots" ? snapshotProperties(f) : listingProperties(f);
-    return [
-      "zfs",
-      "list",
-      "-H",
-      "-p",
-      "-o",
-      ["name", ...props].join(","),
-      "-t",
-      typeList,
-      ...depthFlags,
-      ...roots,
-    ];
-  }
   return getArgv(listingProperties(f), roots, [...depthFlags, ...(f.has.getTypes ? ["-t", typeList] : [])]);
 }
 
+/** `zfs list` of the datasets' own properties (zfs with `list -p`). */
+export function datasetListArgv(
+  f: HostFeatures,
+  roots: readonly string[],
+  depth: "recursive" | "children",
+): string[] {
+  return [
+    "zfs",
+    "list",
+    "-H",
+    "-p",
+    "-o",
+    ["name", ...datasetProperties(f)].join(","),
+    "-t",
+    "filesystem,volume",
+    ...(depth === "recursive" ? ["-r"] : ["-d", "0"]),
+    ...roots,
+  ];
+}
+
+/** `zfs list` of snapshot names in creation order: zfs's cheapest listing. */
+export function snapshotNamesArgv(roots: readonly string[], depth: "recursive" | "children"): string[] {
+  return [
+    "zfs",
+    "list",
+    "-H",
+    "-o",
+    "name",
+    "-s",
+    "createtxg",
+    "-t",
+    "snapshot",
+    ...(depth === "recursive" ? ["-r"] : ["-d", "1"]),
+    ...roots,
+  ];
+}
+
 /**
- * Lists `roots` with their snapshots (and, for "recursive", everything below them), or with
- * "snapshots" only the snapshots of `known` datasets (listed before, filled in). Split into
- * several commands only when the names would overflow one command line.
+ * Lists `roots` with their snapshots (and, for "recursive", everything below them), or only
+ * the snapshots of `known` datasets (listed before, filled in). Split into several commands
+ * only when the names would overflow one command line.
  */
 export async function listDatasets(
   host: Host,
@@ -286,26 +342,77 @@ export async function listDatasets(
   depth: "recursive" | "children",
   known?: Map<string, Dataset>,
 ): Promise<Map<string, Dataset>> {
-  const types: Types = known ? "snapshots" : "datasets and snapshots";
   // With "-d 1" a root's direct children show up without their snapshots: keep only roots.
   const wanted = depth === "children" ? new Set(roots) : undefined;
+  const keep = (name: string) => {
+    const at = name.indexOf("@");
+    return !wanted || wanted.has(at < 0 ? name : name.slice(0, at));
+  };
   const builder = new ListingBuilder(known);
   const add = (name: string, prop: (p: string) => string | undefined) => {
-    const at = name.indexOf("@");
-    if (!wanted || wanted.has(at < 0 ? name : name.slice(0, at))) builder.add(name, prop);
+    if (keep(name)) builder.add(name, prop);
   };
   for (const chunk of chunkByLength(roots)) {
-    const argv = listingArgv(f, chunk, depth, types);
     if (f.has.listParsable) {
+      const names = runZfs(host, "list", {
+        argv: snapshotNamesArgv(chunk, depth),
+        readonly: true,
+        onStdoutLine: (line) => {
+          if (keep(line)) builder.snapshotName(line);
+        },
+      });
+      if (known) {
+        await names;
+        continue;
+      }
+      // The datasets' properties and the snapshot names at the same time: two sessions.
+      const argv = datasetListArgv(f, chunk, depth);
       const columns = argv[argv.indexOf("-o") + 1]!.split(",").slice(1);
-      await runZfs(host, "list", { argv, readonly: true, onStdoutLine: listLineReader(columns, add) });
+      const datasets = runZfs(host, "list", {
+        argv,
+        readonly: true,
+        onStdoutLine: listLineReader(columns, add),
+      });
+      await Promise.all([datasets, names]);
     } else {
       const reader = new GetLineReader(add);
-      await runZfs(host, "list", { argv, readonly: true, onStdoutLine: reader.line });
+      const types = known ? "snapshots" : "datasets and snapshots";
+      await runZfs(host, "list", {
+        argv: listingArgv(f, chunk, depth, types),
+        readonly: true,
+        onStdoutLine: reader.line,
+      });
       reader.end();
     }
   }
   return builder.result();
+}
+
+/**
+ * guid, written and userrefs of snapshots (full names), in as few `zfs get` calls as the command
+ * line allows; snapshots gone meanwhile are missing from the result.
+ */
+export async function getSnapshotDetails(
+  host: Host,
+  f: HostFeatures,
+  snapshots: readonly string[],
+): Promise<
+  Map<string, { guid: string | undefined; written: number | undefined; userrefs: number | undefined }>
+> {
+  const details = new Map<
+    string,
+    { guid: string | undefined; written: number | undefined; userrefs: number | undefined }
+  >();
+  if (snapshots.length === 0) return details;
+  const props = ["guid", "userrefs", ...(f.has.written ? ["written"] : [])];
+  for (const row of await getRows(host, props, snapshots, [0, 1])) {
+    let d = details.get(row.name);
+    if (!d) details.set(row.name, d = { guid: undefined, written: undefined, userrefs: undefined });
+    if (row.property === "guid") d.guid = guidOf(row.value);
+    else if (row.property === "written") d.written = numericValue(row.value);
+    else if (row.property === "userrefs") d.userrefs = numericValue(row.value);
+  }
+  return details;
 }
 
 /** What the selection listing found. */

@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import {
   buildDatasets,
+  datasetListArgv,
   emptyDataset,
   GetLineReader,
   listingArgv,
   ListingBuilder,
   listingProperties,
   listLineReader,
+  snapshotNamesArgv,
 } from "../../lib/zfs/listing.ts";
 import { groupRows, numericValue, parseGetRows } from "../../lib/zfs/get_rows.ts";
 import { type HostFeatures, parseProbeOutput, PROBES } from "../../lib/zfs/features.ts";
@@ -79,19 +81,28 @@ function words(line: string): string[] {
   return line.split(" ");
 }
 
-Deno.test("listingProperties/listingArgv: OpenZFS lists one line per object with zfs list -p", () => {
+Deno.test("datasetListArgv/snapshotNamesArgv: OpenZFS lists datasets one line each, snapshots by name only", () => {
   const f = features();
-  const props = "type,createtxg,origin,written,receive_resume_token,encryption,guid,userrefs";
-  assert.deepEqual(listingProperties(f), props.split(","));
   assert.deepEqual(
-    listingArgv(f, ["rpool/data", "tank"], "recursive"),
-    words(`zfs list -H -p -o name,${props} -t filesystem,volume,snapshot -r rpool/data tank`),
+    datasetListArgv(f, ["rpool/data", "tank"], "recursive"),
+    words(
+      "zfs list -H -p -o name,type,createtxg,origin,written,receive_resume_token,encryption -t filesystem,volume -r rpool/data tank",
+    ),
   );
-  // After the selection read the datasets, only their snapshots are listed.
+  assert.deepEqual(datasetListArgv(f, ["b/fs"], "children").slice(-3), ["-d", "0", "b/fs"]);
   assert.deepEqual(
-    listingArgv(f, ["b/fs", "b/x"], "children", "snapshots"),
-    words("zfs list -H -p -o name,type,createtxg,guid,userrefs,written -t snapshot -d 1 b/fs b/x"),
+    snapshotNamesArgv(["b/fs", "b/x"], "children"),
+    words("zfs list -H -o name -s createtxg -t snapshot -d 1 b/fs b/x"),
   );
+  assert.deepEqual(snapshotNamesArgv(["t"], "recursive").slice(-2), ["-r", "t"]);
+});
+
+Deno.test("ListingBuilder: snapshots listed by name keep their listed order and wait for their details", () => {
+  const b = new ListingBuilder(new Map([["p/a", emptyDataset("p/a")]]));
+  for (const n of ["p/a@s1", "p/a@s3", "p/a@s2", "p/other@x"]) b.snapshotName(n);
+  const snaps = b.result().get("p/a")!.snapshots;
+  assert.deepEqual(snaps.map((s) => s.name), ["s1", "s3", "s2"]);
+  assert.ok(snaps.every((s) => s.details === "pending" && s.guid === undefined && s.userrefs === undefined));
 });
 
 Deno.test("listingArgv: old zfs without list -p, get -t, written, resume tokens or encryption", () => {

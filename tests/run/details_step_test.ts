@@ -1,0 +1,128 @@
+/**
+ * readDetails: the snapshot properties a plan needs, read for all datasets in one `zfs get` per
+ * side and round, driven through replayed source and target hosts.
+ */
+import assert from "node:assert/strict";
+import { readDetails } from "../../lib/run/details_step.ts";
+import { BackupContext } from "../../lib/run/context.ts";
+import { TargetTree } from "../../lib/run/target_tree.ts";
+import type { BackupJob } from "../../lib/job/job.ts";
+import { parseOptions } from "../../lib/cli/parse.ts";
+import { parseFixture } from "../../lib/exec/fixture.ts";
+import { ReplayHost, ReplayScript } from "../../lib/exec/replay_host.ts";
+import { Logger } from "../../lib/log/logger.ts";
+import { MemorySink } from "../../lib/log/term.ts";
+import { shellJoin } from "../../lib/exec/quote.ts";
+import { probeArgv, PROBES } from "../../lib/zfs/features.ts";
+import { type Dataset, emptyDataset, type Snapshot } from "../../lib/zfs/listing.ts";
+import { findCommonSnapshot } from "../../lib/sync/common_snapshot.ts";
+
+const probe = (label: string) =>
+  `$ [${label}] ${shellJoin(probeArgv())}
+${Object.values(PROBES).map((p) => `> #probe ${p}:1`).join("\n")}
+= 0
+`;
+
+function pending(...names: string[]): Snapshot[] {
+  return names.map((name, i) => ({
+    name,
+    guid: undefined,
+    createtxg: i + 1,
+    written: undefined,
+    userrefs: undefined,
+    details: "pending",
+  }));
+}
+
+/** `zfs get` of `props` for `names`, answered with `rows` ("name prop value"). */
+function get(label: string, names: string[], rows: string[], code = 0): string {
+  return `$ [${label}] zfs get -H -p -o name,property,value guid,userrefs,written ${names.join(" ")}
+${rows.map((r) => `> ${r.split(" ").join("\t")}`).join("\n")}
+= ${code}
+`;
+}
+
+function setup(fixture: string, source: Dataset[], target: Dataset[]) {
+  const parsed = parseOptions(["offsite", "backup", "--utc"]);
+  if (parsed.kind !== "run") throw new Error("unreachable");
+  const sink = new MemorySink();
+  const log = new Logger(
+    { verbose: false, debug: false, debugOutput: false, color: false, progress: false },
+    sink,
+    sink,
+  );
+  const script = new ReplayScript(parseFixture(fixture));
+  const opts = { log, testMode: false };
+  const src = new ReplayHost("Source", undefined, opts, script);
+  const tgt = new ReplayHost("Target", undefined, opts, script);
+  const ctx = new BackupContext(parsed.job as BackupJob, log, 0, src, tgt);
+  const tree = new TargetTree(new Map(target.map((t) => [t.name, t])));
+  const mapping = new Map(source.map((s) => [s.name, `backup/${s.name}`]));
+  return { ctx, script, tree, mapping };
+}
+
+Deno.test("readDetails: a guid mismatch reads the next older name; newer target snapshots get written", async () => {
+  const src = emptyDataset("p/a", { snapshots: pending("s1", "s2", "s3") });
+  const tgt = emptyDataset("backup/p/a", { snapshots: pending("s1", "s2", "x") });
+  const fixture = [
+    probe("Source"),
+    get("Source", ["p/a@s2"], ["p/a@s2 guid 22", "p/a@s2 userrefs 0", "p/a@s2 written 0"]),
+    get("Source", ["p/a@s1"], ["p/a@s1 guid 11", "p/a@s1 userrefs 0", "p/a@s1 written 0"]),
+    get("Target", ["backup/p/a@s2", "backup/p/a@x"], [
+      "backup/p/a@s2 guid 99",
+      "backup/p/a@s2 userrefs 1",
+      "backup/p/a@s2 written 0",
+      "backup/p/a@x guid 5",
+      "backup/p/a@x userrefs 0",
+      "backup/p/a@x written 4096",
+    ]),
+    get("Target", ["backup/p/a@s1"], [
+      "backup/p/a@s1 guid 11",
+      "backup/p/a@s1 userrefs 0",
+      "backup/p/a@s1 written 0",
+    ]),
+  ].join("\n");
+  const { ctx, script, tree, mapping } = setup(fixture, [src], [tgt]);
+  await readDetails(ctx, [src], tree, mapping);
+  assert.deepEqual(script.unused(), []);
+  const t = tree.get("backup/p/a")!;
+  assert.deepEqual(t.snapshots.map((s) => [s.name, s.guid, s.written, s.userrefs]), [
+    ["s1", "11", 0, 0],
+    ["s2", "99", 0, 1],
+    ["x", "5", 4096, 0],
+  ]);
+  // s3 was never needed: still pending.
+  assert.deepEqual(src.snapshots.map((s) => s.details), [undefined, undefined, "pending"]);
+  const found = findCommonSnapshot(src.snapshots, t.snapshots, true);
+  assert.equal(found.common, "s1");
+});
+
+Deno.test("readDetails: a snapshot destroyed since the listing leaves its list, so it is never the common one", async () => {
+  const src = emptyDataset("p/a", { snapshots: pending("s1", "s2") });
+  const tgt = emptyDataset("backup/p/a", { snapshots: pending("s1", "s2") });
+  const fixture = [
+    probe("Source"),
+    get("Source", ["p/a@s2"], ["p/a@s2 guid 22", "p/a@s2 userrefs 0", "p/a@s2 written 0"]),
+    get("Source", ["p/a@s1"], ["p/a@s1 guid 11", "p/a@s1 userrefs 0", "p/a@s1 written 0"]),
+    // zfs get of a name that is gone: the others are printed, the exit code is 1.
+    get("Target", ["backup/p/a@s2"], [], 1),
+    get("Target", ["backup/p/a@s1"], [
+      "backup/p/a@s1 guid 11",
+      "backup/p/a@s1 userrefs 0",
+      "backup/p/a@s1 written 0",
+    ]),
+  ].join("\n");
+  const { ctx, script, tree, mapping } = setup(fixture, [src], [tgt]);
+  await readDetails(ctx, [src], tree, mapping);
+  assert.deepEqual(script.unused(), []);
+  assert.deepEqual(tree.get("backup/p/a")!.snapshots.map((s) => s.name), ["s1"]);
+  assert.equal(findCommonSnapshot(src.snapshots, tree.get("backup/p/a")!.snapshots, true).common, "s1");
+});
+
+Deno.test("readDetails: nothing is read for a dataset whose target does not exist or has no snapshots", async () => {
+  const a = emptyDataset("p/a", { snapshots: pending("s1") });
+  const b = emptyDataset("p/b", { snapshots: pending("s1") });
+  const { ctx, script, tree, mapping } = setup("", [a, b], [emptyDataset("backup/p/b")]);
+  await readDetails(ctx, [a, b], tree, mapping);
+  assert.deepEqual(script.asked, []);
+});
