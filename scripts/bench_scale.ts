@@ -23,6 +23,9 @@
  *
  *     deno task bench:scale [--datasets 1,10,100,300] [--snapshots 20] [--rounds 3]
  *                           [--parallel 1] [--first 20] [--rebuild] [--no-floor]
+ *                           [--entry OTHER/main.ts]
+ *
+ * `--entry` runs another checkout of the tool (to compare with an earlier version).
  */
 import { parseArgs } from "node:util";
 import { ozfsOk, ozfsRun, prepareOzfsVm, releaseOzfsVm } from "../tests/harness/ozfs.ts";
@@ -43,6 +46,7 @@ const { values } = parseArgs({
     first: { type: "string" },
     rebuild: { type: "boolean", default: false },
     "no-floor": { type: "boolean", default: false },
+    entry: { type: "string" },
   },
 });
 
@@ -127,8 +131,16 @@ interface RunFigures {
 async function tool(args: string[], remote: string[], parallel: number): Promise<RunFigures> {
   const t0 = performance.now();
   const r = await runTool(
-    [...args, "--verbose", "--debug", "--parallel", String(parallel), "--snapshot-format", FORMAT, ...remote],
-    { fakeTime: NOW },
+    [
+      ...args,
+      "--verbose",
+      "--debug",
+      ...(parallel === 1 ? [] : ["--parallel", String(parallel)]),
+      "--snapshot-format",
+      FORMAT,
+      ...remote,
+    ],
+    { fakeTime: NOW, ...(values.entry ? { entry: values.entry } : {}) },
   );
   const seconds = (performance.now() - t0) / 1000;
   const commands = Number(/(\d+) commands run/.exec(r.stdout)?.[1] ?? NaN);
@@ -222,7 +234,7 @@ const parallel = Number(values.parallel);
 const rounds = Number(values.rounds);
 try {
   const snapshots = keptSnapshotNames(m);
-  const counts = values.datasets.split(",").map(Number);
+  const counts = values.datasets.split(",").filter((c) => c !== "").map(Number);
   if (counts.some((n) => !SUBSETS.includes(n))) throw new Error(`--datasets takes ${SUBSETS.join(", ")}`);
   if (counts.length) {
     if (values.rebuild || !(await importKept(m))) {
