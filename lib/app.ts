@@ -129,7 +129,7 @@ export async function runApp(deps: AppDeps): Promise<number> {
     } else {
       const ctx = new RunContext(opts, log, now, hosts.source, deps.signal);
       printPreamble(ctx);
-      await runSnapshotOnly(ctx);
+      failed = await runSnapshotOnly(ctx);
     }
     // A step that logs failures and goes on may have swallowed the abort: never report success.
     if (deps.signal?.aborted) {

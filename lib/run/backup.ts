@@ -1,37 +1,25 @@
-/** Backup mode (with TARGET-PATH): select, snapshot, then sync every dataset to the target. */
-import { bugText, CommandError, errorMessage, FatalError, rethrowIfAborted, ZfsError } from "../errors.ts";
+/**
+ * Backup mode (with TARGET-PATH): check both sides (prepare_step.ts), snapshot, then sync every
+ * dataset to the target.
+ */
+import { bugText, CommandError, errorMessage, rethrowIfAborted } from "../errors.ts";
 import { describeSchedule } from "../thinner/schedule.ts";
-import { type Dataset, listDatasets } from "../zfs/listing.ts";
-import { mapTargets, targetName } from "../sync/target_path.ts";
+import { mapTarget } from "../sync/target_path.ts";
 import type { BackupContext } from "./context.ts";
-import { selectSource } from "./select_step.ts";
 import { takeSnapshots } from "./snapshot_step.ts";
 import { printHostSettings } from "./preamble.ts";
-import { logPipeSettings, preflight } from "./preflight.ts";
+import { logPipeSettings } from "./preflight.ts";
+import { prepareBackup } from "./prepare_step.ts";
 import { type DatasetOutcome, emptyOutcome, syncDataset, SyncError } from "./sync_dataset.ts";
 import { destroyQueued, mountReceived, moveHolds } from "./finish_step.ts";
 import { destroyMissing, missingDatasets, thinMissing } from "./missing_step.ts";
-import { type DatasetSummary, type RunSummary, totals } from "./summary.ts";
-import { TargetTree } from "./target_tree.ts";
+import { type DatasetSummary, logFailedDatasets, type RunSummary, totals } from "./summary.ts";
 import { statsText } from "../transfer/meter.ts";
-
-/** Lists everything below TARGET-PATH in one call; a missing TARGET-PATH aborts the run. */
-async function listTarget(ctx: BackupContext): Promise<Map<string, Dataset>> {
-  const tp = ctx.job.targetPath;
-  try {
-    return await listDatasets(ctx.target, await ctx.features(ctx.target), [tp], "recursive");
-  } catch (e) {
-    if (e instanceof ZfsError && e.reason === "not-found") {
-      throw new FatalError(`Target path '${tp}' does not exist. Please create this dataset first.`);
-    }
-    throw e;
-  }
-}
 
 /** One dataset's line in the run's outcome. */
 interface DatasetRun {
   dataset: string;
-  target: string;
+  target: string | undefined;
   outcome: DatasetOutcome;
   failed: string | undefined;
 }
@@ -39,7 +27,7 @@ interface DatasetRun {
 /** Runs backup mode; returns the run's summary (its `totals.failed` is the failed datasets). */
 export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
   const { job } = ctx;
-  const { selected, allDatasets } = await selectSource(ctx);
+  const { selected, allDatasets, failed: unselectable, tree, mapping } = await prepareBackup(ctx);
   await takeSnapshots(ctx, selected, allDatasets);
 
   ctx.log.title("Target settings");
@@ -53,25 +41,27 @@ export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
     }
   }
   logPipeSettings(ctx);
-  const tree = new TargetTree(await listTarget(ctx));
-  const mapping = mapTargets(job.targetPath, selected.map((d) => d.name), job.stripPath);
-  await preflight(ctx);
 
   ctx.log.title("Synchronising");
-  const targetOf = (name: string) => targetName(job.targetPath, name, job.stripPath);
-  const runs: DatasetRun[] = [];
+  // A clone's origin may be a dataset that cannot be mapped: then it is not on the target.
+  const targetOf = (name: string) => {
+    const m = mapTarget(job.targetPath, name, job.stripPath);
+    return "target" in m ? m.target : undefined;
+  };
+  const runs: DatasetRun[] = unselectable.map((u) => ({
+    dataset: u.dataset,
+    target: undefined,
+    outcome: emptyOutcome(),
+    failed: u.why,
+  }));
   let failures = 0;
-  for (const ds of selected) {
-    ctx.log.progress(`Analysing dataset ${runs.length + 1}/${selected.length} (${failures} failed)`);
-    const run: DatasetRun = {
-      dataset: ds.name,
-      target: mapping.get(ds.name)!,
-      outcome: emptyOutcome(),
-      failed: undefined,
-    };
+  for (const [i, ds] of selected.entries()) {
+    ctx.log.progress(`Analysing dataset ${i + 1}/${selected.length} (${failures} failed)`);
+    const target = mapping.get(ds.name)!;
+    const run: DatasetRun = { dataset: ds.name, target, outcome: emptyOutcome(), failed: undefined };
     runs.push(run);
     try {
-      await syncDataset(ctx, ds, run.target, tree, targetOf, run.outcome);
+      await syncDataset(ctx, ds, target, tree, targetOf, run.outcome);
     } catch (e) {
       rethrowIfAborted(e, ctx.signal);
       run.failed = errorMessage(e);
@@ -104,14 +94,12 @@ export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
   await destroyQueued(ctx, outcomes);
   await mountReceived(ctx, outcomes);
 
-  const missing = missingDatasets(tree.all(), job.targetPath, new Set(mapping.values()));
+  // A dataset whose selection value cannot be used still owns its target: never "missing".
+  const owned = new Set([...mapping.values(), ...unselectable.flatMap((u) => targetOf(u.dataset) ?? [])]);
+  const missing = missingDatasets(tree.all(), job.targetPath, owned);
   await thinMissing(ctx, missing);
   await destroyMissing(ctx, missing, tree.all());
 
-  const failed = runs.filter((r) => r.failed !== undefined);
-  if (failed.length) {
-    ctx.log.error(`${failed.length} dataset${failed.length === 1 ? "" : "s"} failed:`);
-    for (const f of failed) ctx.log.error(`  ${f.dataset}: ${f.failed}`);
-  }
+  logFailedDatasets(ctx, runs);
   return summary;
 }

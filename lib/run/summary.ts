@@ -3,6 +3,7 @@
  * per dataset its transfers and failure, plus totals.
  */
 import type { TransferStats } from "../transfer/meter.ts";
+import type { Logger } from "../log/logger.ts";
 
 /** One source dataset's part of the run. */
 export interface DatasetSummary {
@@ -30,4 +31,15 @@ export function totals(datasets: readonly DatasetSummary[]): RunSummary["totals"
     seconds: all.reduce((s, t) => s + t.seconds, 0),
     failed: datasets.filter((d) => d.failed !== undefined).length,
   };
+}
+
+/** The closing list of failed datasets on stderr (nothing when none failed). */
+export function logFailedDatasets(
+  ctx: { log: Logger },
+  datasets: readonly { dataset: string; failed: string | undefined }[],
+): void {
+  const failed = datasets.filter((d) => d.failed !== undefined);
+  if (failed.length === 0) return;
+  ctx.log.error(`${failed.length} dataset${failed.length === 1 ? "" : "s"} failed:`);
+  for (const f of failed) ctx.log.error(`  ${f.dataset}: ${f.failed}`);
 }
