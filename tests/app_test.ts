@@ -8,6 +8,11 @@ import { probeScript } from "../lib/zfs/features.ts";
 import { shellJoin } from "../lib/exec/quote.ts";
 import { OPTION_SPECS } from "../lib/cli/option_table.ts";
 import { BAD_VALUES } from "./harness/bad_inputs.ts";
+import { FatalError } from "../lib/errors.ts";
+import { checkReportSchema } from "./harness/report_schema.ts";
+import { syslogListener } from "./harness/syslog_listener.ts";
+import { SYSLOG_SOCKET_ENV } from "../lib/log/syslog.ts";
+import { re } from "./harness/expect.ts";
 
 const PROBE = `$ [Source] ${shellJoin(["sh", "-c", probeScript()])}
 > #probe get -t filesystem written:1
@@ -16,7 +21,7 @@ const PROBE = `$ [Source] ${shellJoin(["sh", "-c", probeScript()])}
 = 0
 `;
 
-async function run(args: string[], fixture = "") {
+async function run(args: string[], fixture = "", env: Record<string, string> = {}) {
   const stdout = new MemorySink();
   const stderr = new MemorySink();
   const script = new ReplayScript(parseFixture(fixture));
@@ -27,7 +32,7 @@ async function run(args: string[], fixture = "") {
     stdout,
     stderr,
     now: () => Date.UTC(2010, 10, 11),
-    env: () => undefined,
+    env: (name) => env[name],
     lock: () => {
       locked++;
       return Promise.resolve({ release() {} });
@@ -42,6 +47,22 @@ async function run(args: string[], fixture = "") {
     },
   });
   return { code, stdout: stdout.text, stderr: stderr.text, unused: script.unused(), hostsMade, locked };
+}
+
+/** Runs with a lock that another run holds. */
+async function runWithLock(args: string[]) {
+  const stdout = new MemorySink();
+  const stderr = new MemorySink();
+  const code = await runApp({
+    args,
+    stdout,
+    stderr,
+    now: () => Date.UTC(2010, 10, 11),
+    env: () => undefined,
+    lock: () => Promise.reject(new FatalError("Cannot lock /var/tmp/x.lock: another run holds it")),
+    makeHosts: () => assert.fail("no hosts without the lock"),
+  });
+  return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
 Deno.test("app: every option's bad value exits 2 with one line, before the lock or any host", async () => {
@@ -148,4 +169,83 @@ Deno.test("app: a replay bug is reported with its stack, exit 255", async () => 
   const r = await run(["test"], "");
   assert.equal(r.code, 255);
   assert.match(r.stderr, /^! Bug: UnexpectedCommandError: Cannot replay unexpected command/);
+});
+
+const NOTHING_SELECTED = `${PROBE}
+$ [Source] zfs get -t filesystem,volume -H -o name,property,value,source autobackup:test
+> pool	autobackup:test	-	-
+= 0
+
+$ [Source] zfs list -H -o name -t filesystem,volume
+> pool
+= 0
+`;
+
+Deno.test("app: --report - writes the report of a fatal error before any dataset, with its exit code", async () => {
+  const r = await run(["test", "pool/backup", "--report", "-"], NOTHING_SELECTED);
+  assert.equal(r.code, 255);
+  const report = JSON.parse(r.stdout);
+  checkReportSchema(report);
+  assert.equal(report.run.exitCode, 255);
+  assert.equal(report.run.result, "fatal");
+  assert.match(report.run.error.message, /^No source filesystems selected/);
+  assert.equal(report.run.startTime, "2010-11-11T00:00:00.000Z");
+  assert.deepEqual(report.datasets, []);
+});
+
+Deno.test("app: a report or metrics file that cannot be written is a warning and keeps the exit code", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const args = [
+      "test",
+      "pool/backup",
+      "--report",
+      `${dir}/no/such/dir/r.json`,
+      "--prometheus",
+      `${dir}/m.prom`,
+    ];
+    const r = await run(args, NOTHING_SELECTED);
+    assert.equal(r.code, 255);
+    assert.match(r.stdout, /NOTE: Cannot write the report to ".*\/no\/such\/dir\/r\.json": No such file/);
+    // The metrics still went out, atomically: no temporary file is left behind.
+    assert.deepEqual((await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort(), ["m.prom"]);
+    assert.match(await Deno.readTextFile(`${dir}/m.prom`), /^zfs_autobackup_last_run_exit_code\{.*\} 255$/m);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("app: a lock held by another run is a fatal error in the report", async () => {
+  const r = await runWithLock(["test", "pool/backup", "--report", "-"]);
+  assert.equal(r.code, 255);
+  assert.match(r.stderr, /^! Cannot lock/);
+  const report = JSON.parse(r.stdout);
+  checkReportSchema(report);
+  assert.equal(report.run.result, "fatal");
+  assert.match(report.run.error.message, /^Cannot lock/);
+});
+
+Deno.test("app: --syslog leaves the console unchanged; the error goes to syslog and a summary comes last", async () => {
+  await using listener = await syslogListener();
+  const args = ["test", "pool/backup", "-v"];
+  const plain = await run(args, NOTHING_SELECTED);
+  const logged = await run([...args, "--syslog"], NOTHING_SELECTED, { [SYSLOG_SOCKET_ENV]: listener.path });
+  assert.equal(logged.code, plain.code);
+  assert.equal(logged.stdout, plain.stdout);
+  assert.equal(logged.stderr, plain.stderr);
+  const got = (await listener.stop()).map((d) =>
+    d.replace(/^(<\d+>)[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d /, "$1")
+  );
+  const tag = `zfs-autobackup[${Deno.pid}]:`;
+  assert.ok(got.includes(`<14>${tag} #### Selecting`), got.join("\n"));
+  assert.ok(
+    got.includes(
+      `<11>${tag} No source filesystems selected, please do a 'zfs set autobackup:test=true' on the source datasets you want to select.`,
+    ),
+  );
+  assert.match(
+    got.at(-1)!,
+    new RegExp(`^<11>${re(tag)} test: fatal, 0 datasets, .*exit 255: No source filesystems selected`),
+  );
+  assert.equal(got.filter((d) => d.includes("fatal, 0 datasets")).length, 1);
 });

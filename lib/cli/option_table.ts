@@ -21,7 +21,8 @@ export type OptionGroup =
   | "snapshot"
   | "transfer"
   | "data"
-  | "thinner";
+  | "thinner"
+  | "monitoring";
 
 /** One command-line option. */
 export interface OptionSpec {
@@ -51,6 +52,7 @@ export const GROUP_TITLES: Readonly<Record<OptionGroup, string>> = {
   transfer: "Transfer options",
   data: "Data transfer options",
   thinner: "Thinner options",
+  monitoring: "Monitoring options",
 };
 
 /** Every option zfs-autobackup 3.3 accepts, plus `--clones` from upstream's development head. */
@@ -402,5 +404,35 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     group: "thinner",
     help: "Destroy target datasets whose source is gone once their newest snapshot is older than " +
       "TIME, e.g. 30d.",
+  },
+
+  // monitoring
+  {
+    name: "report",
+    kind: "value",
+    metavar: "FILE",
+    group: "monitoring",
+    help: "Write a JSON report of the run to FILE (- for stdout), also when it fails or is stopped.",
+  },
+  {
+    name: "prometheus",
+    kind: "value",
+    metavar: "FILE",
+    group: "monitoring",
+    help: "Write the run's metrics to FILE (*.prom) for node_exporter's textfile collector.",
+  },
+  {
+    name: "syslog",
+    kind: "flag",
+    group: "monitoring",
+    help: "Also send errors, warnings and (with -v) verbose lines to syslog or the journal.",
+  },
+  {
+    name: "monitor",
+    kind: "value",
+    metavar: "WARN,CRIT",
+    group: "monitoring",
+    help: "Only check how old the newest (common) snapshots are, as a Nagios/Icinga plugin, " +
+      "e.g. 26h,50h.",
   },
 ];

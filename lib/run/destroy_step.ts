@@ -139,8 +139,10 @@ export function nameList(names: readonly string[], max = 10): string {
 
 /**
  * The destroys of a sync (pre-clean, then the snapshots that became obsolete): our holds
- * released first, failures logged, snapshots others hold reported. `announced`: the lines were already printed where upstream
- * destroys them (right after the transfer that made them obsolete), so none are printed here.
+ * released first, failures logged, snapshots others hold reported. `announced`: the lines were
+ * already printed where upstream destroys them (right after the transfer that made them
+ * obsolete), so none are printed here. Returns one result per request, in order (an empty one
+ * for a request without names).
  */
 export async function destroyObsolete(
   ctx: RunContext,
@@ -148,12 +150,20 @@ export async function destroyObsolete(
   requests: readonly DestroyRequest[],
   released?: ReadonlySet<string>,
   announced = false,
-): Promise<void> {
+): Promise<DestroyResult[]> {
   const wanted = requests.filter((r) => r.names.length > 0);
-  if (wanted.length === 0) return;
-  const results = await destroyOn(ctx, host, wanted, {
-    ...(announced ? { announce: () => {} } : {}),
-    ...(released ? { released } : {}),
-  });
+  const results = wanted.length
+    ? await destroyOn(ctx, host, wanted, {
+      ...(announced ? { announce: () => {} } : {}),
+      ...(released ? { released } : {}),
+    })
+    : [];
   reportKept(ctx, host, wanted, results);
+  const byRequest = new Map(wanted.map((r, i) => [r, results[i]!]));
+  return requests.map((r) => byRequest.get(r) ?? { destroyed: [], failed: [], kept: [] });
+}
+
+/** How many snapshots a set of destroy results destroyed. */
+export function destroyedCount(results: readonly DestroyResult[]): number {
+  return results.reduce((n, r) => n + r.destroyed.length, 0);
 }

@@ -47,16 +47,32 @@ export async function moveHolds(ctx: BackupContext, outcomes: readonly DatasetOu
 /**
  * Destroys the snapshots that became obsolete during the transfers, after moveHolds: a snapshot
  * whose hold it released needs no second look; any other held one gets our tag released first.
- * Their "Destroying" lines were printed by the sync, in upstream's order.
+ * Their "Destroying" lines were printed by the sync, in upstream's order. Adds what went to each
+ * outcome's `destroyed` counts.
  */
 export async function destroyQueued(ctx: BackupContext, outcomes: readonly DatasetOutcome[]): Promise<void> {
   const sides = [
-    [ctx.source, (o: DatasetOutcome) => o.obsolete.source, (o: DatasetOutcome) => o.holds.releaseSource],
-    [ctx.target, (o: DatasetOutcome) => o.obsolete.target, (o: DatasetOutcome) => o.holds.releaseTarget],
+    [
+      "source",
+      ctx.source,
+      (o: DatasetOutcome) => o.obsolete.source,
+      (o: DatasetOutcome) => o.holds.releaseSource,
+    ],
+    [
+      "target",
+      ctx.target,
+      (o: DatasetOutcome) => o.obsolete.target,
+      (o: DatasetOutcome) => o.holds.releaseTarget,
+    ],
   ] as const;
-  for (const [host, requestOf, releasedOf] of sides) {
-    const requests = outcomes.map(requestOf).filter((r): r is DestroyRequest => r !== undefined);
-    await destroyObsolete(ctx, host, requests, new Set(outcomes.flatMap(releasedOf)), true);
+  for (const [side, host, requestOf, releasedOf] of sides) {
+    const queued = outcomes.flatMap((o) => {
+      const r = requestOf(o);
+      return r === undefined ? [] : [[o, r] as const];
+    });
+    const requests: DestroyRequest[] = queued.map(([, r]) => r);
+    const results = await destroyObsolete(ctx, host, requests, new Set(outcomes.flatMap(releasedOf)), true);
+    queued.forEach(([o], i) => o.destroyed[side] += results[i]!.destroyed.length);
   }
 }
 

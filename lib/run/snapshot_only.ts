@@ -3,7 +3,7 @@ import type { RunContext } from "./context.ts";
 import { selectSource } from "./select_step.ts";
 import { takeSnapshots } from "./snapshot_step.ts";
 import { thinDatasets } from "./thin_step.ts";
-import { logFailedDatasets } from "./summary.ts";
+import { logFailedDatasets, newSummary, pendingDataset, type RunSummary, totals } from "./summary.ts";
 import type { Dataset } from "../zfs/listing.ts";
 import { listMarked, sentMarkProperty } from "../zfs/sent_mark.ts";
 import { newestMarked } from "../sync/holds.ts";
@@ -43,12 +43,27 @@ function warnUnprotected(ctx: RunContext, thinned: readonly string[], protect: R
 }
 
 /**
- * Runs snapshot-only mode. Failures here are fatal (thrown), except datasets whose selection
- * value cannot be used: they are listed at the end and their number is returned.
+ * Runs snapshot-only mode, filling `summary` as it goes. Failures here are fatal (thrown),
+ * except datasets whose selection value cannot be used: they fail (listed at the end, counted
+ * in `totals.failed`).
  */
-export async function runSnapshotOnly(ctx: RunContext): Promise<number> {
+export async function runSnapshotOnly(
+  ctx: RunContext,
+  summary: RunSummary = newSummary(ctx.job.backupName, new Date(ctx.now).toISOString()),
+): Promise<RunSummary> {
   const { selected, allDatasets, failed } = await selectSource(ctx);
-  await takeSnapshots(ctx, selected, allDatasets);
+  const timeOf = (name: string) => ctx.job.snapshotFormat.parse(name);
+  summary.datasets.push(...failed.map((f) => ({
+    ...pendingDataset(f.dataset, undefined, undefined, false, timeOf),
+    result: "failed" as const,
+    failed: f.why,
+  })));
+  const taken = await takeSnapshots(ctx, selected, allDatasets);
+  const made = new Set(taken?.datasets);
+  const entries = selected.map((ds) =>
+    pendingDataset(ds.name, undefined, ds.snapshots.at(-1)?.name, made.has(ds.name), timeOf)
+  );
+  summary.datasets.push(...entries);
   if (!ctx.job.noThinning && selected.length) {
     ctx.log.title("Thinning source");
     const protect = await sentSnapshots(ctx, selected);
@@ -59,8 +74,11 @@ export async function runSnapshotOnly(ctx: RunContext): Promise<number> {
     ctx.log.verbose(
       `[Source] Thinning: ${s.destroyed} destroyed, ${s.kept} kept${s.failed ? `, ${s.failed} failed` : ""}`,
     );
-    if (protect) warnUnprotected(ctx, [...s.thinned], protect);
+    for (const e of entries) e.destroyed.source = s.destroyedBy.get(e.dataset) ?? 0;
+    if (protect) warnUnprotected(ctx, [...s.destroyedBy.keys()], protect);
   }
-  logFailedDatasets(ctx, failed.map((f) => ({ dataset: f.dataset, failed: f.why })));
-  return failed.length;
+  for (const e of entries) e.result = "ok";
+  summary.totals = totals(summary.datasets);
+  logFailedDatasets(ctx, summary.datasets);
+  return summary;
 }

@@ -17,14 +17,19 @@ import { decideFlags, recvStages, sendStages } from "../transfer/send_recv.ts";
 import { abortReceive, recvArgv, resumeTokenSnapshot, sendArgv, snapshotExists } from "../zfs/send_recv.ts";
 import { createParent, rollback } from "../zfs/datasets.ts";
 import type { BackupContext } from "./context.ts";
-import { destroyObsolete, destroyOn, type DestroyRequest } from "./destroy_step.ts";
-import { judgeTransfer } from "./transfer_step.ts";
+import { destroyedCount, destroyObsolete, destroyOn, type DestroyRequest } from "./destroy_step.ts";
+import { judgeTransfer, transferReason } from "./transfer_step.ts";
+import type { ZfsReason } from "../errors.ts";
 import type { TargetTree } from "./target_tree.ts";
 import { statsText, TransferMeter, type TransferStats } from "../transfer/meter.ts";
 
 /** A reason a dataset cannot be synced; printed as `<dataset>: FAILED: <message>`. */
 export class SyncError extends Error {
   override name = "SyncError";
+  /** @param reason why zfs failed, for a failed transfer */
+  constructor(message: string, readonly reason?: ZfsReason) {
+    super(message);
+  }
 }
 
 /** What one dataset's sync did, and what it leaves for the batched end of the run. */
@@ -37,6 +42,10 @@ export interface DatasetOutcome {
   obsolete: { source: DestroyRequest | undefined; target: DestroyRequest | undefined };
   /** The target, when a full receive made it (mounted at the end like `zfs mount -a`). */
   mount: string | undefined;
+  /** The newest snapshot both sides share: the plan's, then the last one that arrived. */
+  common: string | undefined;
+  /** Snapshots destroyed on each side (this sync's, then the end of the run's). */
+  destroyed: { source: number; target: number };
 }
 
 /** An outcome with nothing done yet. */
@@ -46,6 +55,8 @@ export function emptyOutcome(): DatasetOutcome {
     holds: { holdSource: [], holdTarget: [], releaseSource: [], releaseTarget: [] },
     obsolete: { source: undefined, target: undefined },
     mount: undefined,
+    common: undefined,
+    destroyed: { source: 0, target: 0 },
   };
 }
 
@@ -88,9 +99,12 @@ async function handleResume(
   return undefined;
 }
 
-/** Handles target snapshots that block the receive: fail, or destroy them and roll back. */
-async function handleIncompatible(ctx: BackupContext, tgt: Dataset, plan: SyncPlan): Promise<void> {
-  if (plan.incompatible.length === 0) return;
+/**
+ * Handles target snapshots that block the receive: fail, or destroy them and roll back.
+ * Returns how many it destroyed.
+ */
+async function handleIncompatible(ctx: BackupContext, tgt: Dataset, plan: SyncPlan): Promise<number> {
+  if (plan.incompatible.length === 0) return 0;
   if (!ctx.job.destroyIncompatible) {
     for (const s of plan.incompatible) ctx.log.error(`[Target] ${tgt.name}@${s}: Incompatible snapshot`);
     throw new SyncError("Please destroy incompatible snapshots on target, or use --destroy-incompatible.");
@@ -108,6 +122,7 @@ async function handleIncompatible(ctx: BackupContext, tgt: Dataset, plan: SyncPl
     ctx.log.verbose(`[Target] ${tgt.name}: Rolling back to ${latest.name}`);
     await rollback(ctx.target, tgt.name, latest.name);
   }
+  return out!.destroyed.length;
 }
 
 /**
@@ -193,7 +208,7 @@ async function sendSnapshot(ctx: BackupContext, job: SendJob): Promise<TransferS
   const result = await ctx.source.transfer(ctx.target, spec);
   ctx.log.clearProgress();
   const err = judgeTransfer(spec, result, opts.ignoreTransferErrors);
-  if (err) throw new SyncError(err);
+  if (err) throw new SyncError(err, transferReason(spec, result));
   if (result.skipped) return undefined;
   if (opts.ignoreTransferErrors && !(await snapshotExists(ctx.target, tname, step.snapshot))) {
     throw new SyncError("Target doesn't exist after transfer, something went wrong.");
@@ -204,6 +219,7 @@ async function sendSnapshot(ctx: BackupContext, job: SendJob): Promise<TransferS
     target: tname,
     bytes: meter.bytes,
     seconds: meter.seconds,
+    full: job.full,
     resumed: token !== undefined,
   };
   // Debug only: upstream prints nothing between transfers, and scripts grep its verbose blocks.
@@ -232,6 +248,7 @@ export async function syncDataset(
     throw new SyncError("Cannot send encrypted dataset: this zfs has no raw send");
   }
   const plan = planSync(src, tgt, planRules(ctx, flags.send.raw));
+  outcome.common = plan.common;
   for (const m of plan.guidMismatches) {
     ctx.log.note(`[Target] ${tname}@${m}: Common snapshot has invalid guid, ignoring.`);
   }
@@ -264,9 +281,12 @@ export async function syncDataset(
       await createParent(target, parent);
     });
   }
-  await destroyObsolete(ctx, ctx.source, [{ dataset: src, names: plan.preDestroySource }]);
-  if (tgt) await destroyObsolete(ctx, target, [{ dataset: tgt, names: plan.preDestroyTarget }]);
-  if (tgt) await handleIncompatible(ctx, tgt, plan);
+  const pre = await destroyObsolete(ctx, ctx.source, [{ dataset: src, names: plan.preDestroySource }]);
+  outcome.destroyed.source += destroyedCount(pre);
+  if (tgt) {
+    const preTarget = await destroyObsolete(ctx, target, [{ dataset: tgt, names: plan.preDestroyTarget }]);
+    outcome.destroyed.target += destroyedCount(preTarget) + await handleIncompatible(ctx, tgt, plan);
+  }
   if (job.noSend) return;
 
   let token = tgt ? await handleResume(ctx, tname, tgt, plan, tree) : undefined;
@@ -292,6 +312,7 @@ export async function syncDataset(
     }
   } finally {
     const done = arrived > 0 ? plan.transfers[arrived - 1]!.snapshot : undefined;
+    if (done !== undefined) outcome.common = done;
     outcome.holds = holdChanges(src.name, tname, plan.common, done, job.noHolds);
     const obsolete = obsoleteAfterTransfers(plan, arrived, cloneFrom);
     const targetDataset = tree.get(tname);

@@ -15,8 +15,8 @@ export interface ThinSummary {
   destroyed: number;
   kept: number;
   failed: number;
-  /** Datasets that lost at least one snapshot. */
-  thinned: Set<string>;
+  /** Snapshots destroyed per dataset name (datasets with none left out). */
+  destroyedBy: Map<string, number>;
 }
 
 /** How a thinning pass treats the snapshots a backup still needs. */
@@ -35,7 +35,7 @@ export async function thinDatasets(
   schedule: Schedule,
   { keepOwnHolds, protect = new Set() }: ThinOptions,
 ): Promise<ThinSummary> {
-  const summary: ThinSummary = { destroyed: 0, kept: 0, failed: 0, thinned: new Set() };
+  const summary: ThinSummary = { destroyed: 0, kept: 0, failed: 0, destroyedBy: new Map() };
   if (ctx.job.noThinning) return summary;
   const log = ctx.log;
   const label = `[${host.label}]`;
@@ -63,12 +63,12 @@ export async function thinDatasets(
   // One line per snapshot, as upstream, with the thinner's reason.
   const announce = announceEach(ctx, host, (full) => reasons.get(full));
   const results = await destroyOn(ctx, host, requests, { keepOwnHolds, announce });
-  results.forEach((r, i) => {
+  for (const [i, r] of results.entries()) {
     summary.destroyed += r.destroyed.length;
+    if (r.destroyed.length) summary.destroyedBy.set(requests[i]!.dataset.name, r.destroyed.length);
     summary.failed += r.failed.length;
     summary.kept += r.kept.length;
-    if (r.destroyed.length) summary.thinned.add(requests[i]!.dataset.name);
-  });
+  }
   reportKept(ctx, host, requests, results);
   return summary;
 }

@@ -48,3 +48,12 @@ export async function runZfs(host: Host, verb: string, cmd: Cmd): Promise<CmdRes
     throw asZfsError(e, verb);
   }
 }
+
+/**
+ * True when a receive's stderr says another receive into the same dataset is running or was
+ * just interrupted: the dataset is busy, it holds the partial state of a resumable receive the
+ * listing did not show yet, or a full receive found it already created.
+ */
+export function receiveCollision(stderr: string): boolean {
+  return /partially-complete state|dataset is busy|destination '.*' exists/i.test(stderr);
+}

@@ -28,6 +28,7 @@ Deno.test("helpText: sections in upstream's order", () => {
     "Transfer options:",
     "Data transfer options:",
     "Thinner options:",
+    "Monitoring options:",
     "Notes:",
   ]);
 });

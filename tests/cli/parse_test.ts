@@ -104,6 +104,10 @@ const BASE: View = {
   keepSource: parseSchedule("10,1d1w,1w1m,1m1y"),
   keepTarget: parseSchedule("10,1d1w,1w1m,1m1y"),
   destroyMissing: undefined,
+  report: undefined,
+  prometheus: undefined,
+  syslog: false,
+  monitor: undefined,
   deprecationNotes: [],
 };
 
@@ -238,6 +242,13 @@ const OPTION_CASES: ReadonlyArray<readonly [readonly string[], Partial<View>]> =
   [["--keep-target", "1d1y", "name"], { keepTarget: parseSchedule("1d1y") }],
   [["--keep-target", "1", "--keep-target", "2", "name"], { keepTarget: parseSchedule("2") }],
   [["--destroy-missing", "30d", "name"], { destroyMissing: 30 * 86400 }],
+  // monitoring
+  [["--report", "/var/log/zab.json", "name"], { report: "/var/log/zab.json" }],
+  [["--report", "-", "name"], { report: "-" }],
+  [["--prometheus", "/var/lib/node/zab.prom", "name"], { prometheus: "/var/lib/node/zab.prom" }],
+  [["--syslog", "name"], { syslog: true }],
+  [["--monitor", "26h,50h", "name"], { monitor: { warn: 26 * 3600, crit: 50 * 3600 } }],
+  [["--monitor=1d,1d", "name"], { monitor: { warn: 86400, crit: 86400 } }],
 ];
 
 Deno.test("parseOptions: each option sets its field and nothing else", () => {
@@ -570,6 +581,22 @@ const ERROR_CASES: ReadonlyArray<readonly [readonly string[], string]> = [
   [["--recv-pipe", "", "name"], 'Cannot use --recv-pipe "": expected a command'],
   [["--pre-snapshot-cmd", "", "name"], 'Cannot use --pre-snapshot-cmd "": expected a command'],
   [["--post-snapshot-cmd", "\t", "name"], 'Cannot use --post-snapshot-cmd "\\t": expected a command'],
+  // monitoring
+  [["--report", "", "name"], 'Cannot use --report "": expected a file name'],
+  [
+    ["--prometheus", "zab.txt", "name"],
+    'Cannot use --prometheus "zab.txt": the textfile collector reads only files named "*.prom"',
+  ],
+  [["--monitor", "1d", "name"], 'Cannot use --monitor "1d": expected WARN,CRIT such as 26h,50h'],
+  [
+    ["--monitor", "1d,2", "name"],
+    'Cannot use --monitor "2": missing time unit (use s, min, h, d, w, m or y)',
+  ],
+  [["--monitor", "3d,2d", "name"], 'Cannot use --monitor "3d,2d": WARN must not be longer than CRIT'],
+  [
+    ["--monitor", "1d,2d", "--prometheus", "a.prom", "name"],
+    "Cannot use --prometheus with --monitor: the check runs no backup",
+  ],
 ];
 
 Deno.test("parseOptions: each usage error has its exact message", () => {

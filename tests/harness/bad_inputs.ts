@@ -37,6 +37,13 @@ export const BAD_VALUES: ReadonlyArray<readonly [readonly string[], RegExp]> = [
   [["--keep-source", "-1"], /--keep-source "-1": number of snapshots to keep cannot be negative/],
   [["--keep-target", "1w1d"], /--keep-target "1w1d": period cannot be longer than TTL/],
   [["--destroy-missing", "30"], /--destroy-missing "30": missing time unit/],
+  [["--report", ""], /--report "": expected a file name/],
+  [["--report", "/var/log/"], /--report "\/var\/log\/": expected a file name/],
+  [["--prometheus", "/tmp/zab.txt"], /--prometheus "\/tmp\/zab.txt": .*only files named "\*\.prom"/],
+  [["--monitor", "26h"], /--monitor "26h": expected WARN,CRIT such as 26h,50h/],
+  [["--monitor", "26h,50"], /--monitor "50": missing time unit/],
+  [["--monitor", "2d,1d"], /--monitor "2d,1d": WARN must not be longer than CRIT/],
+  [["--monitor", "1d,2d", "--report", "-"], /--report with --monitor: the check runs no backup/],
 ];
 
 /** Command lines that are wrong as a whole (whole argv): each is a usage error, exit 2. */

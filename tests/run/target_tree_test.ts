@@ -10,7 +10,7 @@ function tree(listed: string[], planned: string[] = []): TargetTree {
 Deno.test("TargetTree.ensureParents: missing ancestors top-down, each created once for all callers", async () => {
   const t = tree(["b"]);
   const made: string[] = [];
-  const create = async (p: string) => void made.push(p);
+  const create = (p: string) => Promise.resolve(void made.push(p));
   await Promise.all([t.ensureParents("b/p/fs1/sub", create), t.ensureParents("b/p/fs2", create)]);
   assert.deepEqual(made, ["b/p", "b/p/fs1"]);
   assert.ok(t.get("b/p/fs1"));
@@ -21,8 +21,8 @@ Deno.test("TargetTree.ensureParents: missing ancestors top-down, each created on
 Deno.test("TargetTree.ensureParents: never creates the target of a selected dataset as a parent", async () => {
   const t = tree(["b"], ["b/p/fs1", "b/p/fs1/sub"]);
   const made: string[] = [];
-  await t.ensureParents("b/p/fs1/sub", async (p) => void made.push(p));
+  await t.ensureParents("b/p/fs1/sub", (p) => Promise.resolve(void made.push(p)));
   assert.equal(made.length, 0);
-  await t.ensureParents("b/p/fs1", async (p) => void made.push(p));
+  await t.ensureParents("b/p/fs1", (p) => Promise.resolve(void made.push(p)));
   assert.deepEqual(made, ["b/p"]);
 });

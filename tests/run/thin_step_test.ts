@@ -110,7 +110,7 @@ Deno.test("thinDatasets: snapshots to protect (the sent mark) are kept, with a v
   assert.deepEqual(script.unused(), []);
   assert.equal(s.destroyed, 2);
   assert.match(out.text, /p\/fs@offsite-20100901000000: Keeping \(common snapshot, marked as sent\)\n/);
-  assert.deepEqual([...s.thinned], ["p/fs"]);
+  assert.deepEqual([...s.destroyedBy], [["p/fs", 2]]);
 });
 
 Deno.test("newestMarked: the newest marked snapshot of each dataset, none where none is marked", () => {
