@@ -2,7 +2,8 @@
  * The fault-injection layer on zfs-fuse (issue 10, item 8): seeded kill points during full and
  * incremental transfers, local, pushed and pulled over the loopback sshd. The victim is the tool
  * itself, `zfs recv`, the transfer's ssh or a pipe stage, hit with SIGKILL, SIGTERM or SIGINT at
- * a random moment of a transfer that a stalling pipe stage keeps running for seconds (zfs-fuse
+ * a random moment of a transfer (plain, compressed or buffered) that a stalling pipe stage keeps
+ * running for seconds (zfs-fuse
  * streams are a few KiB: `zfs send` has handed them on before it could be hit, which the guest
  * layer covers). The stage is one process that waits, then copies (`STALL`): `pv -L` cannot be
  * used, it never moves under the frozen fake clock of the tests.
@@ -23,11 +24,13 @@ import {
   describePoint,
   drawKillPoint,
   faultSeed,
+  type FaultSignal,
   type KillPoint,
   parseSnapshots,
   runAndKill,
   type SidesState,
   type TransferKind,
+  type Victim,
 } from "../harness/faults.ts";
 
 /** Kill points per run of this file, and how many run side by side. */
@@ -47,23 +50,52 @@ interface Case {
   transport: Transport;
   /** The stalling stage: after `zfs send` or before `zfs recv`. */
   slowSide: "send" | "recv";
+  /** More stages: none, compression, or mbuffer on both ends. */
+  pipes: readonly string[];
   point: KillPoint;
 }
 
+const PIPES: readonly (readonly string[])[] = [[], ["--compress=zstd-fast"], ["--buffer=1M"]];
+
+/**
+ * Victim and signal of each kill point: every victim with every signal (the tool, which the OOM
+ * killer, `timeout` and Ctrl-C hit, most often), then a few drawn freely. Everything else (what
+ * is sent, how, which stages, when) is drawn from the seed.
+ */
+const COVERAGE: readonly (readonly [Victim, FaultSignal])[] = [
+  ["tool", "SIGKILL"],
+  ["tool", "SIGKILL"],
+  ["tool", "SIGKILL"],
+  ["tool", "SIGTERM"],
+  ["tool", "SIGTERM"],
+  ["tool", "SIGINT"],
+  ["zfs-recv", "SIGKILL"],
+  ["zfs-recv", "SIGTERM"],
+  ["zfs-recv", "SIGINT"],
+  ["pipe", "SIGKILL"],
+  ["pipe", "SIGTERM"],
+  ["pipe", "SIGINT"],
+  ["ssh", "SIGKILL"],
+  ["ssh", "SIGTERM"],
+  ["ssh", "SIGINT"],
+];
+
 function drawCases(seed: number): Case[] {
   const rnd = new Random(seed);
-  return Array.from({ length: POINTS }, (_, index) => {
+  const victims = ["tool", "zfs-recv", "pipe", "ssh"] as const;
+  const points: KillPoint[] = [
+    ...COVERAGE.map(([victim, signal]) => ({ victim, signal, delayMs: rnd.int(0, 2000) })),
+    ...Array.from({ length: POINTS - COVERAGE.length }, () => drawKillPoint(rnd, victims, 2000)),
+  ];
+  return points.map((point, index) => {
     const kind = rnd.pick(["full", "incremental"] as const);
-    const transport = rnd.pick(["local", "push", "pull"] as const);
-    const victims = transport === "local"
-      ? (["tool", "zfs-recv", "pipe"] as const)
-      : (["tool", "zfs-recv", "pipe", "ssh"] as const);
-    // The stream stalls for 3 s: the kill lands within it.
-    const point = drawKillPoint(rnd, victims, 2000);
+    const transport = point.victim === "ssh"
+      ? rnd.pick(["push", "pull"] as const)
+      : rnd.pick(["local", "push", "pull"] as const);
     // The transfer's ssh lives as long as the stream it carries stalls: stall it on the far side.
     const far = transport === "pull" ? "send" : "recv";
     const slowSide = point.victim === "ssh" ? far : rnd.pick(["send", "recv"] as const);
-    return { index, kind, transport, slowSide, point };
+    return { index, kind, transport, slowSide, pipes: rnd.pick(PIPES), point };
   });
 }
 
@@ -92,8 +124,9 @@ async function runCase(c: Case, src: string, dst: string, base: string, config: 
   const transport = c.transport === "local"
     ? []
     : ["--ssh-config", config, c.transport === "push" ? "--ssh-target" : "--ssh-source", "zab-loop"];
-  const common = [n, `${dst}/b`, "--no-thinning", "--exclude-received", ...transport];
-  const what = describePoint(c.point, c.kind, `${c.transport}, stall after ${c.slowSide}`);
+  const common = [n, `${dst}/b`, "--no-thinning", "--exclude-received", ...transport, ...c.pipes];
+  const where = [c.transport, ...c.pipes, `stall after ${c.slowSide}`].join(", ");
+  const what = describePoint(c.point, c.kind, where);
   if (c.kind === "incremental") {
     const first = await runTool(common, { fakeTime: T0 });
     assert.equal(first.code, 0, `${what}: the first run failed\n${first.stderr}`);
