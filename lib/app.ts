@@ -1,9 +1,11 @@
 /**
- * The program: parse options, build hosts, run a mode, map the outcome to an exit code.
- * Returns the exit code instead of calling Deno.exit so tests can run it in-process.
+ * The program: parse options (or a jobs file), then for each job build hosts, run its mode and
+ * map the outcome to an exit code; write the report and metrics last. Returns the exit code
+ * instead of calling Deno.exit so tests can run it in-process.
  */
 import { parseOptions } from "./cli/parse.ts";
 import { isBackupJob, type Job, type MonitorThresholds } from "./job/job.ts";
+import { showValue } from "./job/show_value.ts";
 import {
   bugText,
   CommandError,
@@ -28,7 +30,7 @@ import { runBackup } from "./run/backup.ts";
 import { checkFreshness } from "./run/monitor.ts";
 import { judgeFreshness, unknownVerdict, type Verdict } from "./monitor/freshness.ts";
 import { newSummary, type RunSummary } from "./run/summary.ts";
-import { buildReport, type RunEnd, summaryLine } from "./report/report.ts";
+import { buildReport, type Report, type RunEnd, summaryLine } from "./report/report.ts";
 import {
   datagramsAvailable,
   DEFAULT_SYSLOG_SOCKET,
@@ -36,7 +38,12 @@ import {
   SYSLOG_SOCKET_ENV,
   SyslogWriter,
 } from "./log/syslog.ts";
-import { writeOutputs } from "./report/output.ts";
+import { type OutputTargets, writeOutputs } from "./report/output.ts";
+import { compileJobs, type FileJob } from "./jobs/compile_jobs.ts";
+import { parseJobsFile } from "./jobs/jobs_file.ts";
+import { type JobOutcome, runJobs } from "./jobs/run_jobs.ts";
+import { checkPermissions } from "./doctor/check.ts";
+import { permissionHint } from "./doctor/hint.ts";
 
 /** Everything the program needs from the outside world. */
 export interface AppDeps {
@@ -53,6 +60,8 @@ export interface AppDeps {
   signal?: AbortSignal;
   /** Takes the one-run-per-backup-name lock (main.ts passes `lockRun`; tests run without). */
   lock?: (backupName: string) => Promise<{ release(): void }>;
+  /** Reads the jobs file (default: Deno.readTextFile). */
+  readTextFile?: (path: string) => Promise<string>;
 }
 
 /** The hosts of a run. */
@@ -92,7 +101,9 @@ export function processHosts(
 
 /** Runs the program and returns its exit code. */
 export async function runApp(deps: AppDeps): Promise<number> {
-  let opts: Job;
+  let jobs: FileJob[];
+  let checkPermissions: boolean;
+  let single: boolean;
   try {
     const parsed = parseOptions(deps.args);
     if (parsed.kind === "help") {
@@ -103,7 +114,13 @@ export async function runApp(deps: AppDeps): Promise<number> {
       deps.stdout.write(`${parsed.text}\n`);
       return ExitCode.ok;
     }
-    opts = parsed.job;
+    checkPermissions = parsed.checkPermissions;
+    single = parsed.kind === "run";
+    jobs = parsed.kind === "run" ? [{ name: "", job: parsed.job }] : compileJobs(
+      parseJobsFile(await readJobsFile(deps, parsed.file), parsed.file),
+      parsed.overrides,
+      parsed.only,
+    );
   } catch (e) {
     if (e instanceof UsageError) {
       deps.stderr.write(`zfs-autobackup: error: ${e.message} (see --help)\n`);
@@ -111,44 +128,69 @@ export async function runApp(deps: AppDeps): Promise<number> {
     }
     throw e;
   }
-
-  const color = colorAllowed();
-  const syslog = opts.syslog
-    ? openSyslog(deps, (why) => log.note(`Cannot send to syslog: ${why}`))
-    : undefined;
-  const log: Logger = new Logger(
+  const mode: JobMode = checkPermissions ? "check-permissions" : "run";
+  const log = new Logger(
     {
-      verbose: opts.verbose,
-      debug: opts.debug,
-      debugOutput: opts.debugOutput,
-      color,
-      progress: opts.progress ?? (deps.stderr.isTerminal && !opts.noProgress),
+      verbose: jobs.some((j) => j.job.verbose),
+      debug: false,
+      debugOutput: false,
+      color: colorAllowed(),
+      progress: false,
     },
-    // The check's stdout is its one status line: everything else goes to stderr.
-    opts.monitor ? deps.stderr : deps.stdout,
+    deps.stdout,
     deps.stderr,
-    syslog && ((kind, text) => syslog.send(SEVERITY_OF[kind], text)),
   );
-  const now = deps.now();
-  let code: number;
-  let last: string;
-  if (opts.monitor) {
-    const verdict = await runCheck(opts, opts.monitor, log, deps, now);
-    [code, last] = [verdict.status, verdict.line];
-  } else {
-    const summary = newSummary(opts.backupName, new Date(now).toISOString());
-    const end = await runJob(opts, log, deps, now, summary);
-    const report = buildReport(opts, summary, { startedAt: now, endedAt: deps.now(), ...end });
-    await writeOutputs(opts, report, log, deps.stdout);
-    [code, last] = [end.exitCode, summaryLine(report)];
+  if (single) {
+    const job = jobs[0]!.job;
+    const outcome = await runJob(deps, job, mode);
+    if (outcome.report) await writeOutputs(job, [outcome.report], log, deps.stdout);
+    return outcome.code;
   }
-  if (syslog) {
-    // The last syslog line sums the run up in one line.
-    syslog.send(code === 0 ? Severity.notice : Severity.err, last);
-    await syslog.close();
-  }
+  const { code, results } = await runJobs(
+    jobs,
+    (j, title) => runJob(deps, j.job, mode, title),
+    log,
+    deps.signal,
+  );
+  await writeJobsOutputs(jobs, results.map((r) => r.outcome.report), log, deps.stdout);
   return code;
 }
+
+/**
+ * The report and metrics of a jobs file: one document per file name, covering every job that
+ * names it (a `--report` given next to `--jobs` names the same file for all of them).
+ */
+async function writeJobsOutputs(
+  jobs: readonly FileJob[],
+  reports: readonly (Report | undefined)[],
+  log: Logger,
+  stdout: Sink,
+): Promise<void> {
+  const byTargets = new Map<string, { targets: OutputTargets; reports: Report[] }>();
+  jobs.forEach(({ job }, i) => {
+    const report = reports[i];
+    if (!report || (job.report === undefined && job.prometheus === undefined)) return;
+    const key = JSON.stringify([job.report ?? null, job.prometheus ?? null]);
+    const group = byTargets.get(key) ?? { targets: job, reports: [] };
+    group.reports.push(report);
+    byTargets.set(key, group);
+  });
+  for (const { targets, reports: group } of byTargets.values()) {
+    await writeOutputs(targets, group, log, stdout);
+  }
+}
+
+/** Reads the jobs file; a file that cannot be read is a usage error (nothing ran). */
+async function readJobsFile(deps: AppDeps, path: string): Promise<string> {
+  try {
+    return await (deps.readTextFile ?? Deno.readTextFile)(path);
+  } catch (e) {
+    throw new UsageError(`Cannot read jobs file ${showValue(path)}: ${errorMessage(e)}`);
+  }
+}
+
+/** What a run does with its job: the run itself, or only the permission check. */
+export type JobMode = "run" | "check-permissions";
 
 /** Syslog severity of each kind of console message. */
 const SEVERITY_OF: Readonly<Record<LogKind, Severity>> = {
@@ -166,6 +208,69 @@ function openSyslog(deps: AppDeps, onFailure: (why: string) => void): SyslogWrit
     now: () => new Date(deps.now()),
     onFailure,
   });
+}
+
+/**
+ * Runs one job: its output, then its mode (the freshness check, the permission check, or a
+ * backup or snapshot run with lock and hosts), and returns its exit code, summary and report.
+ * `title` is printed first (verbose), to tell the jobs of a file apart. Never throws for the
+ * job's own failures.
+ */
+export async function runJob(deps: AppDeps, opts: Job, mode: JobMode, title?: string): Promise<JobOutcome> {
+  const syslog = opts.syslog
+    ? openSyslog(deps, (why) => log.note(`Cannot send to syslog: ${why}`))
+    : undefined;
+  const log: Logger = new Logger(
+    {
+      verbose: opts.verbose,
+      debug: opts.debug,
+      debugOutput: opts.debugOutput,
+      color: colorAllowed(),
+      progress: opts.progress ?? (deps.stderr.isTerminal && !opts.noProgress),
+    },
+    // The check's stdout is its one status line: everything else goes to stderr.
+    opts.monitor ? deps.stderr : deps.stdout,
+    deps.stderr,
+    syslog && ((kind, text) => syslog.send(SEVERITY_OF[kind], text)),
+  );
+  if (title !== undefined) log.title(title);
+  const now = deps.now();
+  let outcome: JobOutcome;
+  let last: string;
+  if (opts.monitor) {
+    const verdict = await runCheck(opts, opts.monitor, log, deps, now);
+    outcome = { code: verdict.status, failed: 0, summary: undefined, fatal: undefined, report: undefined };
+    last = verdict.line;
+  } else {
+    const summary = newSummary(opts.backupName, new Date(now).toISOString());
+    const end = await runModes(opts, mode, log, deps, now, summary);
+    if (mode === "check-permissions") {
+      outcome = {
+        code: end.exitCode,
+        failed: 0,
+        summary: undefined,
+        fatal: end.error?.message,
+        report: undefined,
+      };
+      last = `${opts.backupName}: permission check, exit ${end.exitCode}`;
+    } else {
+      const report = buildReport(opts, summary, { startedAt: now, endedAt: deps.now(), ...end });
+      outcome = {
+        code: end.exitCode,
+        failed: summary.totals.failed,
+        summary,
+        fatal: end.result === "fatal" || end.result === "aborted" ? end.error?.message : undefined,
+        report,
+      };
+      last = summaryLine(report);
+    }
+  }
+  if (syslog) {
+    // The last syslog line sums the run up in one line.
+    syslog.send(outcome.code === 0 ? Severity.notice : Severity.err, last);
+    await syslog.close();
+  }
+  return outcome;
 }
 
 /**
@@ -205,8 +310,16 @@ async function runCheck(
 /** How a run ended, before the clock is read. */
 type JobEnd = Omit<RunEnd, "startedAt" | "endedAt">;
 
-/** The end of a run stopped by `e` (an abort, a fatal error or a bug), its error logged. */
-function stoppedBy(e: unknown, log: Logger, signal: AbortSignal | undefined): JobEnd {
+/**
+ * The end of a run stopped by `e` (an abort, a fatal error or a bug), its error logged. A zfs
+ * permission failure is told as the permission doctor's one-line hint.
+ */
+function stoppedBy(
+  e: unknown,
+  log: Logger,
+  signal: AbortSignal | undefined,
+  hint: (e: unknown) => string | undefined = () => undefined,
+): JobEnd {
   const fatal = (message: string, reason: ZfsReason | null = null): JobEnd => ({
     exitCode: ExitCode.fatal,
     result: "fatal",
@@ -217,19 +330,24 @@ function stoppedBy(e: unknown, log: Logger, signal: AbortSignal | undefined): Jo
     return { ...fatal("Aborted"), result: "aborted" };
   }
   if (e instanceof FatalError || e instanceof CommandError || e instanceof UsageError) {
-    log.error(e.message);
+    const message = hint(e) ?? e.message;
+    log.error(message);
     if (e instanceof CommandError && e.stderrTail.trim()) {
       log.debug(`stderr of the failed command:\n${e.stderrTail}`);
     }
-    return fatal(e.message, e instanceof ZfsError ? e.reason : null);
+    return fatal(message, e instanceof ZfsError ? e.reason : null);
   }
   log.error(bugText(e));
   return fatal(bugText(e));
 }
 
-/** Takes the lock, makes the hosts and runs the mode, filling `summary`; never throws. */
-async function runJob(
+/**
+ * Takes the lock (not for --test or the permission check), makes the hosts and runs the mode,
+ * filling `summary`; never throws.
+ */
+async function runModes(
   opts: Job,
+  mode: JobMode,
   log: Logger,
   deps: AppDeps,
   now: number,
@@ -242,14 +360,21 @@ async function runJob(
   // --test changes nothing, so it may run beside a real run of the same backup.
   let lock: { release(): void } | undefined;
   try {
-    if (!opts.test) lock = await deps.lock?.(opts.backupName);
+    if (!opts.test && mode === "run") lock = await deps.lock?.(opts.backupName);
   } catch (e) {
     if (e instanceof FatalError) return stoppedBy(e, log, undefined);
     throw e;
   }
-  const hostCtx = { log, testMode: opts.test, ...(deps.signal ? { signal: deps.signal } : {}), recorder };
+  // The permission check only reads; test mode makes sure of it.
+  const testMode = opts.test || mode === "check-permissions";
+  const hostCtx = { log, testMode, ...(deps.signal ? { signal: deps.signal } : {}), recorder };
   const hosts = (deps.makeHosts ?? processHosts)(opts, hostCtx);
   try {
+    if (mode === "check-permissions") {
+      const ctx = new RunContext(opts, log, now, hosts.source, deps.signal);
+      const missing = await checkPermissions(ctx, hosts.target, (line) => deps.stdout.write(`${line}\n`));
+      return { exitCode: missing ? 1 : ExitCode.ok, result: missing ? "failed" : "ok", error: null };
+    }
     let failed = 0;
     if (isBackupJob(opts) && hosts.target) {
       const ctx = new BackupContext(opts, log, now, hosts.source, hosts.target, deps.signal);
@@ -282,7 +407,12 @@ async function runJob(
     }
     return { exitCode: exitCodeForFailures(failed), result: failed ? "failed" : "ok", error: null };
   } catch (e) {
-    return stoppedBy(e, log, deps.signal);
+    return stoppedBy(
+      e,
+      log,
+      deps.signal,
+      (err) => permissionHint(err, [hosts.source, hosts.target], deps.env),
+    );
   } finally {
     log.clearProgress();
     await hosts.close();

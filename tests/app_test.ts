@@ -21,7 +21,12 @@ const PROBE = `$ [Source] ${shellJoin(["sh", "-c", probeScript()])}
 = 0
 `;
 
-async function run(args: string[], fixture = "", env: Record<string, string> = {}) {
+async function run(
+  args: string[],
+  fixture = "",
+  env: Record<string, string> = {},
+  files: Record<string, string> = {},
+) {
   const stdout = new MemorySink();
   const stderr = new MemorySink();
   const script = new ReplayScript(parseFixture(fixture));
@@ -33,6 +38,8 @@ async function run(args: string[], fixture = "", env: Record<string, string> = {
     stderr,
     now: () => Date.UTC(2010, 10, 11),
     env: (name) => env[name],
+    readTextFile: (path) =>
+      files[path] !== undefined ? Promise.resolve(files[path]!) : Promise.reject(new Error("No such file")),
     lock: () => {
       locked++;
       return Promise.resolve({ release() {} });
@@ -248,4 +255,55 @@ Deno.test("app: --syslog leaves the console unchanged; the error goes to syslog 
     new RegExp(`^<11>${re(tag)} test: fatal, 0 datasets, .*exit 255: No source filesystems selected`),
   );
   assert.equal(got.filter((d) => d.includes("fatal, 0 datasets")).length, 1);
+});
+/** A replayed selection of backup `name` that finds nothing selected. */
+const nothing = (name: string) =>
+  `${PROBE}
+$ [Source] zfs get -t filesystem,volume -H -o name,property,value,source autobackup:${name}
+> pool	autobackup:${name}	-	-
+= 0
+`;
+
+Deno.test("app: --jobs runs every job with its own lock and hosts; a bad or missing file exits 2 before any", async () => {
+  const file = "jobs:\n  a:\n    backup-name: one\n  b:\n    backup-name: two\n";
+  const r = await run(["--jobs", "f.yaml"], nothing("one") + nothing("two"), {}, { "f.yaml": file });
+  assert.equal(r.code, 255);
+  assert.equal(r.hostsMade, 2);
+  assert.equal(r.locked, 2);
+  assert.deepEqual(r.unused, []);
+  assert.match(r.stderr, /! 2 of 2 jobs failed:\n! +a: stopped: No source filesystems selected/);
+
+  const only = await run(["--jobs", "f.yaml", "--only", "b", "--test"], nothing("two"), {}, {
+    "f.yaml": file,
+  });
+  assert.equal(only.code, 255);
+  assert.equal(only.hostsMade, 1);
+  assert.equal(only.locked, 0, "--test takes no lock");
+
+  for (
+    const [files, why] of [
+      [
+        { "f.yaml": `${file}    strip-path: x\n` },
+        /^zfs-autobackup: error: f\.yaml:6: jobs\.b\.strip-path: Cannot use --strip-path "x"/,
+      ],
+      [{}, /^zfs-autobackup: error: Cannot read jobs file "f\.yaml": No such file \(see --help\)\n$/],
+    ] as const
+  ) {
+    const bad = await run(["--jobs", "f.yaml"], "", {}, files);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, why);
+    assert.equal(bad.hostsMade + bad.locked, 0);
+  }
+});
+
+Deno.test("app: --report with --jobs writes one document covering every job", async () => {
+  const file = "jobs:\n  a:\n    backup-name: one\n  b:\n    backup-name: two\n";
+  const r = await run(["--jobs", "f.yaml", "--report", "-"], nothing("one") + nothing("two"), {}, {
+    "f.yaml": file,
+  });
+  assert.equal(r.code, 255);
+  const doc = JSON.parse(r.stdout.slice(r.stdout.indexOf("{")));
+  assert.equal(doc.schema, 1);
+  assert.deepEqual(doc.jobs.map((j: { run: { backupName: string } }) => j.run.backupName), ["one", "two"]);
+  for (const job of doc.jobs) checkReportSchema(job);
 });

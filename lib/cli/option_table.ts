@@ -22,7 +22,8 @@ export type OptionGroup =
   | "transfer"
   | "data"
   | "thinner"
-  | "monitoring";
+  | "monitoring"
+  | "service";
 
 /** One command-line option. */
 export interface OptionSpec {
@@ -53,6 +54,7 @@ export const GROUP_TITLES: Readonly<Record<OptionGroup, string>> = {
   data: "Data transfer options",
   thinner: "Thinner options",
   monitoring: "Monitoring options",
+  service: "Service options",
 };
 
 /** Every option zfs-autobackup 3.3 accepts, plus `--clones` from upstream's development head. */
@@ -434,5 +436,27 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     group: "monitoring",
     help: "Only check how old the newest (common) snapshots are, as a Nagios/Icinga plugin, " +
       "e.g. 26h,50h.",
+  },
+
+  // service
+  {
+    name: "jobs",
+    kind: "value",
+    metavar: "FILE",
+    group: "service",
+    help: "Run the jobs of a YAML jobs file in order, instead of BACKUP-NAME [TARGET-PATH].",
+  },
+  {
+    name: "only",
+    kind: "list",
+    metavar: "JOB",
+    group: "service",
+    help: "With --jobs: run only this job (JOB,JOB or repeated).",
+  },
+  {
+    name: "check-permissions",
+    kind: "flag",
+    group: "service",
+    help: "Change nothing: print the zfs allow permissions this run needs and lacks (exit 1 if any).",
   },
 ];

@@ -9,7 +9,10 @@ import type { Job } from "../job/job.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Sink } from "../log/term.ts";
 import { prometheusText } from "./prometheus.ts";
-import { type Report, reportText } from "./report.ts";
+import { type Report, reportsText } from "./report.ts";
+
+/** Where the report and the metrics go (a job's `--report` and `--prometheus`). */
+export type OutputTargets = Pick<Job, "report" | "prometheus">;
 
 /**
  * Writes `text` to `path` through a temporary file in the same directory, flushed to disk and
@@ -34,16 +37,25 @@ export async function writeAtomic(path: string, text: string): Promise<void> {
   }
 }
 
-/** Writes `--report` (a file, or stdout for "-") and `--prometheus`; a failure is a warning. */
-export async function writeOutputs(job: Job, report: Report, log: Logger, stdout: Sink): Promise<void> {
-  if (job.report === "-") stdout.write(reportText(report));
+/**
+ * Writes `--report` (a file, or stdout for "-") and `--prometheus` of one run, or of the jobs
+ * of a jobs file that name the same files; a failure is a warning.
+ */
+export async function writeOutputs(
+  job: OutputTargets,
+  reports: readonly Report[],
+  log: Logger,
+  stdout: Sink,
+): Promise<void> {
+  if (reports.length === 0) return;
+  if (job.report === "-") stdout.write(reportsText(reports));
   else if (job.report !== undefined) {
-    await writeAtomic(job.report, reportText(report)).catch((e) =>
+    await writeAtomic(job.report, reportsText(reports)).catch((e) =>
       log.note(`Cannot write the report to "${job.report}": ${errorMessage(e)}`)
     );
   }
   if (job.prometheus !== undefined) {
-    await writeAtomic(job.prometheus, prometheusText(report)).catch((e) =>
+    await writeAtomic(job.prometheus, prometheusText(reports)).catch((e) =>
       log.note(`Cannot write the metrics to "${job.prometheus}": ${errorMessage(e)}`)
     );
   }

@@ -158,10 +158,21 @@ export function metricFamilies(report: Report): Family[] {
   ];
 }
 
-/** The exposition text: families with samples only, each with HELP and TYPE, ending in a newline. */
-export function prometheusText(report: Report): string {
+/**
+ * The exposition text of one or more runs (the jobs of a jobs file): families with samples
+ * only, each named once with HELP and TYPE and then every run's samples, ending in a newline.
+ */
+export function prometheusText(reports: Report | readonly Report[]): string {
+  const byName = new Map<string, Family>();
+  for (const report of Array.isArray(reports) ? reports : [reports]) {
+    for (const f of metricFamilies(report)) {
+      const seen = byName.get(f.name);
+      if (seen) seen.samples.push(...f.samples);
+      else byName.set(f.name, { ...f, samples: [...f.samples] });
+    }
+  }
   const lines: string[] = [];
-  for (const f of metricFamilies(report)) {
+  for (const f of byName.values()) {
     if (f.samples.length === 0) continue;
     const name = `${METRIC_PREFIX}${f.name}`;
     lines.push(`# HELP ${name} ${escapeHelp(f.help)}`, `# TYPE ${name} gauge`);

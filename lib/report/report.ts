@@ -213,6 +213,16 @@ export function reportText(report: Report): string {
 }
 
 /**
+ * The reports of several jobs of one jobs file that name the same file: one document whose
+ * `jobs` list holds each job's report, in the order the jobs ran. One report is written as is.
+ */
+export function reportsText(reports: readonly Report[]): string {
+  if (reports.length === 1) return reportText(reports[0]!);
+  const tool = reports[0]?.tool ?? null;
+  return `${JSON.stringify({ schema: REPORT_SCHEMA, tool, jobs: reports }, null, 2)}\n`;
+}
+
+/**
  * The one-line summary of a run (the last syslog line), e.g.
  * `offsite: ok, 3 datasets, 0 failed, 3 sent (12345 bytes) in 4.2s, exit 0`.
  */

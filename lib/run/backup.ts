@@ -22,6 +22,7 @@ import {
   totals,
 } from "./summary.ts";
 import { statsText } from "../transfer/meter.ts";
+import { permissionHint } from "../doctor/hint.ts";
 
 /** One dataset's line in the run's outcome. */
 interface DatasetRun {
@@ -93,7 +94,7 @@ export async function runBackup(
       entry.result = "ok";
     } catch (e) {
       rethrowIfAborted(e, ctx.signal);
-      run.failed = errorMessage(e);
+      run.failed = permissionHint(e, [ctx.source, ctx.target]) ?? errorMessage(e);
       failures++;
       Object.assign(entry, {
         result: "failed",

@@ -13,12 +13,13 @@ import { showValue } from "../job/show_value.ts";
 import type { BackupContext } from "./context.ts";
 import type { DatasetOutcome } from "./sync_dataset.ts";
 import { destroyObsolete, type DestroyRequest } from "./destroy_step.ts";
+import { permissionHint } from "../doctor/hint.ts";
 
 /** Runs one batched hold or release; a failure is logged, the run goes on. */
 async function logged(ctx: BackupContext, host: Host, action: () => Promise<void>): Promise<void> {
   await action().catch((e) => {
     rethrowIfAborted(e, ctx.signal);
-    ctx.log.error(`[${host.label}] ${errorMessage(e)}`);
+    ctx.log.error(`[${host.label}] ${permissionHint(e, [host]) ?? errorMessage(e)}`);
   });
 }
 

@@ -114,7 +114,7 @@ export async function takeSnapshots(
         try {
           await createSnapshots(ctx.source, call);
         } catch (e) {
-          throw new FatalError(`Cannot create snapshots in pool "${pool}": ${errorMessage(e)}`);
+          throw new FatalError(`Cannot create snapshots in pool "${pool}": ${errorMessage(e)}`, { cause: e });
         }
       }
     }

@@ -18,8 +18,10 @@ import { abortReceive, recvArgv, resumeTokenSnapshot, sendArgv, snapshotExists }
 import { createParent, rollback } from "../zfs/datasets.ts";
 import type { BackupContext } from "./context.ts";
 import { destroyedCount, destroyObsolete, destroyOn, type DestroyRequest } from "./destroy_step.ts";
-import { judgeTransfer, transferReason } from "./transfer_step.ts";
+import { judgeTransfer, permissionFailure, transferReason } from "./transfer_step.ts";
 import type { ZfsReason } from "../errors.ts";
+import { propertyHints } from "../doctor/hint.ts";
+import { refusedProperties } from "../zfs/failure.ts";
 import type { TargetTree } from "./target_tree.ts";
 import { statsText, TransferMeter, type TransferStats } from "../transfer/meter.ts";
 
@@ -208,8 +210,14 @@ async function sendSnapshot(ctx: BackupContext, job: SendJob): Promise<TransferS
   const result = await ctx.source.transfer(ctx.target, spec);
   ctx.log.clearProgress();
   const err = judgeTransfer(spec, result, opts.ignoreTransferErrors);
-  if (err) throw new SyncError(err, transferReason(spec, result));
+  if (err) {
+    throw permissionFailure(ctx, spec, result, src.name, tname) ??
+      new SyncError(err, transferReason(spec, result));
+  }
   if (result.skipped) return undefined;
+  for (const hint of propertyHints(refusedProperties(result.recvLog), tname, ctx.target)) {
+    ctx.log.error(`[Target] ${tname}: ${hint}`);
+  }
   if (opts.ignoreTransferErrors && !(await snapshotExists(ctx.target, tname, step.snapshot))) {
     throw new SyncError("Target doesn't exist after transfer, something went wrong.");
   }

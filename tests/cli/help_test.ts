@@ -29,6 +29,7 @@ Deno.test("helpText: sections in upstream's order", () => {
     "Data transfer options:",
     "Thinner options:",
     "Monitoring options:",
+    "Service options:",
     "Notes:",
   ]);
 });

@@ -257,9 +257,45 @@ Deno.test("parseOptions: each option sets its field and nothing else", () => {
   }
 });
 
+/** Command lines with --jobs, and what they parse into. */
+const JOBS_CASES: ReadonlyArray<readonly [readonly string[], unknown]> = [
+  [["--jobs", "f.yaml"], { kind: "jobs", file: "f.yaml", only: [], overrides: {}, checkPermissions: false }],
+  [
+    ["--jobs=f.yaml", "--only", "a,b", "--only", "c", "--test", "-v"],
+    {
+      kind: "jobs",
+      file: "f.yaml",
+      only: ["a", "b", "c"],
+      overrides: { test: true, verbose: true },
+      checkPermissions: false,
+    },
+  ],
+  [["--jobs", "f.yaml", "--check-permissions"], {
+    kind: "jobs",
+    file: "f.yaml",
+    only: [],
+    overrides: {},
+    checkPermissions: true,
+  }],
+];
+
+Deno.test("parseOptions: --jobs takes no positionals; other options are kept as overrides for every job", () => {
+  for (const [args, result] of JOBS_CASES) assert.deepEqual(parseOptions(args), result, JSON.stringify(args));
+  for (
+    const [args, why] of [
+      [["--jobs", "f.yaml", "name"], /Cannot use argument "name" with --jobs/],
+      [["--jobs", ""], /Cannot use --jobs "": expected a file name$/],
+      [["--jobs", "f", "--only", ""], /Cannot use --only "": expected a job name$/],
+      [["--only", "a", "name"], /Cannot use --only without --jobs$/],
+    ] as const
+  ) {
+    assert.throws(() => parseOptions(args), why, JSON.stringify(args));
+  }
+});
+
 Deno.test("parseOptions: the option cases cover every long name of the table", () => {
   const used = new Set(
-    OPTION_CASES.flatMap(([args]) =>
+    [...OPTION_CASES, ...JOBS_CASES].flatMap(([args]) =>
       args.filter((a) => a.startsWith("--")).map((a) => a.slice(2).split("=")[0])
     ),
   );

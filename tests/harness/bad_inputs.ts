@@ -44,6 +44,8 @@ export const BAD_VALUES: ReadonlyArray<readonly [readonly string[], RegExp]> = [
   [["--monitor", "26h,50"], /--monitor "50": missing time unit/],
   [["--monitor", "2d,1d"], /--monitor "2d,1d": WARN must not be longer than CRIT/],
   [["--monitor", "1d,2d", "--report", "-"], /--report with --monitor: the check runs no backup/],
+  [["--jobs", "jobs.yaml"], /argument "test" with --jobs: the jobs file names the backups/],
+  [["--only", "a"], /--only without --jobs/],
 ];
 
 /** Command lines that are wrong as a whole (whole argv): each is a usage error, exit 2. */

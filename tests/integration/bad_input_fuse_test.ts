@@ -189,7 +189,8 @@ Deno.test("bad inputs on zfs-fuse: one line each, the documented exit code, and 
   // Usage errors: refused before anything runs, so they may run side by side.
   const before = await state(all);
   const usage: { why: string; argv: readonly string[]; stderr: RegExp[] }[] = [
-    ...BAD_VALUES.map(([args, why]) => ({ why: args.join(" "), argv: [n, ...args], stderr: [why] })),
+    // BACKUP-NAME "test", as in the in-process table: refused before anything looks at it.
+    ...BAD_VALUES.map(([args, why]) => ({ why: args.join(" "), argv: ["test", ...args], stderr: [why] })),
     ...BAD_COMMAND_LINES.map(([argv, why]) => ({
       why: argv.join(" ") || "(no arguments)",
       argv,
