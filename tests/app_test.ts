@@ -256,11 +256,16 @@ Deno.test("app: --syslog leaves the console unchanged; the error goes to syslog 
   );
   assert.equal(got.filter((d) => d.includes("fatal, 0 datasets")).length, 1);
 });
+
 /** A replayed selection of backup `name` that finds nothing selected. */
 const nothing = (name: string) =>
   `${PROBE}
 $ [Source] zfs get -t filesystem,volume -H -o name,property,value,source autobackup:${name}
 > pool	autobackup:${name}	-	-
+= 0
+
+$ [Source] zfs list -H -o name -t filesystem,volume
+> pool
 = 0
 `;
 
