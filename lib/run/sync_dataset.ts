@@ -111,7 +111,6 @@ async function handleIncompatible(ctx: BackupContext, tgt: Dataset, plan: SyncPl
     for (const s of plan.incompatible) ctx.log.error(`[Target] ${tgt.name}@${s}: Incompatible snapshot`);
     throw new SyncError("Please destroy incompatible snapshots on target, or use --destroy-incompatible.");
   }
-  ctx.log.verbose(`[Target] ${tgt.name}: Destroying incompatible snapshots: ${plan.incompatible.join(", ")}`);
   const [out] = await destroyOn(ctx, ctx.target, [{ dataset: tgt, names: plan.incompatible }]);
   if (out!.failed.length) {
     throw new SyncError(`Cannot destroy incompatible snapshot: ${out!.failed[0]!.error}`);
@@ -136,11 +135,12 @@ function cloneOrigin(
   ctx: BackupContext,
   src: Dataset & { origin: string },
   tree: TargetTree,
-  targetOf: (source: string) => string,
+  targetOf: (source: string) => string | undefined,
 ): string | undefined {
   const [originDataset, originSnapshot] = src.origin.split("@") as [string, string];
-  const onTarget = tree.get(targetOf(originDataset))?.snapshots.some((s) => s.name === originSnapshot) ??
-    false;
+  const originTarget = targetOf(originDataset);
+  const onTarget = originTarget !== undefined &&
+    (tree.get(originTarget)?.snapshots.some((s) => s.name === originSnapshot) ?? false);
   const choice = planClone(src, ctx.job.clones, onTarget);
   switch (choice.kind) {
     case "independent":
@@ -151,6 +151,24 @@ function cloneOrigin(
     case "clone":
       return choice.from;
   }
+}
+
+/**
+ * Prints the "Destroying" lines of the snapshots that the transfer of `step` made obsolete, where
+ * upstream destroys them; the destroys themselves are batched at the end of the run.
+ */
+function announceObsolete(
+  ctx: BackupContext,
+  source: string,
+  tname: string,
+  plan: SyncPlan,
+  step: TransferStep,
+  cloneFrom: string | undefined,
+): void {
+  const from = step.from;
+  if (from === undefined || from === cloneFrom) return;
+  if (plan.sourceObsolete.has(from)) ctx.log.verbose(`[Source] ${source}@${from}: Destroying`);
+  if (plan.targetObsolete.has(from)) ctx.log.verbose(`[Target] ${tname}@${from}: Destroying`);
 }
 
 /** What one snapshot transfer needs. */
@@ -172,8 +190,8 @@ interface SendJob {
 async function sendSnapshot(ctx: BackupContext, job: SendJob): Promise<TransferStats | undefined> {
   const { src, tname, step, flags, token } = job;
   const opts = ctx.job;
-  const resuming = token ? " (resuming)" : "";
-  ctx.log.verbose(`[Source] ${src.name}@${step.snapshot}: -> ${tname}${job.full ? " (new)" : ""}${resuming}`);
+  if (token) ctx.log.verbose(`[Source] ${src.name}@${step.snapshot}: resuming`);
+  ctx.log.verbose(`[Source] ${src.name}@${step.snapshot}: -> ${tname}${job.full ? " (new)" : ""}`);
   const meter = new TransferMeter(
     // Monotonic: a clock step (NTP) during a transfer must not distort rate and ETA.
     () => performance.now(),
@@ -212,7 +230,8 @@ async function sendSnapshot(ctx: BackupContext, job: SendJob): Promise<TransferS
     full: job.full,
     resumed: token !== undefined,
   };
-  ctx.log.verbose(`[Target] ${tname}@${step.snapshot}: received ${statsText(stats.bytes, stats.seconds)}`);
+  // Debug only: upstream prints nothing between transfers, and scripts grep its verbose blocks.
+  ctx.log.debug(`[Target] ${tname}@${step.snapshot}: received ${statsText(stats.bytes, stats.seconds)}`);
   return stats;
 }
 
@@ -225,7 +244,7 @@ export async function syncDataset(
   src: Dataset,
   tname: string,
   tree: TargetTree,
-  targetOf: (source: string) => string,
+  targetOf: (source: string) => string | undefined,
   outcome: DatasetOutcome,
 ): Promise<void> {
   const { job, target } = ctx;
@@ -262,6 +281,14 @@ export async function syncDataset(
     );
   }
 
+  // Before the pre-clean, as upstream (and also when nothing is sent yet: a first run with
+  // --no-snapshot).
+  if (!tgt && !job.noSend) {
+    await tree.ensureParents(tname, async (parent) => {
+      ctx.log.verbose(`[Target] ${parent}: Creating parent (canmount=off)`);
+      await createParent(target, parent);
+    });
+  }
   const pre = await destroyObsolete(ctx, ctx.source, [{ dataset: src, names: plan.preDestroySource }]);
   outcome.destroyed.source += destroyedCount(pre);
   if (tgt) {
@@ -273,12 +300,6 @@ export async function syncDataset(
   let token = tgt ? await handleResume(ctx, tname, tgt, plan, tree) : undefined;
   tgt = tree.get(tname);
   if (plan.transfers.length === 0) return;
-  if (!tgt) {
-    await tree.ensureParents(tname, async (parent) => {
-      ctx.log.verbose(`[Target] ${parent}: Creating parent (canmount=off)`);
-      await createParent(target, parent);
-    });
-  }
   if (job.rollback && tgt?.snapshots.length) {
     const latest = tgt.snapshots.at(-1)!.name;
     ctx.log.verbose(`[Target] ${tname}: Rolling back to ${latest}`);
@@ -293,6 +314,7 @@ export async function syncDataset(
       token = undefined;
       tree.recordReceived(tname, src, step.snapshot);
       arrived++;
+      announceObsolete(ctx, src.name, tname, plan, step, cloneFrom);
       if (stats) outcome.transfers.push(stats);
       if (full && !job.clearMountpoint) outcome.mount = tname;
     }
