@@ -120,9 +120,8 @@ for (const row of rows) {
       }),
     );
   for (let i = 0; i < pairs; i++) {
-    // Every other pair runs plain first, so a bias of the first slot falls on both paths alike
-    // (suspected, not proven: the ssh row read 0.96-0.99 in five quiet runs with the engine
-    // always first, 0.99 and 1.02 with the order swapped). An even count balances it.
+    // Every other pair runs plain first, so whatever a run leaves behind for the next one
+    // (an ssh session still closing) falls on both paths alike; an even count balances it.
     for (const run of i % 2 ? [runPlain, runEngine] : [runEngine, runPlain]) await run();
   }
   await target.close();
