@@ -394,7 +394,7 @@ async function runModes(
     } else {
       const ctx = new RunContext(opts, log, now, hosts.source, deps.signal, deps.featureCache);
       printPreamble(ctx);
-      await runSnapshotOnly(ctx, summary);
+      failed = (await runSnapshotOnly(ctx, summary)).totals.failed;
     }
     // A step that logs failures and goes on may have swallowed the abort: never report success.
     if (deps.signal?.aborted) return stoppedBy(undefined, log, deps.signal);

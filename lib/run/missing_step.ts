@@ -27,7 +27,7 @@ export function missingDatasets(
 export async function thinMissing(ctx: BackupContext, missing: Dataset[]): Promise<number> {
   if (ctx.job.noThinning || missing.length === 0) return 0;
   ctx.log.title("Thinning missing target datasets");
-  const s = await thinDatasets(ctx, ctx.target, missing, ctx.job.keepTarget, false);
+  const s = await thinDatasets(ctx, ctx.target, missing, ctx.job.keepTarget, { keepOwnHolds: false });
   if (s.destroyed || s.failed) {
     ctx.log.verbose(`[Target] Thinning missing: ${s.destroyed} destroyed, ${s.failed} failed`);
   }

@@ -22,7 +22,7 @@ async function resolveWritten(
   for (const [snap, datasets] of groupWrittenQueries(queries)) {
     const prop = `written@${snap}`;
     const values = new Map<string, number | undefined>();
-    for (const row of await getRows(ctx.source, [prop], datasets)) {
+    for (const row of (await getRows(ctx.source, [prop], datasets)).rows) {
       values.set(row.name, numericValue(row.value));
     }
     for (const ds of datasets) {

@@ -5,6 +5,7 @@
  */
 import type { ZfsReason } from "../errors.ts";
 import type { TransferStats } from "../transfer/meter.ts";
+import type { Logger } from "../log/logger.ts";
 
 /** A snapshot's short name and the time its name tells (undefined for names not of ours). */
 export interface SnapshotRef {
@@ -21,7 +22,8 @@ export interface SideCounts {
 
 /**
  * Where a dataset stands: `pending` until its sync ends (a stopped run leaves the rest so),
- * then `ok` or `failed`. Snapshot-only mode has no per-dataset failures: every dataset is `ok`.
+ * then `ok` or `failed`. In snapshot-only mode only a dataset whose selection value cannot be used
+ * fails; every other dataset is `ok`.
  */
 export type DatasetResult = "ok" | "failed" | "pending";
 
@@ -126,4 +128,15 @@ export function totals(datasets: readonly DatasetSummary[]): RunSummary["totals"
     seconds: coveredSeconds(all),
     failed: datasets.filter((d) => d.failed !== undefined).length,
   };
+}
+
+/** The closing list of failed datasets on stderr (nothing when none failed). */
+export function logFailedDatasets(
+  ctx: { log: Logger },
+  datasets: readonly { dataset: string; failed: string | undefined }[],
+): void {
+  const failed = datasets.filter((d) => d.failed !== undefined);
+  if (failed.length === 0) return;
+  ctx.log.error(`${failed.length} dataset${failed.length === 1 ? "" : "s"} failed:`);
+  for (const f of failed) ctx.log.error(`  ${f.dataset}: ${f.failed}`);
 }

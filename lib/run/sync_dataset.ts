@@ -5,7 +5,7 @@
  * syncs of different datasets share nothing but the TargetTree.
  */
 import type { Dataset } from "../zfs/listing.ts";
-import { type PlanRules, planSync, type SyncPlan } from "../sync/plan.ts";
+import { type PlanRules, planSync, type SyncPlan, type TransferStep } from "../sync/plan.ts";
 import { groupStreams, type SendStream } from "../sync/streams.ts";
 import {
   type HoldChanges,
@@ -112,7 +112,6 @@ async function handleIncompatible(ctx: BackupContext, tgt: Dataset, plan: SyncPl
     for (const s of plan.incompatible) ctx.log.error(`[Target] ${tgt.name}@${s}: Incompatible snapshot`);
     throw new SyncError("Please destroy incompatible snapshots on target, or use --destroy-incompatible.");
   }
-  ctx.log.verbose(`[Target] ${tgt.name}: Destroying incompatible snapshots: ${plan.incompatible.join(", ")}`);
   const [out] = await destroyOn(ctx, ctx.target, [{ dataset: tgt, names: plan.incompatible }]);
   if (out!.failed.length) {
     throw new SyncError(`Cannot destroy incompatible snapshot: ${out!.failed[0]!.error}`);
@@ -137,11 +136,12 @@ function cloneOrigin(
   ctx: BackupContext,
   src: Dataset & { origin: string },
   tree: TargetTree,
-  targetOf: (source: string) => string,
+  targetOf: (source: string) => string | undefined,
 ): string | undefined {
   const [originDataset, originSnapshot] = src.origin.split("@") as [string, string];
-  const onTarget = tree.get(targetOf(originDataset))?.snapshots.some((s) => s.name === originSnapshot) ??
-    false;
+  const originTarget = targetOf(originDataset);
+  const onTarget = originTarget !== undefined &&
+    (tree.get(originTarget)?.snapshots.some((s) => s.name === originSnapshot) ?? false);
   const choice = planClone(src, ctx.job.clones, onTarget);
   switch (choice.kind) {
     case "independent":
@@ -152,6 +152,24 @@ function cloneOrigin(
     case "clone":
       return choice.from;
   }
+}
+
+/**
+ * Prints the "Destroying" lines of the snapshots that the transfer of `step` made obsolete, where
+ * upstream destroys them; the destroys themselves are batched at the end of the run.
+ */
+function announceObsolete(
+  ctx: BackupContext,
+  source: string,
+  tname: string,
+  plan: SyncPlan,
+  step: TransferStep,
+  cloneFrom: string | undefined,
+): void {
+  const from = step.from;
+  if (from === undefined || from === cloneFrom) return;
+  if (plan.sourceObsolete.has(from)) ctx.log.verbose(`[Source] ${source}@${from}: Destroying`);
+  if (plan.targetObsolete.has(from)) ctx.log.verbose(`[Target] ${tname}@${from}: Destroying`);
 }
 
 /** What one stream needs. */
@@ -176,12 +194,16 @@ interface SendJob {
 async function sendStream(ctx: BackupContext, job: SendJob): Promise<TransferStats | undefined> {
   const { src, tname, stream, flags, token } = job;
   const opts = ctx.job;
-  const resuming = token ? " (resuming)" : "";
   const count = stream.snapshots.length;
-  const carries = stream.range ? ` (${count} snapshots in one stream)` : "";
-  ctx.log.verbose(
-    `[Source] ${src.name}@${stream.snapshot}: -> ${tname}${job.full ? " (new)" : ""}${carries}${resuming}`,
-  );
+  if (token) ctx.log.verbose(`[Source] ${src.name}@${stream.snapshot}: resuming`);
+  // Upstream's line for each snapshot, as if each went alone: a range never has a line of
+  // upstream's between its snapshots (see groupStreams), and a full send is never a range.
+  for (const snapshot of stream.snapshots) {
+    ctx.log.verbose(`[Source] ${src.name}@${snapshot}: -> ${tname}${job.full ? " (new)" : ""}`);
+  }
+  if (stream.range) {
+    ctx.log.debug(`[Source] ${src.name}@${stream.snapshot}: ${count} snapshots in one zfs send -I stream`);
+  }
   const startedAt = performance.now();
   const meter = new TransferMeter(
     // Monotonic: a clock step (NTP) during a transfer must not distort rate and ETA.
@@ -227,7 +249,8 @@ async function sendStream(ctx: BackupContext, job: SendJob): Promise<TransferSta
     snapshots: count,
     startedAt,
   };
-  ctx.log.verbose(`[Target] ${tname}@${stream.snapshot}: received ${statsText(stats.bytes, stats.seconds)}`);
+  // Debug only: upstream prints nothing between transfers, and scripts grep its verbose blocks.
+  ctx.log.debug(`[Target] ${tname}@${stream.snapshot}: received ${statsText(stats.bytes, stats.seconds)}`);
   return stats;
 }
 
@@ -240,7 +263,7 @@ export async function syncDataset(
   src: Dataset,
   tname: string,
   tree: TargetTree,
-  targetOf: (source: string) => string,
+  targetOf: (source: string) => string | undefined,
   outcome: DatasetOutcome,
 ): Promise<void> {
   const { job, target } = ctx;
@@ -277,26 +300,27 @@ export async function syncDataset(
     );
   }
 
-  await ctx.phases.time("thin", async () => {
-    const pre = await destroyObsolete(ctx, ctx.source, [{ dataset: src, names: plan.preDestroySource }]);
-    outcome.destroyed.source += destroyedCount(pre);
-    if (tgt) {
-      const preTarget = await destroyObsolete(ctx, target, [{ dataset: tgt, names: plan.preDestroyTarget }]);
-      outcome.destroyed.target += destroyedCount(preTarget);
-    }
-  });
-  if (tgt) outcome.destroyed.target += await handleIncompatible(ctx, tgt, plan);
-  if (job.noSend) return;
-
-  let token = tgt ? await handleResume(ctx, tname, tgt, plan, tree) : undefined;
-  tgt = tree.get(tname);
-  if (plan.transfers.length === 0) return;
-  if (!tgt) {
+  // Before the pre-clean, as upstream (and also when nothing is sent yet: a first run with
+  // --no-snapshot).
+  if (!tgt && !job.noSend) {
     await tree.ensureParents(tname, async (parent) => {
       ctx.log.verbose(`[Target] ${parent}: Creating parent (canmount=off)`);
       await createParent(target, parent);
     });
   }
+  await ctx.phases.time("thin", async () => {
+    const pre = await destroyObsolete(ctx, ctx.source, [{ dataset: src, names: plan.preDestroySource }]);
+    outcome.destroyed.source += destroyedCount(pre);
+    if (tgt) {
+      const preTarget = await destroyObsolete(ctx, target, [{ dataset: tgt, names: plan.preDestroyTarget }]);
+      outcome.destroyed.target += destroyedCount(preTarget) + await handleIncompatible(ctx, tgt, plan);
+    }
+  });
+  if (job.noSend) return;
+
+  let token = tgt ? await handleResume(ctx, tname, tgt, plan, tree) : undefined;
+  tgt = tree.get(tname);
+  if (plan.transfers.length === 0) return;
   if (job.rollback && tgt?.snapshots.length) {
     const latest = tgt.snapshots.at(-1)!.name;
     ctx.log.verbose(`[Target] ${tname}: Rolling back to ${latest}`);
@@ -304,13 +328,25 @@ export async function syncDataset(
   }
 
   let arrived = 0;
-  const streams = groupStreams(plan.transfers, src.snapshots.map((s) => s.name), token !== undefined);
+  // Upstream prints the snapshots a step made obsolete right after it: such a step ends a range.
+  const announces = (step: TransferStep) =>
+    step.from !== undefined && step.from !== cloneFrom &&
+    (plan.sourceObsolete.has(step.from) || plan.targetObsolete.has(step.from));
+  const streams = groupStreams(
+    plan.transfers,
+    src.snapshots.map((s) => s.name),
+    token !== undefined,
+    announces,
+  );
   try {
     for (const stream of streams) {
       const full = stream.from === undefined || stream.from === cloneFrom;
       const arrive = (snapshot: string) => {
         tree.recordReceived(tname, src, snapshot);
+        // Each snapshot of a range as if it came alone: upstream's lines after each transfer.
+        const step = plan.transfers[arrived]!;
         arrived++;
+        announceObsolete(ctx, src.name, tname, plan, step, cloneFrom);
         if (full && !job.clearMountpoint) outcome.mount = tname;
       };
       const stats = await sendStream(ctx, { src, tname, stream, full, token, flags, arrived: arrive });

@@ -34,7 +34,7 @@ async function syncOne(
   run: DatasetRun,
   entry: DatasetSummary,
   tree: TargetTree,
-  targetOf: (source: string) => string,
+  targetOf: (source: string) => string | undefined,
 ): Promise<void> {
   entry.transfers = run.outcome.transfers;
   entry.destroyed = run.outcome.destroyed;
@@ -67,7 +67,7 @@ export async function syncAll(
   entries: readonly DatasetSummary[],
   tree: TargetTree,
   mapping: ReadonlyMap<string, string>,
-  targetOf: (source: string) => string,
+  targetOf: (source: string) => string | undefined,
 ): Promise<DatasetRun[]> {
   const runs: DatasetRun[] = selected.map((ds) => ({
     dataset: ds.name,

@@ -4,6 +4,8 @@
  * as one `zfs send -I from ds@last` stream, which carries exactly those snapshots. Where a
  * snapshot in between is left out (target thinning would destroy it at once, an exclude pattern,
  * a foreign snapshot without --other-snapshots) the steps stay apart, one stream per snapshot.
+ * A range also ends at a step after which upstream prints something between its transfers (a
+ * snapshot that step made obsolete): the log then reads exactly as upstream's.
  */
 import type { TransferStep } from "./plan.ts";
 
@@ -22,12 +24,14 @@ export interface SendStream {
 /**
  * Groups `steps` (as planned, oldest first) into streams. `sourceSnapshots` are the source
  * dataset's snapshot names, oldest first. `firstAlone`: the first step is sent on its own (a
- * resume token finishes exactly one snapshot).
+ * resume token finishes exactly one snapshot). `endsStream`: no step after this one joins its
+ * stream.
  */
 export function groupStreams(
   steps: readonly TransferStep[],
   sourceSnapshots: readonly string[],
   firstAlone = false,
+  endsStream: (step: TransferStep) => boolean = () => false,
 ): SendStream[] {
   const index = new Map(sourceSnapshots.map((s, i) => [s, i]));
   // A step joins a range when its base is a snapshot of this dataset right before it: then
@@ -42,7 +46,7 @@ export function groupStreams(
     const last = streams.at(-1);
     const joins = last !== undefined && adjacent(step) && last.snapshot === step.from &&
       (last.range || adjacent({ snapshot: last.snapshot, from: last.from })) &&
-      !(firstAlone && i === 1);
+      !(firstAlone && i === 1) && !endsStream(steps[i - 1]!);
     if (joins) {
       last.snapshot = step.snapshot;
       last.snapshots.push(step.snapshot);

@@ -14,9 +14,22 @@
  */
 import type { Host } from "../exec/host.ts";
 import type { HostFeatures } from "./features.ts";
-import { getArgv, type GetRow, getRows, numericValue } from "./get_rows.ts";
+import {
+  believedRows,
+  getArgv,
+  type GetResult,
+  type GetRow,
+  getRows,
+  groupRows,
+  numericValue,
+  readExact,
+} from "./get_rows.ts";
+import { getRowClaim, isZfsName, listRowClaim, StreamedTable } from "./tabular.ts";
 import { chunkByLength } from "./batch.ts";
 import { runZfs } from "./failure.ts";
+import { FatalError } from "../errors.ts";
+import { showValue } from "../job/show_value.ts";
+import { splitLines } from "../exec/lines.ts";
 
 /** A snapshot as listed. */
 export interface Snapshot {
@@ -178,6 +191,21 @@ export class ListingBuilder {
 
   #order = 0;
 
+  /**
+   * Drops what was added of `name` (a dataset's own properties, or a snapshot), so that it can
+   * be added again from an exact read. A dataset's snapshots stay.
+   */
+  forget(name: string): void {
+    const at = name.indexOf("@");
+    if (at < 0) {
+      this.#datasets.delete(name);
+      return;
+    }
+    const list = this.#snapshots.get(name.slice(0, at));
+    const short = name.slice(at + 1);
+    if (list) this.#snapshots.set(name.slice(0, at), list.filter((s) => s.name !== short));
+  }
+
   #list(dataset: string): Snapshot[] {
     let list = this.#snapshots.get(dataset);
     if (!list) this.#snapshots.set(dataset, list = []);
@@ -269,12 +297,10 @@ export function listLineReader(
   };
 }
 
-/** Builds datasets from `zfs get -H -p -o name,property,value` output (tests, small outputs). */
-export function buildDatasets(stdout: string): Map<string, Dataset> {
+/** Builds datasets from `zfs get` rows (small listings and tests); snapshots sorted by createtxg. */
+export function buildDatasets(rows: readonly GetRow[]): Map<string, Dataset> {
   const builder = new ListingBuilder();
-  const reader = new GetLineReader((n, p) => builder.add(n, p));
-  for (const line of stdout.split("\n")) if (line !== "") reader.line(line);
-  reader.end();
+  for (const [name, p] of groupRows(rows)) builder.add(name, (prop) => p.get(prop));
   return builder.result();
 }
 
@@ -354,11 +380,12 @@ export async function listDatasets(
   };
   for (const chunk of chunkByLength(roots)) {
     if (f.has.listParsable) {
+      // A name cannot hold a tab or a newline: a line that is no snapshot name is no row.
       const names = runZfs(host, "list", {
         argv: snapshotNamesArgv(chunk, depth),
         readonly: true,
         onStdoutLine: (line) => {
-          if (keep(line)) builder.snapshotName(line);
+          if (line.includes("@") && isZfsName(line) && keep(line)) builder.snapshotName(line);
         },
       });
       if (known) {
@@ -368,24 +395,58 @@ export async function listDatasets(
       // The datasets' properties and the snapshot names at the same time: two sessions.
       const argv = datasetListArgv(f, chunk, depth);
       const columns = argv[argv.indexOf("-o") + 1]!.split(",").slice(1);
+      const table = new StreamedTable(listRowClaim(columns.length + 1));
+      const read = listLineReader(columns, add);
       const datasets = runZfs(host, "list", {
         argv,
         readonly: true,
-        onStdoutLine: listLineReader(columns, add),
+        onStdoutLine: (line) => {
+          if (table.line(line)) read(line);
+        },
       });
       await Promise.all([datasets, names]);
+      await settle(host, builder, columns, table.suspects, add);
     } else {
+      const props = listingProperties(f);
+      const table = new StreamedTable(getRowClaim({ props: new Set(props), withSource: false }), true);
       const reader = new GetLineReader(add);
       const types = known ? "snapshots" : "datasets and snapshots";
       await runZfs(host, "list", {
         argv: listingArgv(f, chunk, depth, types),
         readonly: true,
-        onStdoutLine: reader.line,
+        onStdoutLine: (line) => {
+          if (table.line(line)) reader.line(line);
+        },
       });
       reader.end();
+      await settle(host, builder, props, table.suspects, add);
     }
   }
   return builder.result();
+}
+
+/**
+ * The objects a listing left in doubt (tabular.ts) are dropped from `builder` and read again
+ * exactly. Only zfs sets the listed properties, so a value with control characters cannot
+ * happen unless a user property is listed: it stops the run rather than being guessed at.
+ */
+async function settle(
+  host: Host,
+  builder: ListingBuilder,
+  props: readonly string[],
+  suspects: readonly string[],
+  add: (name: string, prop: (p: string) => string | undefined) => void,
+): Promise<void> {
+  if (suspects.length === 0) return;
+  for (const name of suspects) builder.forget(name);
+  const { rows, unreadable } = await readExact(host, props, suspects, true);
+  const bad = unreadable[0];
+  if (bad) {
+    throw new FatalError(
+      `Cannot list "${bad.name}": its ${bad.property} ${showValue(bad.value)} holds control characters`,
+    );
+  }
+  for (const [name, p] of groupRows(rows)) add(name, (prop) => p.get(prop));
 }
 
 /**
@@ -405,7 +466,8 @@ export async function getSnapshotDetails(
   >();
   if (snapshots.length === 0) return details;
   const props = ["guid", "userrefs", ...(f.has.written ? ["written"] : [])];
-  for (const row of await getRows(host, props, snapshots, [0, 1])) {
+  // Only zfs sets these properties: nothing in them can be unreadable.
+  for (const row of (await getRows(host, props, snapshots, [0, 1])).rows) {
     let d = details.get(row.name);
     if (!d) details.set(row.name, d = { guid: undefined, written: undefined, userrefs: undefined });
     if (row.property === "guid") d.guid = guidOf(row.value);
@@ -415,19 +477,38 @@ export async function getSnapshotDetails(
   return details;
 }
 
-/** What the selection listing found. */
-export interface SelectionListing {
-  /** The selection property of every filesystem and volume, with its source. */
-  rows: GetRow[];
-  /** Every filesystem and volume with its own properties (no snapshots), where zfs has `get -t`. */
-  datasets: Map<string, Dataset> | undefined;
+/**
+ * The selection listing: the selection property's rows believed, datasets left out for a
+ * hostile value, every dataset.
+ */
+export interface SelectionListing extends GetResult {
+  /** Every filesystem and volume on the host, from a listing no value can forge. */
+  datasets: string[];
+  /** Every believed filesystem and volume with its own properties (no snapshots), where zfs has `get -t`. */
+  listed: Map<string, Dataset> | undefined;
+}
+
+/**
+ * Every filesystem and volume (and, where `zfs get` cannot leave them out, snapshot) by name.
+ * Names cannot hold tabs or newlines, so this listing is what the others are checked against.
+ */
+async function listNames(host: Host, f: HostFeatures): Promise<string[]> {
+  const types = f.has.getTypes ? "filesystem,volume" : "filesystem,volume,snapshot";
+  const r = await runZfs(host, "list", {
+    argv: ["zfs", "list", "-H", "-o", "name", "-t", types],
+    readonly: true,
+  });
+  return splitLines(r.stdout);
 }
 
 /**
  * The selection property of every filesystem and volume, with its source (`local`, `inherited
- * from X`, `received`, ...), in one call. With `zfs get -t` the datasets' own properties come
- * along (the same objects are read anyway). Old zfs has no `-t` and lists snapshots too; they
- * are dropped here.
+ * from X`, `received`, ...), checked against a listing of the names that exist, taken right
+ * after it: a forged row is never believed, and a dataset whose value holds control characters is
+ * returned as unreadable. With `zfs get -t` the datasets' own properties come along (the same
+ * objects are read anyway), checked the same way. Old zfs has no `-t` and lists snapshots too;
+ * they are dropped here. The output is one row per dataset and property, never per snapshot, so
+ * it is read whole.
  */
 export async function listSelection(
   host: Host,
@@ -436,28 +517,27 @@ export async function listSelection(
 ): Promise<SelectionListing> {
   const withDatasets = f.has.getTypes;
   const props = withDatasets ? [property, ...datasetProperties(f).filter((p) => p !== property)] : [property];
-  const rows: GetRow[] = [];
-  const builder = withDatasets ? new ListingBuilder() : undefined;
-  const reader = new GetLineReader(
-    (name, prop) => builder?.add(name, prop),
-    (row) => {
-      if (row.property === property && !row.name.includes("@")) rows.push(row);
-    },
-  );
-  await runZfs(host, "get", {
-    argv: [
-      "zfs",
-      "get",
-      ...(withDatasets ? ["-t", "filesystem,volume"] : []),
-      "-H",
-      ...(withDatasets ? ["-p"] : []),
-      "-o",
-      "name,property,value,source",
-      props.join(","),
-    ],
-    readonly: true,
-    onStdoutLine: reader.line,
-  });
-  reader.end();
-  return { rows, datasets: builder?.result() };
+  const argv = [
+    "zfs",
+    "get",
+    ...(withDatasets ? ["-t", "filesystem,volume"] : []),
+    "-H",
+    ...(withDatasets ? ["-p"] : []),
+    "-o",
+    "name,property,value,source",
+    props.join(","),
+  ];
+  // One after the other: a replayed run asks for one host's commands in the recorded order.
+  const r = await runZfs(host, "get", { argv, readonly: true });
+  const names = await listNames(host, f);
+  const shape = { props: new Set(props), withSource: true, names: new Set(names) };
+  const read = await believedRows(host, r.stdout, shape, withDatasets);
+  const isDataset = (name: string) => !name.includes("@");
+  const rows = read.rows.filter((row) => isDataset(row.name));
+  return {
+    rows: rows.filter((row) => row.property === property),
+    unreadable: read.unreadable.filter((u) => isDataset(u.name)),
+    datasets: names.filter(isDataset),
+    listed: withDatasets ? buildDatasets(rows) : undefined,
+  };
 }

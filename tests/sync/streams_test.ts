@@ -87,3 +87,12 @@ Deno.test("groupStreams: each range carries exactly the snapshots of its steps, 
     }
   }
 });
+
+Deno.test("groupStreams: a step after which upstream prints a line (it made a snapshot obsolete) ends its range", () => {
+  const all = ["a", "b", "c", "d", "e"];
+  const endsAfterC = (s: { snapshot: string }) => s.snapshot === "c";
+  assert.deepEqual(show(groupStreams(steps("a>b b>c c>d d>e"), all, false, endsAfterC)), [
+    "a>>c [b,c]",
+    "c>>e [d,e]",
+  ]);
+});
