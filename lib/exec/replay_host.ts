@@ -42,14 +42,17 @@ export class ReplayScript {
   /**
    * Takes the answer for `key`, which must be the next recorded command of its host label.
    * Otherwise throws naming the nearest remaining command and the one expected next; nothing is
-   * consumed then.
+   * consumed then. `concurrent`: a read-only command a run may start beside another one of the
+   * same host (the two listings of one side); a recording keeps the order they finished in, so
+   * the one after the next matches too.
    */
-  take(key: string): FixtureEntry {
+  take(key: string, concurrent = false): FixtureEntry {
     this.asked.push(key);
     const label = labelOf(key);
     const q = this.#queues.get(label);
     const next = q?.[0];
     if (next?.key === key) return q!.shift()!;
+    if (concurrent && q?.[1]?.key === key) return q.splice(1, 1)[0]!;
     const remaining = [...this.#queues.values()].flat();
     if (!remaining.length) {
       throw new UnexpectedCommandError(
@@ -122,7 +125,7 @@ export class ReplayHost extends BaseHost {
   }
 
   protected override execute(cmd: Cmd, text: string): Promise<Omit<CmdResult, "skipped">> {
-    const e = this.script.take(`[${this.label}] ${text}`);
+    const e = this.script.take(`[${this.label}] ${text}`, cmd.readonly === true);
     const onLine = cmd.onStdoutLine;
     if (onLine) eachLine(e.stdout, onLine);
     return Promise.resolve({ code: e.codes[0] ?? 0, stdout: onLine ? "" : e.stdout, stderr: e.stderr });

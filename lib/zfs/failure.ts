@@ -18,7 +18,7 @@ const PATTERNS: ReadonlyArray<readonly [ZfsReason, RegExp]> = [
   ["permission", /permission denied|operation not permitted|insufficient privileges/i],
   ["no-space", /out of space|no space left|quota exceeded/i],
   ["has-clones", /has dependent clones|snapshot has dependent/i],
-  ["busy", /dataset is busy|pool is busy|device or resource busy|resource busy/i],
+  ["busy", /dataset is busy|pool is busy|device or resource busy|resource busy|it's being held/i],
   ["exists", /already exists|destination '.*' exists|must specify -F to overwrite/i],
   ["invalid-name", /invalid dataset name|invalid character/i],
   ["not-found", /does not exist|no such pool|no such dataset|could not find any snapshots/i],

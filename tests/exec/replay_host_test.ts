@@ -129,3 +129,24 @@ Deno.test("ReplayScript strict order: swapping the hold and the release of a rea
       e.message.includes(`expected next is "${keys[hold]}"`),
   );
 });
+
+Deno.test("ReplayScript: two read-only commands a run starts at once may come in either recorded order", () => {
+  const keys = [
+    "[Target] zfs list -H -p -o name,type -t filesystem,volume -r b",
+    "[Target] zfs list -H -o name -s createtxg -t snapshot -r b",
+    "[Target] zfs hold zfs_autobackup:test b/fs@new",
+  ];
+  const s = script(keys);
+  // Asked in the other order than recorded: the second listing passes only as concurrent.
+  assertRefused(
+    s,
+    keys[1]!,
+    `Cannot replay unexpected command "${keys[1]}"; nearest recorded command is "${keys[1]}" ` +
+      `(line 7, later in the recorded order); expected next is "${keys[0]}" (line 3)`,
+  );
+  assert.equal(s.take(keys[1]!, true).stdout, `${keys[1]}\n`);
+  s.take(keys[0]!);
+  // Never more than one ahead: the hold cannot pass the listing before it.
+  const t = script(keys);
+  assert.throws(() => t.take(keys[2]!, true), UnexpectedCommandError);
+});

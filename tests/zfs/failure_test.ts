@@ -22,6 +22,7 @@ const CASES: ReadonlyArray<readonly [number, string, ZfsReason]> = [
     "modified",
   ],
   [1, "cannot destroy snapshot p/fs@a: dataset is busy\n", "busy"],
+  [1, "cannot destroy snapshot p/fs@a: it's being held. Run 'zfs holds -r p/fs@a' to see holders.\n", "busy"],
   [1, "cannot hold snapshot 'p/fs@a': permission denied\n", "permission"],
   [1, "cannot receive new filesystem stream: out of space\n", "no-space"],
   [
