@@ -6,8 +6,8 @@
 import type { Dataset, Snapshot } from "../zfs/listing.ts";
 import { getSnapshotDetails } from "../zfs/listing.ts";
 import { detailsNeeded, detailsPending } from "../sync/details.ts";
-import type { BackupContext } from "./context.ts";
-import type { TargetTree } from "./target_tree.ts";
+import type { Host } from "../exec/host.ts";
+import type { RunContext } from "./context.ts";
 
 /** Rounds before the remaining unknown guids count as mismatches (each round looks one match older). */
 const MAX_ROUNDS = 20;
@@ -26,9 +26,8 @@ function want(wanted: Wanted, ds: Dataset, names: readonly string[]): void {
  * Fills in what was read. A snapshot zfs did not report was destroyed meanwhile: it leaves its
  * dataset's list, so no plan takes it for the common snapshot (its guid would be unknown).
  */
-async function fill(ctx: BackupContext, side: "source" | "target", wanted: Wanted): Promise<void> {
+async function fill(ctx: RunContext, host: Host, wanted: Wanted): Promise<void> {
   if (wanted.size === 0) return;
-  const host = side === "source" ? ctx.source : ctx.target;
   const details = await getSnapshotDetails(host, await ctx.features(host), [...wanted.keys()]);
   for (const [full, { ds, s }] of wanted) {
     const d = details.get(full);
@@ -44,33 +43,33 @@ async function fill(ctx: BackupContext, side: "source" | "target", wanted: Wante
 }
 
 /**
- * Reads what the plans of `selected` (each into `mapping`'s target in `tree`) still need.
- * Nothing is read for datasets whose target does not exist yet or has no snapshots.
+ * Reads what the common-snapshot search and the incompatible check of each of `selected` still
+ * need, with `targetOf` giving its dataset on `target` (undefined: not there yet, nothing to
+ * read). Every consumer of a listing that compares guids calls this first (backup, --monitor).
  */
 export async function readDetails(
-  ctx: BackupContext,
+  ctx: RunContext,
+  target: Host,
   selected: readonly Dataset[],
-  tree: TargetTree,
-  mapping: ReadonlyMap<string, string>,
+  targetOf: (source: string) => Dataset | undefined,
 ): Promise<void> {
   const guidCheck = !ctx.job.noGuidCheck;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const source: Wanted = new Map();
-    const target: Wanted = new Map();
+    const wantedOnTarget: Wanted = new Map();
     for (const ds of selected) {
-      const tgt = tree.get(mapping.get(ds.name)!);
+      const tgt = targetOf(ds.name);
       if (!tgt) continue;
       const need = detailsNeeded(ds.snapshots, tgt.snapshots, guidCheck);
       want(source, ds, need.source);
-      want(target, tgt, need.target);
+      want(wantedOnTarget, tgt, need.target);
     }
-    if (source.size === 0 && target.size === 0) return;
-    await Promise.all([fill(ctx, "source", source), fill(ctx, "target", target)]);
+    if (source.size === 0 && wantedOnTarget.size === 0) return;
+    await Promise.all([fill(ctx, ctx.source, source), fill(ctx, target, wantedOnTarget)]);
   }
   // Give up on what is left: an unknown guid never matches, unknown written counts as written.
   for (const ds of selected) {
     for (const s of ds.snapshots) if (detailsPending(s)) delete s.details;
-    const tgt = tree.get(mapping.get(ds.name)!);
-    for (const s of tgt?.snapshots ?? []) if (detailsPending(s)) delete s.details;
+    for (const s of targetOf(ds.name)?.snapshots ?? []) if (detailsPending(s)) delete s.details;
   }
 }

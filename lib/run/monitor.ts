@@ -12,6 +12,7 @@ import { targetName } from "../sync/target_path.ts";
 import type { Freshness } from "../monitor/freshness.ts";
 import type { RunContext } from "./context.ts";
 import { selectSource } from "./select_step.ts";
+import { readDetails } from "./details_step.ts";
 
 /** Lists below TARGET-PATH; a missing TARGET-PATH is an empty listing (every backup missing). */
 async function listTargets(ctx: RunContext, target: Host, path: string): Promise<Map<string, Dataset>> {
@@ -39,10 +40,17 @@ export async function checkFreshness(ctx: RunContext, target: Host | undefined):
     return selected.map((ds) => age(ds.name, ours(ds).at(-1)?.name, "no snapshot"));
   }
   const targets = await listTargets(ctx, target, path);
-  return selected.map((ds) => {
-    const tgt = targets.get(targetName(path, ds.name, job.stripPath));
+  // Only our snapshots count on either side: the guids read are those of their common one.
+  const oursOf = (ds: Dataset | undefined) => ds && { ...ds, snapshots: ours(ds) };
+  const sources = selected.map((ds) => oursOf(ds)!);
+  const backups = new Map(
+    sources.map((ds) => [ds.name, oursOf(targets.get(targetName(path, ds.name, job.stripPath)))]),
+  );
+  await readDetails(ctx, target, sources, (name) => backups.get(name));
+  return sources.map((ds) => {
+    const tgt = backups.get(ds.name);
     if (tgt === undefined) return age(ds.name, undefined, "not on target");
-    const { common } = findCommonSnapshot(ours(ds), ours(tgt), !job.noGuidCheck);
+    const { common } = findCommonSnapshot(ds.snapshots, tgt.snapshots, !job.noGuidCheck);
     return age(ds.name, common, "no common snapshot");
   });
 }

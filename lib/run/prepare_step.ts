@@ -53,7 +53,8 @@ export async function prepareBackup(ctx: BackupContext): Promise<PreparedBackup>
   const { job } = ctx;
   const mapping = mapTargets(job.targetPath, selection.value.selected.map((d) => d.name), job.stripPath);
   const tree = new TargetTree(listed.value, new Set(mapping.values()));
-  await ctx.phases.time("details", () => readDetails(ctx, selection.value.selected, tree, mapping));
+  const targetOf = (source: string) => tree.get(mapping.get(source)!);
+  await ctx.phases.time("details", () => readDetails(ctx, ctx.target, selection.value.selected, targetOf));
   await preflight(ctx);
   return { ...selection.value, tree, mapping };
 }

@@ -42,7 +42,7 @@ ${rows.map((r) => `> ${r.split(" ").join("\t")}`).join("\n")}
 `;
 }
 
-function setup(fixture: string, source: Dataset[], target: Dataset[]) {
+function setup(fixture: string, target: Dataset[]) {
   const parsed = parseOptions(["offsite", "backup", "--utc"]);
   if (parsed.kind !== "run") throw new Error("unreachable");
   const sink = new MemorySink();
@@ -57,8 +57,8 @@ function setup(fixture: string, source: Dataset[], target: Dataset[]) {
   const tgt = new ReplayHost("Target", undefined, opts, script);
   const ctx = new BackupContext(parsed.job as BackupJob, log, 0, src, tgt);
   const tree = new TargetTree(new Map(target.map((t) => [t.name, t])));
-  const mapping = new Map(source.map((s) => [s.name, `backup/${s.name}`]));
-  return { ctx, script, tree, mapping };
+  const targetOf = (name: string) => tree.get(`backup/${name}`);
+  return { ctx, script, tree, targetOf };
 }
 
 Deno.test("readDetails: a guid mismatch reads the next older name; newer target snapshots get written", async () => {
@@ -82,8 +82,8 @@ Deno.test("readDetails: a guid mismatch reads the next older name; newer target 
       "backup/p/a@s1 written 0",
     ]),
   ].join("\n");
-  const { ctx, script, tree, mapping } = setup(fixture, [src], [tgt]);
-  await readDetails(ctx, [src], tree, mapping);
+  const { ctx, script, tree, targetOf } = setup(fixture, [tgt]);
+  await readDetails(ctx, ctx.target, [src], targetOf);
   assert.deepEqual(script.unused(), []);
   const t = tree.get("backup/p/a")!;
   assert.deepEqual(t.snapshots.map((s) => [s.name, s.guid, s.written, s.userrefs]), [
@@ -112,8 +112,8 @@ Deno.test("readDetails: a snapshot destroyed since the listing leaves its list, 
       "backup/p/a@s1 written 0",
     ]),
   ].join("\n");
-  const { ctx, script, tree, mapping } = setup(fixture, [src], [tgt]);
-  await readDetails(ctx, [src], tree, mapping);
+  const { ctx, script, tree, targetOf } = setup(fixture, [tgt]);
+  await readDetails(ctx, ctx.target, [src], targetOf);
   assert.deepEqual(script.unused(), []);
   assert.deepEqual(tree.get("backup/p/a")!.snapshots.map((s) => s.name), ["s1"]);
   assert.equal(findCommonSnapshot(src.snapshots, tree.get("backup/p/a")!.snapshots, true).common, "s1");
@@ -122,7 +122,7 @@ Deno.test("readDetails: a snapshot destroyed since the listing leaves its list, 
 Deno.test("readDetails: nothing is read for a dataset whose target does not exist or has no snapshots", async () => {
   const a = emptyDataset("p/a", { snapshots: pending("s1") });
   const b = emptyDataset("p/b", { snapshots: pending("s1") });
-  const { ctx, script, tree, mapping } = setup("", [a, b], [emptyDataset("backup/p/b")]);
-  await readDetails(ctx, [a, b], tree, mapping);
+  const { ctx, script, targetOf } = setup("", [emptyDataset("backup/p/b")]);
+  await readDetails(ctx, ctx.target, [a, b], targetOf);
   assert.deepEqual(script.asked, []);
 });
