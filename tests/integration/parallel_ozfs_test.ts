@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { backupName, expectCode, linesWith, re, S0, S1, T0, T1 } from "../harness/expect.ts";
-import { createOzfsPools, ozfsConfig, ozfsOk } from "../harness/ozfs.ts";
+import { createOzfsPools, ozfsConfig, ozfsOk, ozfsRun } from "../harness/ozfs.ts";
 import { runTool } from "../harness/tool.ts";
 import { processes, waitFor } from "../harness/procs.ts";
 
@@ -104,6 +104,11 @@ Deno.test({
       const ps = (await ozfsOk("ps -eo args")).split("\n").filter((l) => l.includes("zfs recv"));
       const both = ["p", "q"].every((d) => ps.some((l) => l.endsWith(`${dst}/${src}/${d}`)));
       return both || undefined;
+    }, 120_000);
+    // A receive makes its dataset (which then keeps the resume token) only once data arrived.
+    await waitFor("both receiving datasets to exist", async () => {
+      const r = await ozfsRun(`zfs list -H -o name ${dst}/${src}/p ${dst}/${src}/q`);
+      return r.code === 0 || undefined;
     }, 120_000);
     await new Promise((r) => setTimeout(r, 3000));
     Deno.kill(tool.pid, "SIGTERM");
