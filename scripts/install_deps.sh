@@ -24,6 +24,7 @@ deps=(
   "lzop:lzop"
   "gzip:gzip"
   "socat:socat"
+  "rsync:rsync"
 )
 
 # `--demo`: only what `deno task demo` needs.

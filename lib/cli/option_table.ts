@@ -21,7 +21,8 @@ export type OptionGroup =
   | "snapshot"
   | "transfer"
   | "data"
-  | "thinner";
+  | "thinner"
+  | "verify";
 
 /** One command-line option. */
 export interface OptionSpec {
@@ -51,6 +52,7 @@ export const GROUP_TITLES: Readonly<Record<OptionGroup, string>> = {
   transfer: "Transfer options",
   data: "Data transfer options",
   thinner: "Thinner options",
+  verify: "Verify options",
 };
 
 /** Every option zfs-autobackup 3.3 accepts, plus `--clones` from upstream's development head. */

@@ -1,0 +1,12 @@
+/**
+ * The first lines of every script zfs-autoverify runs on a host (with `$ws` set to the
+ * workspace). A remote script survives the ssh client that started it, so an aborted run could
+ * leave it reading a snapshot that then cannot be unmounted. The script therefore records its
+ * process group in `$ws/pgid` while it runs, and `VerifySide.stop()` kills that group. The
+ * group is recorded only when the script leads it (sshd and this tool start every command in
+ * a group of its own), so no other process can be hit; the file goes away when the script ends.
+ */
+export const RECORD_PROCESS_GROUP = `pg=
+read -r _ _ _ _ pg _ </proc/self/stat
+if [ "$pg" = "$$" ]; then echo "$pg" >"$ws/pgid"; trap 'rm -f "$ws/pgid"' EXIT; fi
+`;
