@@ -124,7 +124,7 @@ export class VerifySide {
       argv: [
         "sh",
         "-c",
-        'if [ -s "$1/pgid" ]; then kill -TERM -- "-$(cat "$1/pgid")"; rm -f "$1/pgid"; sleep 0.2; fi',
+        'if [ -s "$1/pgid" ]; then kill -TERM "-$(cat "$1/pgid")"; rm -f "$1/pgid"; sleep 0.2; fi',
         "sh",
         ws,
       ],
