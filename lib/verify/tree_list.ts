@@ -18,16 +18,15 @@
  * metadata is still listed.
  */
 import { showValue } from "../job/show_value.ts";
-import { RECORD_PROCESS_GROUP } from "./process_group.ts";
+import { RECORD_PROCESS_GROUP, SCRIPT_EXIT } from "./process_group.ts";
 
 /**
  * The sh script that lists a tree (arguments: ROOT WORKSPACE STEP). It writes the list to
- * WORKSPACE/list and prints `DIGEST ENTRIES HASHED`. Exit 3: ROOT cannot be entered; exit 4:
- * an entry could not be listed or a file not read (the messages on stderr). While it runs,
- * WORKSPACE/pgid holds its process group, so an interrupted run can be stopped on its host.
+ * WORKSPACE/list and prints `DIGEST ENTRIES HASHED`; see `SCRIPT_EXIT` for its failures. While
+ * it runs, WORKSPACE/pgid holds its process group, so an interrupted run can be stopped there.
  */
 export const TREE_LIST_SCRIPT = `root=$1 ws=$2 step=$3
-${RECORD_PROCESS_GROUP}cd "$root" || exit 3
+${RECORD_PROCESS_GROUP}cd "$root" || exit ${SCRIPT_EXIT.noTree}
 LC_ALL=C
 export LC_ALL
 {
@@ -38,7 +37,7 @@ export LC_ALL
 } | sort -z >"$ws/list"
 if [ "$(cat "$ws/find.rc")" != 0 ] || [ "$(cat "$ws/sum.rc")" != 0 ]; then
   cat "$ws/find.err" "$ws/sum.err" >&2
-  exit 4
+  exit ${SCRIPT_EXIT.readFailed}
 fi
 all=$(tr -cd '\\000' <"$ws/list" | wc -c)
 hashed=$(sed -z -n '/^h /p' "$ws/list" | tr -cd '\\000' | wc -c)

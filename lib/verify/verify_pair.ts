@@ -13,9 +13,9 @@ import type { VerifyPair } from "./pairs.ts";
 import { DIFFERENCES_SHOWN, type Verdict } from "./report.ts";
 import { itemizedLines, rsyncArgv, rsyncPlacement, rsyncRemoteShell } from "./rsync_compare.ts";
 import type { Prepared, VerifySide } from "./side.ts";
-import { RECORD_PROCESS_GROUP } from "./process_group.ts";
+import { RECORD_PROCESS_GROUP, SCRIPT_EXIT } from "./process_group.ts";
 import { diffTreeLists, parseTreeSummary, TREE_LIST_SCRIPT, type TreeSummary } from "./tree_list.ts";
-import { diffChunks, NO_DEVICE_EXIT, parseChunkLines, VOLUME_HASH_SCRIPT } from "./volume_hashes.ts";
+import { DEVICE_WAIT_SECONDS, diffChunks, parseChunkLines, VOLUME_HASH_SCRIPT } from "./volume_hashes.ts";
 
 /** Bytes per volume chunk: zfs-check's default (4096-byte blocks x 25600 = 100 MiB). */
 export const VOLUME_CHUNK_BYTES: number = chunkSize(DEFAULT_CHUNK_OPTIONS);
@@ -31,11 +31,6 @@ export interface PairContext {
   /** The ssh argv (without the address) that reaches a remote side, for rsync's `-e`. */
   sshArgv: (side: VerifySide) => Promise<readonly string[]>;
 }
-
-/** Exit code of the scripts when a file or chunk could not be read. */
-const READ_FAILED_EXIT = 4;
-/** Exit code of the tree script when the tree cannot be entered. */
-const NO_TREE_EXIT = 3;
 
 /** Compares one pair; throws when it cannot (the caller reports the dataset as failed). */
 export async function comparePair(ctx: PairContext, pair: VerifyPair): Promise<Verdict> {
@@ -96,10 +91,12 @@ async function onBoth<T>(ctx: PairContext, fn: (side: VerifySide) => Promise<T>)
 
 /** Runs a hashing script on a side; its own failures become one-line errors naming the side. */
 async function hashOn(side: VerifySide, script: string, args: readonly string[]): Promise<CmdResult> {
-  const r = await side.script(script, args, { allowed: [0, NO_TREE_EXIT, READ_FAILED_EXIT, NO_DEVICE_EXIT] });
+  const r = await side.script(script, args, { allowed: [0, ...Object.values(SCRIPT_EXIT)] });
   const why = r.stderr.trim().split("\n").slice(-3).join("; ");
-  if (r.code === NO_TREE_EXIT) throw new FatalError(`Cannot enter "${args[0]}" on ${side.name}: ${why}`);
-  if (r.code === READ_FAILED_EXIT) throw new FatalError(`Reading on ${side.name} failed: ${why}`);
+  if (r.code === SCRIPT_EXIT.noTree) {
+    throw new FatalError(`Cannot enter "${args[0]}" on ${side.name}: ${why}`);
+  }
+  if (r.code === SCRIPT_EXIT.readFailed) throw new FatalError(`Reading on ${side.name} failed: ${why}`);
   return r;
 }
 
@@ -165,10 +162,10 @@ export async function compareVolumes(
     const dev = device(side);
     const args = [dev, await side.workspace(), String(VOLUME_CHUNK_BYTES), String(ctx.skip)];
     const r = await hashOn(side, VOLUME_HASH_SCRIPT, args);
-    if (r.code === NO_DEVICE_EXIT) {
+    if (r.code === SCRIPT_EXIT.noDevice) {
       const dataset = side === ctx.source ? datasets[0] : datasets[1];
       throw new FatalError(
-        `Waiting for "${dev}" on ${side.name} failed: it did not appear within 10 s ` +
+        `Waiting for "${dev}" on ${side.name} failed: it did not appear within ${DEVICE_WAIT_SECONDS} s ` +
           `(is the encryption key of "${dataset}" loaded?)`,
       );
     }

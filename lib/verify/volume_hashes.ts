@@ -5,29 +5,32 @@
  * hashed are chunks 0, S+1, 2(S+1), ... that start before the end. The lines are zfs-check's
  * (`N<TAB>SHA1`), so the output of either side could be checked with `zfs-check --check`.
  */
-import { RECORD_PROCESS_GROUP } from "./process_group.ts";
+import { RECORD_PROCESS_GROUP, SCRIPT_EXIT } from "./process_group.ts";
+
+/** How long the script waits for a new clone's device node (upstream zfs-check waits as long). */
+export const DEVICE_WAIT_SECONDS = 10;
 
 /**
  * The sh script that hashes a device or file (arguments: PATH WORKSPACE CHUNK-BYTES SKIP).
- * It first waits up to 10 s for PATH to appear (a new clone's device node; exit 5 if it does
- * not), then prints one line per hashed chunk. Exit 4: the size or a chunk could not be read
- * (the messages on stderr). WORKSPACE/pgid holds its process group while it runs.
+ * It first waits up to DEVICE_WAIT_SECONDS for PATH to appear (a new clone's device node), then prints one
+ * line per hashed chunk; see `SCRIPT_EXIT` for its failures. WORKSPACE/pgid holds its process
+ * group while it runs.
  */
 export const VOLUME_HASH_SCRIPT = `dev=$1 ws=$2 cb=$3 skip=$4
 ${RECORD_PROCESS_GROUP}i=0
-while [ ! -e "$dev" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -e "$dev" ] || exit 5
+while [ ! -e "$dev" ] && [ $i -lt ${DEVICE_WAIT_SECONDS * 10} ]; do sleep 0.1; i=$((i + 1)); done
+[ -e "$dev" ] || exit ${SCRIPT_EXIT.noDevice}
 if [ -b "$dev" ]; then
   size=$(blockdev --getsize64 "$dev" 2>"$ws/dd.err") ||
     size=$(($(cat "/sys/class/block/$(basename "$(readlink -f "$dev")")/size" 2>>"$ws/dd.err") * 512)) ||
-    { cat "$ws/dd.err" >&2; exit 4; }
+    { cat "$ws/dd.err" >&2; exit ${SCRIPT_EXIT.readFailed}; }
 else
-  size=$(stat -L -c %s "$dev") || exit 4
+  size=$(stat -L -c %s "$dev") || exit ${SCRIPT_EXIT.readFailed}
 fi
 n=0
 while [ $((n * cb)) -lt "$size" ]; do
-  h=$({ dd if="$dev" bs=1048576 iflag=skip_bytes,count_bytes skip=$((n * cb)) count="$cb" 2>"$ws/dd.err"; echo $? >"$ws/dd.rc"; } | sha1sum) || exit 4
-  [ "$(cat "$ws/dd.rc")" = 0 ] || { cat "$ws/dd.err" >&2; exit 4; }
+  h=$({ dd if="$dev" bs=1048576 iflag=skip_bytes,count_bytes skip=$((n * cb)) count="$cb" 2>"$ws/dd.err"; echo $? >"$ws/dd.rc"; } | sha1sum) || exit ${SCRIPT_EXIT.readFailed}
+  [ "$(cat "$ws/dd.rc")" = 0 ] || { cat "$ws/dd.err" >&2; exit ${SCRIPT_EXIT.readFailed}; }
   printf '%s\\t%s\\n' "$n" "\${h%% *}"
   n=$((n + 1 + skip))
 done
@@ -35,9 +38,6 @@ done
 
 /** Files the script leaves in the workspace. */
 export const VOLUME_HASH_FILES = ["pgid", "dd.err", "dd.rc"] as const;
-
-/** Exit code of the script when the device did not appear. */
-export const NO_DEVICE_EXIT = 5;
 
 /** Parses `N<TAB>SHA1` lines into chunk number → hash; throws on any other line. */
 export function parseChunkLines(stdout: string): Map<number, string> {

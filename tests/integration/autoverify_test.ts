@@ -17,12 +17,15 @@ import { ProcessHost } from "../../lib/exec/process_host.ts";
 import { ControlDir, SshClient } from "../../lib/exec/ssh.ts";
 import type { FsCompare } from "../../lib/verify/options.ts";
 import { VerifySide } from "../../lib/verify/side.ts";
+import { VOLUME_HASH_SCRIPT } from "../../lib/verify/volume_hashes.ts";
+import { ChunkHasher } from "../../lib/check/hasher.ts";
 import { compareTrees, type PairContext } from "../../lib/verify/verify_pair.ts";
 import { randomFile, tempDir } from "../check/testdata.ts";
 import { backupName, expectCode, loopConfig, re, S0, T0, T1 } from "../harness/expect.ts";
 import { silentLogger } from "../harness/silent_logger.ts";
 import { runTool, toolArgv } from "../harness/tool.ts";
 import { createOzfsPools, ozfsConfig, ozfsOk, twoNameConfig } from "../harness/ozfs.ts";
+import { deployGuestTool } from "../harness/guest_tool.ts";
 import { shellQuote } from "../../lib/exec/quote.ts";
 import { createFusePools, zfs as fuseZfs } from "../harness/zfs_fuse.ts";
 
@@ -137,6 +140,42 @@ Deno.test("an abort while a remote script hashes: the script outlives ssh until 
   await ctx.target.stop();
   await waitUntil(async () => (await processesIn(tree)).length === 0, 5000);
   assert.deepEqual(await processesIn(tree), [], "stop() ended the whole remote script");
+});
+
+Deno.test("VOLUME_HASH_SCRIPT on a block device (a loop device): zfs-check's library reads the same chunks", async (t) => {
+  await using dir = await tempDir();
+  const file = await randomFile(dir.path, "disk", 5 * 2 ** 20 + 4096);
+  const attach = await spawnProcess(["losetup", "--find", "--show", file]);
+  if (attach.code !== 0) {
+    await t.step({ name: `skipped: losetup failed (${attach.stderr.trim()})`, ignore: true, fn() {} });
+    return;
+  }
+  const dev = attach.stdout.trim();
+  try {
+    for (const skip of [0, 2]) {
+      await using ws = await tempDir();
+      const chunk = 3 * 2 ** 19; // 1.5 MiB: the last chunk is short
+      const r = await spawnProcess([
+        "sh",
+        "-c",
+        VOLUME_HASH_SCRIPT,
+        "sh",
+        dev,
+        ws.path,
+        String(chunk),
+        String(skip),
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const lines: string[] = [];
+      for await (const h of new ChunkHasher({ blockSize: 2 ** 19, count: 3, skip }).hashFile(dev)) {
+        lines.push(`${h.chunk}\t${h.hash}\n`);
+      }
+      assert.ok(lines.length >= 2);
+      assert.equal(r.stdout, lines.join(""), `skip ${skip}`);
+    }
+  } finally {
+    await spawnProcess(["losetup", "-d", dev]);
+  }
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -319,6 +358,22 @@ zfs create ${dst}/backup2
       );
       assert.equal(r.stderr, "");
       assert.equal(await leftovers(), NO_GUEST_LEFTOVERS);
+    });
+
+    await t.step("the volume script in the guest prints exactly zfs-check's lines for the zvol", async () => {
+      const tool = await deployGuestTool();
+      for (const skip of [0, 2]) {
+        const lib = await ozfsOk(
+          `cd /tmp && ${tool.command} ${src}/vol@${n}-${S0} --count 16 --skip ${skip}`,
+        );
+        const script = await ozfsOk(
+          `ws=$(mktemp -d); sh -c ${
+            shellQuote(VOLUME_HASH_SCRIPT)
+          } sh /dev/zvol/${src}/vol "$ws" 65536 ${skip}; rc=$?; rm -rf "$ws"; exit $rc`,
+        );
+        assert.equal(lib.split("\n").length, skip ? 7 : 17, lib);
+        assert.equal(script, lib, `skip ${skip}`);
+      }
     });
 
     await t.step("--fs-compare rsync cannot compare two remote hosts: a usage error", async () => {
