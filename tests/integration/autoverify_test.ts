@@ -57,9 +57,10 @@ async function waitUntil(check: () => Promise<boolean>, ms: number): Promise<voi
   while (!(await check()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 }
 
-/** A local source side and a target side behind the loopback sshd. */
+/** Two sides, one of them (`remote`) behind the loopback sshd, the other local. */
 async function sshPair(
   fsCompare: FsCompare,
+  remote: "source" | "target",
   signal?: AbortSignal,
 ): Promise<PairContext & AsyncDisposable> {
   const config = await loopConfig();
@@ -68,9 +69,10 @@ async function sshPair(
   const controlDir = new ControlDir();
   const ssh = new SshClient({ address: "zab-loop", configFile: config }, controlDir);
   const sideCtx = { log, cloneName: (s: string) => s, cloneProperties: [] };
-  const source = new VerifySide(new ProcessHost("Source", undefined, ctx), sideCtx);
-  const targetHost = new ProcessHost("Target", ssh, ctx);
-  const target = new VerifySide(targetHost, sideCtx);
+  const host = (label: "Source" | "Target") =>
+    new ProcessHost(label, label.toLowerCase() === remote ? ssh : undefined, ctx);
+  const source = new VerifySide(host("Source"), sideCtx);
+  const target = new VerifySide(host("Target"), sideCtx);
   return {
     source,
     target,
@@ -78,11 +80,11 @@ async function sshPair(
     skip: 0,
     log,
     signal,
-    sshArgv: async (side) => side === target ? (await ssh.prefix()).slice(0, -1) : [],
+    sshArgv: async (side) => side.host.address ? (await ssh.prefix()).slice(0, -1) : [],
     async [Symbol.asyncDispose]() {
       await source.close();
       await target.close();
-      await targetHost.close();
+      await ssh.close();
       await controlDir.remove();
     },
   };
@@ -91,8 +93,9 @@ async function sshPair(
 // ---------------------------------------------------------------------------------------------
 // This machine, over ssh
 
-for (const method of ["find", "rsync"] as const) {
-  Deno.test(`compareTrees over ssh (${method}): OK for a copy, the changed file named, workspaces removed`, async () => {
+const SSH_CASES = [["find", "target"], ["rsync", "target"], ["rsync", "source"]] as const;
+for (const [method, remote] of SSH_CASES) {
+  Deno.test(`compareTrees over ssh (${method}, remote ${remote}): OK for a copy, the changed file named, workspaces removed`, async () => {
     const before = await workspaces();
     await using dir = await tempDir();
     const a = join(dir.path, "a");
@@ -102,7 +105,7 @@ for (const method of ["find", "rsync"] as const) {
     const cp = await spawnProcess(["cp", "-a", a, b]);
     assert.equal(cp.code, 0, cp.stderr);
     {
-      await using ctx = await sshPair(method);
+      await using ctx = await sshPair(method, remote);
       assert.equal((await compareTrees(ctx, a, b)).kind, "ok");
       const f = await Deno.open(join(b, "sub", "two"), { write: true });
       await f.write(new TextEncoder().encode("!"));
@@ -112,7 +115,8 @@ for (const method of ["find", "rsync"] as const) {
       assert.equal(bad.kind, "differs");
       const shown = (bad as { shown: readonly string[] }).shown;
       if (method === "find") assert.match(shown.join("\n"), /^"\.\/sub\/two": content \(sha1 /);
-      else assert.deepEqual(shown.map((l) => l.slice(1)), ["fc........ sub/two"]); // "<": sent to a remote
+      // rsync runs here and marks what it would send to the remote "<", what it would fetch ">".
+      else assert.deepEqual(shown, [`${remote === "target" ? "<" : ">"}fc........ sub/two`]);
     }
     assert.deepEqual(await workspaces(), before);
   });
@@ -125,7 +129,7 @@ Deno.test("an abort while a remote script hashes: the script outlives ssh until 
   await Deno.writeFile(big, new Uint8Array());
   await Deno.truncate(big, 64 * 2 ** 30); // minutes of sha1sum over holes
   const abort = new AbortController();
-  await using ctx = await sshPair("find", abort.signal);
+  await using ctx = await sshPair("find", "target", abort.signal);
   const tree = join(dir.path, "tree");
   const running = compareTrees(ctx, tree, tree);
   const sha1sums = async () => (await processesIn(tree)).filter((c) => c === "sha1sum").length;
