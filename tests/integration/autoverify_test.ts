@@ -31,11 +31,9 @@ import { createFusePools, zfs as fuseZfs } from "../harness/zfs_fuse.ts";
 
 const VERIFY_ENV = { ZFS_AUTOBACKUP_PROGRAM: "zfs-autoverify" };
 
-/** Names of zfs-autoverify workspaces in /tmp on this machine. */
-async function workspaces(): Promise<string[]> {
-  const names: string[] = [];
-  for await (const e of Deno.readDir("/tmp")) if (e.name.startsWith("zfs-autoverify.")) names.push(e.name);
-  return names.sort();
+/** True when `path` exists. */
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
 }
 
 /** Commands (argv[0]) of the processes on this machine working in directory `dir`. */
@@ -96,8 +94,8 @@ async function sshPair(
 const SSH_CASES = [["find", "target"], ["rsync", "target"], ["rsync", "source"]] as const;
 for (const [method, remote] of SSH_CASES) {
   Deno.test(`compareTrees over ssh (${method}, remote ${remote}): OK for a copy, the changed file named, workspaces removed`, async () => {
-    const before = await workspaces();
     await using dir = await tempDir();
+    let used: string[] = [];
     const a = join(dir.path, "a");
     await randomFile(a, "one", 100000);
     await randomFile(a, "sub/two", 5000);
@@ -117,8 +115,9 @@ for (const [method, remote] of SSH_CASES) {
       if (method === "find") assert.match(shown.join("\n"), /^"\.\/sub\/two": content \(sha1 /);
       // rsync runs here and marks what it would send to the remote "<", what it would fetch ">".
       else assert.deepEqual(shown, [`${remote === "target" ? "<" : ">"}fc........ sub/two`]);
+      used = [await ctx.source.workspace(), await ctx.target.workspace()];
     }
-    assert.deepEqual(await workspaces(), before);
+    for (const w of used) assert.equal(await exists(w), false, `workspace ${w} removed`);
   });
 }
 
@@ -217,8 +216,12 @@ Deno.test("zfs-autoverify on zfs-fuse: --test plans and names unverifiable datas
   assert.match(plan.stdout, /TEST MODE - DID NOT VERIFY ANYTHING!/);
   assert.equal(plan.stderr, "! 3 datasets planned, 1 cannot be compared\n");
 
-  const before = await workspaces();
-  const real = await runTool([n, `${dst}/backup`], { env: VERIFY_ENV, fakeTime: T1 });
+  // A private TMPDIR: the workspaces of this run alone are made there.
+  await using tmp = await tempDir();
+  const real = await runTool([n, `${dst}/backup`], {
+    env: { ...VERIFY_ENV, TMPDIR: tmp.path },
+    fakeTime: T1,
+  });
   expectCode(real, 3);
   const failed = real.stdout.split("\n").filter((l) => l.includes(": FAILED: "));
   assert.equal(failed.length, 3, real.stdout);
@@ -227,7 +230,7 @@ Deno.test("zfs-autoverify on zfs-fuse: --test plans and names unverifiable datas
     /^.*fs1@.* -> .*: FAILED: Command failed on (Source|Target) with exit code \d+: .*unknown filesystem type 'zfs'/,
   );
   assert.equal(real.stderr, "! 3 of 3 datasets differ or could not be compared\n");
-  assert.deepEqual(await workspaces(), before, "workspaces removed");
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(tmp.path)), [], "workspaces removed");
 });
 
 Deno.test("zfs-autoverify on zfs-fuse: a missing TARGET-PATH and an empty selection are fatal (255)", async () => {
