@@ -116,7 +116,11 @@ export class VerifySide {
     return await this.host.run({ ...cmd, argv: ["sh", "-c", script, "sh", ...args], readonly: true });
   }
 
-  /** Stops a script that may still run on the host (after an abort); never throws. */
+  /**
+   * Stops a script that may still run on the host (after an abort); never throws. `kill -TERM
+   * -PGID` is the form both dash's and bash's built-in kill read as a process group (dash
+   * knows no `--`).
+   */
   async stop(): Promise<void> {
     if (!this.#created) return;
     const ws = await this.workspace();
