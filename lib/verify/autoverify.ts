@@ -28,7 +28,7 @@ import type { Job } from "../job/job.ts";
 import { Logger } from "../log/logger.ts";
 import { colorAllowed, type Sink } from "../log/term.ts";
 import { BackupContext } from "../run/context.ts";
-import { listTarget } from "../run/backup.ts";
+import { listTarget } from "../run/prepare_step.ts";
 import { selectSource } from "../run/select_step.ts";
 import { mapTargets } from "../sync/target_path.ts";
 import { parseVerifyOptions, VERIFY_HEADER, VERIFY_PROGRAM, type VerifyJob } from "./options.ts";
