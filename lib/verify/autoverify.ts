@@ -31,10 +31,12 @@ import { BackupContext } from "../run/context.ts";
 import { listTarget } from "../run/prepare_step.ts";
 import { selectSource } from "../run/select_step.ts";
 import { mapTargets } from "../sync/target_path.ts";
+import { hostName } from "../check/target.ts";
+import { tempCloneName } from "../zfs/check_verbs.ts";
 import { parseVerifyOptions, VERIFY_HEADER, VERIFY_PROGRAM, type VerifyJob } from "./options.ts";
 import { type PairPlan, planPairs } from "./pairs.ts";
 import { isFailure, summaryLine, type Verdict, verdictLines } from "./report.ts";
-import { verifyCloneName, VerifySide } from "./side.ts";
+import { VerifySide } from "./side.ts";
 import { comparePair, type PairContext } from "./verify_pair.ts";
 
 /** Everything zfs-autoverify needs from the outside world. */
@@ -181,10 +183,10 @@ async function compareAll(
   plans: readonly PairPlan[],
   deps: AutoverifyDeps,
 ): Promise<number> {
-  const hostname = deps.hostname ?? localHostname();
+  const hostname = deps.hostname ?? hostName();
   const sideCtx = (label: string) => ({
     log: ctx.log,
-    cloneName: (snapshot: string) => verifyCloneName(snapshot, label, hostname, Deno.pid),
+    cloneName: (snapshot: string) => tempCloneName(snapshot, hostname, Deno.pid, `zfs-autoverify-${label}`),
     cloneProperties: [`${ctx.job.property}=false`],
   });
   const source = new VerifySide(ctx.source, sideCtx("source"));
@@ -233,13 +235,4 @@ async function compareAll(
     }
   }
   return failed;
-}
-
-/** This machine's name (Deno.hostname needs --allow-sys; the kernel's file does not). */
-function localHostname(): string {
-  try {
-    return Deno.readTextFileSync("/proc/sys/kernel/hostname").trim() || "localhost";
-  } catch {
-    return "localhost";
-  }
 }

@@ -33,17 +33,10 @@ export interface Prepared {
 /** Exit codes any cleanup command may have: it reports, the caller decides. */
 const ANY_EXIT = Array.from({ length: 256 }, (_, i) => i);
 
-/** Names the temporary clone of a volume snapshot: in the snapshot's pool, after this process. */
-export function verifyCloneName(snapshot: string, label: string, hostname: string, pid: number): string {
-  const pool = snapshot.split(/[/@]/)[0]!;
-  const host = hostname.replace(/[^A-Za-z0-9_.:-]/g, "_");
-  return `${pool}/zfs-autoverify-${label.toLowerCase()}-${host}-${pid}`;
-}
-
 /** What a side needs from the run. */
 export interface SideContext {
   log: Logger;
-  /** Names temporary clones (see `verifyCloneName`). */
+  /** Names temporary clones (zfs-check's `tempCloneName`, after the program and side). */
   cloneName: (snapshot: string) => string;
   /** `name=value` properties for temporary clones (the selection property set to false). */
   cloneProperties: readonly string[];

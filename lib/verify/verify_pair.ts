@@ -8,6 +8,7 @@ import { errorMessage, FatalError } from "../errors.ts";
 import type { CmdResult } from "../exec/host.ts";
 import type { Logger } from "../log/logger.ts";
 import { chunkSize, DEFAULT_CHUNK_OPTIONS } from "../check/chunks.ts";
+import { DEVICE_WAIT_MS, deviceMissingText } from "../check/target.ts";
 import type { FsCompare } from "./options.ts";
 import type { VerifyPair } from "./pairs.ts";
 import { DIFFERENCES_SHOWN, type Verdict } from "./report.ts";
@@ -15,7 +16,7 @@ import { itemizedLines, rsyncArgv, rsyncPlacement, rsyncRemoteShell } from "./rs
 import type { Prepared, VerifySide } from "./side.ts";
 import { RECORD_PROCESS_GROUP, SCRIPT_EXIT } from "./process_group.ts";
 import { diffTreeLists, parseTreeSummary, TREE_LIST_SCRIPT, type TreeSummary } from "./tree_list.ts";
-import { DEVICE_WAIT_SECONDS, diffChunks, parseChunkLines, VOLUME_HASH_SCRIPT } from "./volume_hashes.ts";
+import { diffChunks, parseChunkLines, VOLUME_HASH_SCRIPT } from "./volume_hashes.ts";
 
 /** Bytes per volume chunk: zfs-check's default (4096-byte blocks x 25600 = 100 MiB). */
 export const VOLUME_CHUNK_BYTES: number = chunkSize(DEFAULT_CHUNK_OPTIONS);
@@ -164,10 +165,7 @@ export async function compareVolumes(
     const r = await hashOn(side, VOLUME_HASH_SCRIPT, args);
     if (r.code === SCRIPT_EXIT.noDevice) {
       const dataset = side === ctx.source ? datasets[0] : datasets[1];
-      throw new FatalError(
-        `Waiting for "${dev}" on ${side.name} failed: it did not appear within ${DEVICE_WAIT_SECONDS} s ` +
-          `(is the encryption key of "${dataset}" loaded?)`,
-      );
+      throw new FatalError(deviceMissingText(dev, DEVICE_WAIT_MS, dataset, side.name));
     }
     return parseChunkLines(r.stdout);
   });

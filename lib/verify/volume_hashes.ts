@@ -5,20 +5,19 @@
  * hashed are chunks 0, S+1, 2(S+1), ... that start before the end. The lines are zfs-check's
  * (`N<TAB>SHA1`), so the output of either side could be checked with `zfs-check --check`.
  */
+import { fileEntry, lineFields } from "../check/hash_list.ts";
+import { DEVICE_WAIT_MS } from "../check/target.ts";
 import { RECORD_PROCESS_GROUP, SCRIPT_EXIT } from "./process_group.ts";
-
-/** How long the script waits for a new clone's device node (upstream zfs-check waits as long). */
-export const DEVICE_WAIT_SECONDS = 10;
 
 /**
  * The sh script that hashes a device or file (arguments: PATH WORKSPACE CHUNK-BYTES SKIP).
- * It first waits up to DEVICE_WAIT_SECONDS for PATH to appear (a new clone's device node), then prints one
+ * It first waits up to zfs-check's DEVICE_WAIT_MS for PATH to appear (a new clone's device node), then prints one
  * line per hashed chunk; see `SCRIPT_EXIT` for its failures. WORKSPACE/pgid holds its process
  * group while it runs.
  */
 export const VOLUME_HASH_SCRIPT = `dev=$1 ws=$2 cb=$3 skip=$4
 ${RECORD_PROCESS_GROUP}i=0
-while [ ! -e "$dev" ] && [ $i -lt ${DEVICE_WAIT_SECONDS * 10} ]; do sleep 0.1; i=$((i + 1)); done
+while [ ! -e "$dev" ] && [ $i -lt ${DEVICE_WAIT_MS / 100} ]; do sleep 0.1; i=$((i + 1)); done
 [ -e "$dev" ] || exit ${SCRIPT_EXIT.noDevice}
 if [ -b "$dev" ]; then
   size=$(blockdev --getsize64 "$dev" 2>"$ws/dd.err") ||
@@ -39,14 +38,22 @@ done
 /** Files the script leaves in the workspace. */
 export const VOLUME_HASH_FILES = ["pgid", "dd.err", "dd.rc"] as const;
 
-/** Parses `N<TAB>SHA1` lines into chunk number → hash; throws on any other line. */
+/**
+ * Parses the script's lines (a file's hash list, read as zfs-check --check reads it) into
+ * chunk number → hash; throws on any line that is not `N<TAB>SHA1`.
+ */
 export function parseChunkLines(stdout: string): Map<number, string> {
   const chunks = new Map<number, string>();
   for (const line of stdout.split("\n")) {
     if (line === "") continue;
-    const m = /^(\d+)\t([0-9a-f]{40})$/.exec(line);
-    if (!m) throw new Error(`Reading chunk hashes failed: unexpected line "${line.slice(0, 80)}"`);
-    chunks.set(Number(m[1]), m[2]!);
+    const fields = lineFields(line);
+    const entry = fields && fileEntry(fields);
+    if (
+      !entry || entry.error !== undefined || !/^\d+$/.test(entry.chunk) || !/^[0-9a-f]{40}$/.test(entry.hash)
+    ) {
+      throw new Error(`Reading chunk hashes failed: unexpected line "${line.slice(0, 80)}"`);
+    }
+    chunks.set(Number(entry.chunk), entry.hash);
   }
   return chunks;
 }

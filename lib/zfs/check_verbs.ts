@@ -121,10 +121,13 @@ export function zvolDevicePath(volume: string): string {
   return `/dev/zvol/${volume}`;
 }
 
-/** The name of the temporary clone of `snapshot`: in the snapshot's pool, named after this process. */
-export function tempCloneName(snapshot: string, hostname: string, pid: number): string {
+/**
+ * The name of the temporary clone of `snapshot`: in the snapshot's pool, named after the
+ * program (`prefix`, e.g. `zfs-autoverify-source`), this host and this process.
+ */
+export function tempCloneName(snapshot: string, hostname: string, pid: number, prefix = "zfs-check"): string {
   const pool = snapshot.split(/[/@]/)[0]!;
-  return `${pool}/zfs-check-${hostname.replace(/[^A-Za-z0-9_.:-]/g, "_")}-${pid}`;
+  return `${pool}/${prefix}-${hostname.replace(/[^A-Za-z0-9_.:-]/g, "_")}-${pid}`;
 }
 
 const BUSY_TRIES = 10;
