@@ -1,14 +1,17 @@
 /**
- * What every script zfs-autoverify runs on a host shares. The first lines of every script zfs-autoverify runs on a host (with `$ws` set to the
- * workspace). A remote script survives the ssh client that started it, so an aborted run could
- * leave it reading a snapshot that then cannot be unmounted. The script therefore records its
- * process group in `$ws/pgid` while it runs, and `VerifySide.stop()` kills that group. The
- * group is recorded only when the script leads it (sshd and this tool start every command in
- * a group of its own), so no other process can be hit; the file goes away when the script ends.
+ * The first lines of every script zfs-autoverify runs on a host (with `$ws` set to the
+ * workspace), and the exit codes the scripts share. A remote script survives the ssh client that started it
+ * (the remote guard of exec/watchdog.ts notices only once the shared ssh connection closes, at
+ * the end of the run), so an aborted run could leave it reading a snapshot that then cannot be
+ * unmounted. The script therefore records its process group in `$ws/pgid` while it runs, and
+ * `VerifySide.stop()` kills that group. The group is recorded only when it is this command's
+ * own: the script leads it, or it is the group of its session's leader. sshd starts every
+ * command in a session of its own, and this tool starts every command (under its guard) in one
+ * too, so no other process can be hit; the file goes away when the script ends.
  */
-export const RECORD_PROCESS_GROUP = `pg=
-read -r _ _ _ _ pg _ </proc/self/stat
-if [ "$pg" = "$$" ]; then echo "$pg" >"$ws/pgid"; trap 'rm -f "$ws/pgid"' EXIT; fi
+export const RECORD_PROCESS_GROUP = `pg= sid=
+read -r _ _ _ _ pg sid _ </proc/self/stat
+if [ "$pg" = "$$" ] || [ "$pg" = "$sid" ]; then echo "$pg" >"$ws/pgid"; trap 'rm -f "$ws/pgid"' EXIT; fi
 `;
 
 /** Exit codes of the host-side scripts for failures they report themselves (stderr says why). */
