@@ -23,7 +23,8 @@ export type OptionGroup =
   | "data"
   | "thinner"
   | "monitoring"
-  | "service";
+  | "service"
+  | "verify";
 
 /** One command-line option. */
 export interface OptionSpec {
@@ -55,6 +56,7 @@ export const GROUP_TITLES: Readonly<Record<OptionGroup, string>> = {
   thinner: "Thinner options",
   monitoring: "Monitoring options",
   service: "Service options",
+  verify: "Verify options",
 };
 
 /** Every option zfs-autobackup 3.3 accepts, plus `--clones` from upstream's development head. */
