@@ -123,10 +123,10 @@ function defaultCloneName(snapshot: string): string {
   return tempCloneName(snapshot, hostName(), Deno.pid);
 }
 
-/** This machine's name, read where no extra permission is needed (Deno.hostname needs --allow-sys). */
+/** This machine's name (needs --allow-sys=hostname; "localhost" without it). */
 export function hostName(): string {
   try {
-    return Deno.readTextFileSync("/proc/sys/kernel/hostname").trim() || "localhost";
+    return Deno.hostname() || "localhost";
   } catch {
     return "localhost";
   }

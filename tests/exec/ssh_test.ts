@@ -158,18 +158,11 @@ Deno.test("removeLeftoverControlDirs: works with the compiled binary's permissio
       `console.log(JSON.stringify(await removeLeftoverControlDirs(${JSON.stringify(parent)})));`;
     const script = join(parent, "run.ts");
     await Deno.writeTextFile(script, code);
-    // The permissions of the compile task in deno.json.
-    const r = await spawnProcess([
-      Deno.execPath(),
-      "run",
-      "--no-lock",
-      "--allow-run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-sys=uid",
-      script,
-    ]);
+    // Exactly the permissions that the compile task in deno.json bakes into the binary.
+    const tasks = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url))).tasks;
+    const flags = String(tasks.compile).split(/\s+/).filter((w) => /^--(allow|unstable)-/.test(w));
+    assert.ok(flags.includes("--allow-run") && !flags.includes("--allow-all"), tasks.compile);
+    const r = await spawnProcess([Deno.execPath(), "run", "--no-lock", ...flags, script]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), [leftover]);
     assert.deepEqual((await Array.fromAsync(Deno.readDir(parent))).map((e) => e.name).sort(), [
