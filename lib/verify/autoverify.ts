@@ -11,6 +11,7 @@
  * compared fails that dataset here. --test only plans: it selects, pairs and names the common
  * snapshots, and compares nothing.
  */
+import { parseOrExit } from "../cli/early_exit.ts";
 import {
   bugText,
   CommandError,
@@ -58,25 +59,9 @@ export interface AutoverifyDeps {
 
 /** Runs zfs-autoverify and returns its exit code. */
 export async function runAutoverify(deps: AutoverifyDeps): Promise<number> {
-  let verify: VerifyJob;
-  try {
-    const parsed = parseVerifyOptions(deps.args);
-    if (parsed.kind === "help") {
-      deps.stdout.write(parsed.text);
-      return ExitCode.ok;
-    }
-    if (parsed.kind === "version") {
-      deps.stdout.write(`${parsed.text}\n`);
-      return ExitCode.ok;
-    }
-    verify = parsed.verify;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      deps.stderr.write(`${VERIFY_PROGRAM}: error: ${e.message} (see --help)\n`);
-      return ExitCode.usage;
-    }
-    throw e;
-  }
+  const parsed = await parseOrExit(VERIFY_PROGRAM, deps, () => parseVerifyOptions(deps.args));
+  if (typeof parsed === "number") return parsed;
+  const verify: VerifyJob = parsed.verify;
   const { job } = verify;
   const log = new Logger(
     {
