@@ -10,7 +10,22 @@ function lines(text: string, re: RegExp): string[] {
   return text.split("\n").filter((l) => re.test(l));
 }
 
-Deno.test("replay: first run on OpenZFS sends every selected dataset in full and holds the snapshots", async () => {
+/** The `sh -c` loop that makes bookmarks, as recorded: its pairs (snapshot, bookmark). */
+function bookmarkPairs(asked: string[]): string[][] {
+  const loops = asked.filter((c) => c.startsWith("[Source] sh -c 'while") && c.includes("zfs bookmark"));
+  return loops.flatMap((c) => {
+    const args = c.slice(c.indexOf("' sh ") + 5).split(" ").map((a) => a.replace(/^'|'$/g, ""));
+    return Array.from({ length: args.length / 2 }, (_, i) => [args[2 * i]!, args[2 * i + 1]!]);
+  });
+}
+
+/** The bookmarks the `sh -c` destroy loops destroy, as recorded. */
+function destroyedBookmarks(asked: string[]): string[] {
+  return asked.filter((c) => c.startsWith("[Source] sh -c 'while") && c.includes("zfs destroy"))
+    .flatMap((c) => c.slice(c.indexOf("' sh ") + 5).split(" ").map((a) => a.replace(/^'|'$/g, "")));
+}
+
+Deno.test("replay: first run on OpenZFS sends every selected dataset in full, holds the target and bookmarks the source", async () => {
   const r = await replayFixture("ozfs_first_run");
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.unused, []);
@@ -25,7 +40,16 @@ Deno.test("replay: first run on OpenZFS sends every selected dataset in full and
   assert.deepEqual(r.asked.filter((c) => c.startsWith("[Source] zfs snapshot")), [
     "[Source] zfs snapshot -r zfx_src/fs1@test-20101111000000 zfx_src/fs2/sub@test-20101111000000",
   ]);
-  assert.equal(r.asked.filter((c) => c.includes(" zfs hold ")).length, 2);
+  // The target holds its snapshots, the source bookmarks them (one loop for all datasets).
+  assert.deepEqual(r.asked.filter((c) => c.includes(" zfs hold ")).map((c) => c.slice(0, 17)), [
+    "[Target] zfs hold",
+  ]);
+  assert.deepEqual(
+    bookmarkPairs(r.asked).map(([snap, mark]) => `${snap} ${mark!.replace(/_\d+$/, "_<guid>")}`),
+    ["zfx_src/fs1", "zfx_src/fs1/sub", "zfx_src/fs2/sub"].map((d) =>
+      `${d}@test-20101111000000 ${d}#test-20101111000000_<guid>`
+    ),
+  );
   assert.ok(r.asked.includes("[Target] zfs create -o canmount=off zfx_tgt/zfx_src"));
   assert.ok(r.asked.includes("[Target] zfs create -o canmount=off zfx_tgt/zfx_src/fs2"));
   assert.ok(
@@ -37,24 +61,30 @@ Deno.test("replay: first run on OpenZFS sends every selected dataset in full and
   );
 });
 
-Deno.test("replay: incremental run sends from the common snapshot and moves the holds", async () => {
+Deno.test("replay: incremental run sends from the bookmark, moves the target hold and replaces the bookmarks", async () => {
   const r = await replayFixture("ozfs_incremental");
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.unused, []);
   assert.ok(
     r.asked.some((c) =>
-      c.includes("zfs send -L -e -v -P -p -i @test-20101111000000 zfx_src/fs1@test-20101111000001")
+      /zfs send -L -e -v -P -p -i 'zfx_src\/fs1#test-20101111000000_\d+' zfx_src\/fs1@test-20101111000001 /
+        .test(c)
     ),
+    r.asked.join("\n"),
   );
-  assert.ok(
-    r.asked.some((c) =>
-      c.startsWith("[Source] zfs release zfs_autobackup:test zfx_src/fs1@test-20101111000000")
-    ),
-  );
+  assert.ok(!r.asked.some((c) => c.startsWith("[Source] zfs release")), "the source held nothing");
   assert.ok(
     r.asked.some((c) =>
       c.startsWith("[Target] zfs release zfs_autobackup:test zfx_tgt/zfx_src/fs1@test-20101111000000")
     ),
+  );
+  // The new bookmarks exist before the old ones go.
+  const made = r.asked.findIndex((c) => c.includes("zfs bookmark"));
+  const gone = r.asked.findIndex((c) => c.includes("zfs destroy"));
+  assert.ok(made >= 0 && gone > made, r.asked.join("\n"));
+  assert.deepEqual(
+    destroyedBookmarks(r.asked).map((b) => b.replace(/_\d+$/, "")),
+    ["zfx_src/fs1", "zfx_src/fs1/sub", "zfx_src/fs2/sub"].map((d) => `${d}#test-20101111000000`),
   );
   // Batched: the whole run is a dozen commands (upstream needs about 10 per dataset).
   assert.ok(r.asked.length <= 12, `${r.asked.length} commands`);
@@ -83,7 +113,7 @@ Deno.test("replay: --destroy-incompatible destroys, rolls back, then sends the q
     c === "[Target] zfs rollback zfx_tgt/zfx_src/fs1@test-20101111000001"
   );
   const send = r.asked.findIndex((c) =>
-    c.includes("-i @test-20101111000001 zfx_src/fs1@test-20101111000002")
+    /-i 'zfx_src\/fs1#test-20101111000001_\d+' zfx_src\/fs1@test-20101111000002/.test(c)
   );
   assert.ok(destroy >= 0 && rollback > destroy && send > rollback, r.asked.join("\n"));
   assert.ok(r.asked.some((c) => c.includes("-i @test-20101111000002 zfx_src/fs1@test-20101111000003")));
@@ -138,6 +168,8 @@ Deno.test("replay: zfs-fuse degrades without holds, resume, -L/-e and multi-snap
     ),
   );
   assert.equal(first.asked.filter((c) => c.includes("zfs hold")).length, 0);
+  // No bookmarks on zfs-fuse: not listed, not made, not mentioned beyond the verbose notes.
+  assert.deepEqual(first.asked.filter((c) => c.includes("bookmark")), []);
   const second = await replayFixture("fuse_incremental");
   assert.equal(second.code, 0, second.stderr);
   assert.deepEqual(second.unused, []);
