@@ -3,11 +3,10 @@
  * what to transfer, and what the thinner destroys before and after the transfers, with
  * upstream's rules for each.
  */
-import type { Dataset, Snapshot } from "../zfs/listing.ts";
+import type { Bookmark, Dataset, Snapshot } from "../zfs/listing.ts";
 import type { Schedule } from "../thinner/schedule.ts";
 import { thinOurs } from "../thinner/thinner.ts";
 import { type CommonPoint, findCommonPoint } from "./common_snapshot.ts";
-import type { Bookmark } from "../zfs/listing.ts";
 
 /** Everything the planner needs besides the two datasets. */
 export interface PlanRules {
@@ -97,6 +96,17 @@ export function incompatibleSnapshots(
   return first < 0 ? [] : after.slice(first).map((t) => t.name);
 }
 
+/**
+ * Index of the first source snapshot after the common point (`src.length` when none is), 0
+ * without a common point. A bookmark's point may have no snapshot left: its createtxg decides.
+ */
+function firstAfterPoint(src: readonly Snapshot[], common: CommonPoint | undefined): number {
+  if (common === undefined) return 0;
+  if (common.snapshot !== undefined) return src.findIndex((s) => s.name === common.snapshot) + 1;
+  const i = src.findIndex((s) => s.createtxg > common.createtxg);
+  return i < 0 ? src.length : i;
+}
+
 /** Plans the sync of `source` into `target` (undefined = does not exist yet). */
 export function planSync(source: Dataset, target: Dataset | undefined, rules: PlanRules): SyncPlan {
   const src = source.snapshots;
@@ -118,12 +128,7 @@ export function planSync(source: Dataset, target: Dataset | undefined, rules: Pl
   let error: string | undefined;
   if (common === undefined && tgt.length > 0) error = "Cannot find common snapshot with target";
 
-  // The first source snapshot after the common point (a bookmark's point may have no snapshot left).
-  const firstAfter = common === undefined
-    ? 0
-    : common.snapshot !== undefined
-    ? src.findIndex((s) => s.name === common.snapshot) + 1
-    : ((i) => i < 0 ? src.length : i)(src.findIndex((s) => s.createtxg > common.createtxg));
+  const firstAfter = firstAfterPoint(src, common);
   // Start: the first wanted snapshot after the common point, or from the oldest without one.
   const startIdx = src.findIndex((s, i) => i >= firstAfter && wanted(s.name));
   const start = startIdx < 0 ? undefined : src[startIdx]!.name;
