@@ -4,7 +4,7 @@
  * in the recorded order per host (ReplayScript is strict), and print what a user would see.
  */
 import assert from "node:assert/strict";
-import { replayFixture } from "../harness/replay.ts";
+import { fixturePath, replayFixture } from "../harness/replay.ts";
 
 function lines(text: string, re: RegExp): string[] {
   return text.split("\n").filter((l) => re.test(l));
@@ -363,4 +363,119 @@ Deno.test("replay: a resume token for a snapshot the source no longer has is abo
     "  [Source] zfa_src/fs1@test-20101111000002: -> zfa_tgt/zfa_src/fs1",
   ]);
   assert.doesNotMatch(r.stdout, /resuming/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Bookmarks: the common point (recorded by the "ozfs_bookmarks" scenario: one source dataset,
+// targets zfb_tgt/a and zfb_tgt/b, each TARGET-PATH with its own guid)
+
+/** The guid of TARGET-PATH zfb_tgt/a, from the recorded target listing. */
+async function guidOfA(fixture: string): Promise<string> {
+  const m = /^> zfb_tgt\/a\tguid\t(\d+)$/m.exec(await Deno.readTextFile(fixturePath(fixture)));
+  assert.ok(m, `no guid of zfb_tgt/a in ${fixture}`);
+  return m[1]!;
+}
+
+Deno.test("replay: bookmarks: the incremental goes from this target's bookmark, whose successor replaces it", async () => {
+  const r = await replayFixture("ozfs_bookmark_incremental");
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.unused, []);
+  const a = await guidOfA("ozfs_bookmark_incremental");
+  assert.deepEqual(actions(r.asked).filter((c) => !c.includes("sh -c")), [
+    "[Source] zfs snapshot zfb_src/fs1@test-20101111000001",
+    `[Source] zfs send -L -e -v -P -p -i 'zfb_src/fs1#test-20101111000000_${a}' zfb_src/fs1@test-20101111000001 | [Target] zfs recv -u -v -s zfb_tgt/a/zfb_src/fs1`,
+    "[Target] zfs hold zfs_autobackup:test zfb_tgt/a/zfb_src/fs1@test-20101111000001",
+    "[Target] zfs release zfs_autobackup:test zfb_tgt/a/zfb_src/fs1@test-20101111000000",
+  ]);
+  assert.deepEqual(bookmarkPairs(r.asked), [[
+    "zfb_src/fs1@test-20101111000001",
+    `zfb_src/fs1#test-20101111000001_${a}`,
+  ]]);
+  assert.deepEqual(destroyedBookmarks(r.asked), [`zfb_src/fs1#test-20101111000000_${a}`]);
+  assert.match(r.stdout, new RegExp(`\\[Source\\] zfb_src/fs1#test-20101111000001_${a}: Bookmarking`));
+});
+
+Deno.test("replay: bookmarks: a snapshot destroyed by hand, two targets' bookmarks of it: this target's is used", async () => {
+  const r = await replayFixture("ozfs_bookmark_hand_destroyed");
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.unused, []);
+  const a = await guidOfA("ozfs_bookmark_hand_destroyed");
+  // The source listing has both targets' bookmarks of test-20101111000002 and no such snapshot.
+  const text = await Deno.readTextFile(fixturePath("ozfs_bookmark_hand_destroyed"));
+  const marks = [...text.matchAll(/^> (zfb_src\/fs1#test-20101111000002_\d+)\ttype\tbookmark$/gm)].map((m) =>
+    m[1]
+  );
+  assert.equal(marks.length, 2, "both targets' bookmarks are listed");
+  assert.doesNotMatch(text, /^> zfb_src\/fs1@test-20101111000002\t/m);
+  const sends = r.asked.filter((c) => c.includes("zfs send -L"));
+  assert.deepEqual(sends.map((c) => c.split(" | ")[0]), [
+    `[Source] zfs send -L -e -v -P -p -i 'zfb_src/fs1#test-20101111000002_${a}' zfb_src/fs1@test-20101111000004`,
+  ]);
+  // Only this target's older bookmark goes; the other target's stays.
+  assert.deepEqual(destroyedBookmarks(r.asked), [`zfb_src/fs1#test-20101111000002_${a}`]);
+});
+
+Deno.test("replay: bookmarks: this target's bookmark name with another guid is ignored, reported and kept", async () => {
+  const r = await replayFixture("ozfs_bookmark_wrong_guid");
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.unused, []);
+  const a = await guidOfA("ozfs_bookmark_wrong_guid");
+  assert.match(
+    r.stdout,
+    new RegExp(
+      `zfb_src/fs1#test-20101111000004_${a}: Bookmark has another guid than the target snapshot, ignoring\\.`,
+    ),
+  );
+  // The snapshot of that time is the common point instead.
+  assert.ok(
+    r.asked.some((c) =>
+      c.startsWith(
+        "[Source] zfs send -L -e -v -P -p -i @test-20101111000004 zfb_src/fs1@test-20101111000005 |",
+      )
+    ),
+    r.asked.join("\n"),
+  );
+  assert.deepEqual(bookmarkPairs(r.asked), [[
+    "zfb_src/fs1@test-20101111000005",
+    `zfb_src/fs1#test-20101111000005_${a}`,
+  ]]);
+  assert.deepEqual(destroyedBookmarks(r.asked), [], "the wrong bookmark is never destroyed");
+});
+
+Deno.test("replay: --no-bookmarks continues a chain from its bookmark, holds the source and touches no bookmark", async () => {
+  const r = await replayFixture("ozfs_no_bookmarks");
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.unused, []);
+  const a = await guidOfA("ozfs_no_bookmarks");
+  assert.deepEqual(actions(r.asked), [
+    "[Source] zfs snapshot zfb_src/fs1@test-20101111000006",
+    `[Source] zfs send -L -e -v -P -p -i 'zfb_src/fs1#test-20101111000005_${a}' zfb_src/fs1@test-20101111000006 | [Target] zfs recv -u -v -s zfb_tgt/a/zfb_src/fs1`,
+    "[Target] zfs hold zfs_autobackup:test zfb_tgt/a/zfb_src/fs1@test-20101111000006",
+    "[Source] zfs hold zfs_autobackup:test zfb_src/fs1@test-20101111000006",
+    "[Target] zfs release zfs_autobackup:test zfb_tgt/a/zfb_src/fs1@test-20101111000005",
+  ]);
+  assert.doesNotMatch(r.stdout, /Not bookmarking/, "--no-bookmarks needs no note");
+});
+
+Deno.test("replay: bookmarks take over a held chain under --keep-source=0: bookmark, release, then destroy", async () => {
+  const r = await replayFixture("ozfs_bookmark_takeover");
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.unused, []);
+  const a = await guidOfA("ozfs_bookmark_takeover");
+  const acts = actions(r.asked).map((
+    c,
+  ) => (c.includes("sh -c") ? c.replace(/sh -c '.*done' sh/, "LOOP") : c));
+  assert.deepEqual(acts, [
+    "[Source] zfs snapshot zfb_src/fs1@test-20101111000007",
+    // The pre-clean spares the held common snapshot: no bookmark of this target holds its point.
+    "[Source] zfs destroy zfb_src/fs1@test-20101111000000,test-20101111000001,test-20101111000004",
+    "[Source] zfs send -L -e -v -P -p -i @test-20101111000006 zfb_src/fs1@test-20101111000007 | [Target] zfs recv -u -v -s zfb_tgt/a/zfb_src/fs1",
+    "[Target] zfs hold zfs_autobackup:test zfb_tgt/a/zfb_src/fs1@test-20101111000007",
+    `[Source] LOOP zfb_src/fs1@test-20101111000007 'zfb_src/fs1#test-20101111000007_${a}'`,
+    "[Source] zfs release zfs_autobackup:test zfb_src/fs1@test-20101111000006",
+    "[Target] zfs release zfs_autobackup:test zfb_tgt/a/zfb_src/fs1@test-20101111000006",
+    // This target's older bookmark of its chain; the one of another snapshot stays.
+    `[Source] LOOP 'zfb_src/fs1#test-20101111000005_${a}'`,
+    "[Source] zfs destroy zfb_src/fs1@test-20101111000006",
+  ]);
 });
