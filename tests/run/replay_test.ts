@@ -479,3 +479,35 @@ Deno.test("replay: bookmarks take over a held chain under --keep-source=0: bookm
     "[Source] zfs destroy zfb_src/fs1@test-20101111000006",
   ]);
 });
+
+Deno.test("replay: bookmarks: a bookmark that cannot be made holds its snapshot instead and keeps the old one", async () => {
+  const a = await guidOfA("ozfs_bookmark_incremental");
+  const bookmark = `zfb_src/fs1#test-20101111000001_${a}`;
+  // The recorded run, with `zfs bookmark` failing (as on a full pool) and the consequences asked for.
+  const edit = (text: string) => {
+    const entries = text.split("\n\n");
+    const at = entries.findIndex((e) =>
+      e.startsWith("$ [Source] sh -c 'while") && e.includes("zfs bookmark")
+    );
+    const destroy = entries.findIndex((e) =>
+      e.startsWith("$ [Source] sh -c 'while") && e.includes("zfs destroy")
+    );
+    assert.ok(at > 0 && destroy > at);
+    entries[at] = entries[at]!.replace(
+      /\n= 0$/,
+      `\n> ${bookmark}\tcannot create bookmark: out of space\n= 0`,
+    );
+    entries.splice(at + 1, 0, "$ [Source] zfs hold zfs_autobackup:test zfb_src/fs1@test-20101111000001\n= 0");
+    return entries.filter((e) => !(e.startsWith("$ [Source] sh -c 'while") && e.includes("zfs destroy")))
+      .join("\n\n");
+  };
+  const r = await replayFixture("ozfs_bookmark_incremental", undefined, { edit });
+  assert.equal(r.code, 0, "logged like a failed hold: the snapshot arrived, the chain is held");
+  assert.deepEqual(r.unused, []);
+  assert.equal(
+    r.stderr,
+    `! [Source] ${bookmark}: Cannot create bookmark: cannot create bookmark: out of space\n`,
+  );
+  assert.ok(r.asked.includes("[Source] zfs hold zfs_autobackup:test zfb_src/fs1@test-20101111000001"));
+  assert.deepEqual(destroyedBookmarks(r.asked), [], "the old bookmark still protects the chain");
+});
