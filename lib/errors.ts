@@ -118,13 +118,16 @@ export class ZfsError extends CommandError {
   readonly reason: ZfsReason;
   /** The zfs subcommand, named as `zfs allow` names its permission (`hold`, `receive`, ...). */
   readonly verb: string;
+  /** The dataset the command acted on (where a permission would be checked), when known. */
+  readonly dataset: string | undefined;
 
   /** @param cause the command's failure, @param reason what its stderr says */
-  constructor(cause: CommandError, verb: string, reason: ZfsReason) {
+  constructor(cause: CommandError, verb: string, reason: ZfsReason, dataset?: string) {
     super(cause);
     this.cause = cause;
     this.verb = verb;
     this.reason = reason;
+    this.dataset = dataset;
   }
 }
 

@@ -7,7 +7,7 @@
  * zfs: `head -c SIZE /dev/zero` for zfs send and `cat > /dev/null` for zfs recv. Rows:
  * local, local with progress lines, ssh to a loopback sshd, ssh with progress lines.
  *
- *     deno task bench:transfer [--size-mib 2048] [--pairs 5] [--rows local,ssh,...]
+ *     deno task bench:transfer [--size-mib 2048] [--pairs 6] [--rows local,ssh,...]
  */
 import { parseArgs } from "node:util";
 import { ProcessHost } from "../lib/exec/process_host.ts";
@@ -24,7 +24,7 @@ import { LOOP_HOST } from "../tests/harness/env.ts";
 const { values } = parseArgs({
   options: {
     "size-mib": { type: "string", default: "2048" },
-    pairs: { type: "string", default: "5" },
+    pairs: { type: "string", default: "6" },
     rows: { type: "string", default: "local,local+progress,ssh,ssh+progress" },
   },
 });
@@ -32,13 +32,22 @@ const sizeMiB = Number(values["size-mib"]);
 const pairs = Number(values.pairs);
 const bytes = sizeMiB * 1024 * 1024;
 
-/** A sender that, like `zfs send -v -P`, prints a progress line on stderr every second. */
+/**
+ * A sender that, like `zfs send -v -P`, prints a progress line on stderr every second.
+ *
+ * The `sleep 1` must not inherit the data pipe or stderr. `kill $l` ends the printing subshell
+ * but not the sleep it is waiting on; a sleep holding stdout kept the receiver from seeing EOF
+ * (and one holding stderr kept the engine's log pipe open) until that second ran out, so every
+ * progress run lasted a whole number of seconds from its start (strace: `cat`'s last read
+ * returned 0 at the instant the orphaned sleep exited, up to 1 s after `head`). zfs send prints
+ * from inside the process, so its progress ends with it.
+ */
 function sender(progress: boolean): string {
   const data = `head -c ${bytes} /dev/zero`;
   if (!progress) return data;
   return `${data} & p=$!; ( n=0; while :; do n=$((n+1)); ` +
-    `printf '00:00:%02d\\t%d\\tpool/fs@snap\\n' $n $((n*1048576)) >&2; sleep 1; done ) & l=$!; ` +
-    `wait $p; s=$?; kill $l; exit $s`;
+    `printf '00:00:%02d\\t%d\\tpool/fs@snap\\n' $n $((n*1048576)) >&2; ` +
+    `sleep 1 >/dev/null 2>&1; done ) & l=$!; wait $p; s=$?; kill $l; exit $s`;
 }
 
 const logSink = new MemorySink(true);
@@ -50,10 +59,11 @@ function makeLog(progress: boolean): Logger {
   );
 }
 
+/** Seconds one run takes; runs are printed as seconds so a step in wall time shows. */
 async function timeIt(fn: () => Promise<void>): Promise<number> {
   const t0 = performance.now();
   await fn();
-  return (bytes / (1024 * 1024)) / ((performance.now() - t0) / 1000);
+  return (performance.now() - t0) / 1000;
 }
 
 function median(xs: number[]): number {
@@ -94,7 +104,7 @@ for (const row of rows) {
   await spawnProcess(["sh", "-c", plainScript.replace(String(bytes), String(1024 * 1024))]);
   const engine: number[] = [];
   const plain: number[] = [];
-  for (let i = 0; i < pairs; i++) {
+  const runEngine = async () =>
     engine.push(
       await timeIt(async () => {
         const meter = new TransferMeter(() => Date.now(), row.progress ? (t) => log.progress(t) : undefined);
@@ -102,21 +112,25 @@ for (const row of rows) {
         if (r.codes.some((c) => c !== 0)) throw new Error(`Engine transfer failed: ${r.codes} ${r.recvLog}`);
       }),
     );
+  const runPlain = async () =>
     plain.push(
       await timeIt(async () => {
         const r = await spawnProcess(["sh", "-c", plainScript]);
         if (r.code !== 0) throw new Error(`Plain pipeline failed: ${r.code} ${r.stderr}`);
       }),
     );
+  for (let i = 0; i < pairs; i++) {
+    // Every other pair runs plain first, so whatever a run leaves behind for the next one
+    // (an ssh session still closing) falls on both paths alike; an even count balances it.
+    for (const run of i % 2 ? [runPlain, runEngine] : [runEngine, runPlain]) await run();
   }
   await target.close();
-  const e = median(engine);
-  const p = median(plain);
-  results.push({ row: row.name, engine: e, plain: p });
+  const rate = (seconds: number[]) => median(seconds.map((t) => sizeMiB / t));
+  results.push({ row: row.name, engine: rate(engine), plain: rate(plain) });
   console.log(
-    `${row.name}: engine ${engine.map((x) => x.toFixed(0)).join(" ")} | plain ${
-      plain.map((x) => x.toFixed(0)).join(" ")
-    } MiB/s`,
+    `${row.name}: engine ${engine.map((x) => x.toFixed(2)).join(" ")} | plain ${
+      plain.map((x) => x.toFixed(2)).join(" ")
+    } s`,
   );
 }
 await controlDir.remove();

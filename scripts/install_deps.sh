@@ -24,6 +24,11 @@ deps=(
   "lzop:lzop"
   "gzip:gzip"
   "socat:socat"
+  # --syslog tests: a python3 socket listener, util-linux logger.
+  "python3:python3"
+  "bsdutils:logger"
+  # --prometheus tests: promtool check metrics (one ~19 MB package, ~30 s to install).
+  "prometheus:promtool"
 )
 
 # `--demo`: only what `deno task demo` needs.

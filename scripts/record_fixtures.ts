@@ -12,7 +12,8 @@ import { fixturePath } from "../tests/harness/replay.ts";
 import { runTool } from "../tests/harness/tool.ts";
 import { ozfsOk } from "../tests/harness/ozfs.ts";
 import { ENV_OZFS_SSH_CONFIG } from "../tests/harness/env.ts";
-import { destroyFusePool, ensureZfsFuse, zfs, zpool } from "../tests/harness/zfs_fuse.ts";
+import { destroyFusePool, ensureZfsFuse, zfs, zpool, ZPOOL_LOCK } from "../tests/harness/zfs_fuse.ts";
+import { withLock } from "../tests/harness/env.ts";
 
 const OZFS_CONFIG = Deno.env.get(ENV_OZFS_SSH_CONFIG) ?? "/var/tmp/ozfs/ssh_config";
 Deno.env.set(ENV_OZFS_SSH_CONFIG, OZFS_CONFIG);
@@ -296,7 +297,8 @@ const scenarios: Record<string, () => Promise<void>> = {
       const f = `${dir}/${p}.img`;
       await Deno.writeFile(f, new Uint8Array());
       await Deno.truncate(f, 128 * 1024 * 1024);
-      await zpool(["create", p, f]);
+      // Never beside another zpool create: that wedges zfs-fuse (see ZPOOL_LOCK).
+      await withLock(ZPOOL_LOCK, () => zpool(["create", p, f]));
     }
     try {
       await zfs(["create", "zfxf_src/fs1"]);

@@ -7,6 +7,12 @@ import { MemorySink } from "../lib/log/term.ts";
 import { probeScript } from "../lib/zfs/features.ts";
 import { shellJoin } from "../lib/exec/quote.ts";
 import { OPTION_SPECS } from "../lib/cli/option_table.ts";
+import { BAD_VALUES } from "./harness/bad_inputs.ts";
+import { FatalError } from "../lib/errors.ts";
+import { checkReportSchema } from "./harness/report_schema.ts";
+import { syslogListener } from "./harness/syslog_listener.ts";
+import { SYSLOG_SOCKET_ENV } from "../lib/log/syslog.ts";
+import { re } from "./harness/expect.ts";
 
 const PROBE = `$ [Source] ${shellJoin(["sh", "-c", probeScript()])}
 > #probe get -t filesystem written:1
@@ -15,7 +21,12 @@ const PROBE = `$ [Source] ${shellJoin(["sh", "-c", probeScript()])}
 = 0
 `;
 
-async function run(args: string[], fixture = "") {
+async function run(
+  args: string[],
+  fixture = "",
+  env: Record<string, string> = {},
+  files: Record<string, string> = {},
+) {
   const stdout = new MemorySink();
   const stderr = new MemorySink();
   const script = new ReplayScript(parseFixture(fixture));
@@ -26,7 +37,9 @@ async function run(args: string[], fixture = "") {
     stdout,
     stderr,
     now: () => Date.UTC(2010, 10, 11),
-    env: () => undefined,
+    env: (name) => env[name],
+    readTextFile: (path) =>
+      files[path] !== undefined ? Promise.resolve(files[path]!) : Promise.reject(new Error("No such file")),
     lock: () => {
       locked++;
       return Promise.resolve({ release() {} });
@@ -43,47 +56,21 @@ async function run(args: string[], fixture = "") {
   return { code, stdout: stdout.text, stderr: stderr.text, unused: script.unused(), hostsMade, locked };
 }
 
-/**
- * One bad value per option that takes a value (and for the positionals): each must be refused
- * as a usage error before the lock is taken or any host is made. [argv after "test", why].
- */
-const BAD_VALUES: ReadonlyArray<readonly [readonly string[], RegExp]> = [
-  [["/pool/backup"], /TARGET-PATH .*must not start with/],
-  [["pool@snap"], /TARGET-PATH .*expected a dataset name/],
-  [["--ssh-config", ""], /--ssh-config "": expected a file name/],
-  [["--ssh-source", "-oProxyCommand=x"], /--ssh-source .*must not start with "-"/],
-  [["--ssh-target", "a b"], /--ssh-target .*whitespace/],
-  [["--property-format", "{}"], /--property-format "\{\}": .*not a user property/],
-  [["--snapshot-format", "{}-%Q"], /--snapshot-format "\{\}-%Q": unknown directive "%Q"/],
-  [["--snapshot-format", "{}{}-%Y"], /--snapshot-format .*"\{\}" may appear only once/],
-  [["--hold-format", ""], /--hold-format "": expected a non-empty format/],
-  [["--tag-seperator", "/"], /--tag-seperator "\/": expected one of _ \. : - space/],
-  [["--tag", "a_b"], /--tag "a_b": it contains the tag separator "_"/],
-  [
-    ["--tag-seperator", "-", "--tag", "x"],
-    /--tag-seperator with --snapshot-format .*contains the tag separator "-"/,
-  ],
-  [["--strip-path", "-1"], /--strip-path "-1": expected a whole number/],
-  [["--exclude-unchanged", "1M"], /--exclude-unchanged "1M": expected a whole number/],
-  [["--exclude-snapshot-pattern", "("], /--exclude-snapshot-pattern "\(": not a valid regular expression/],
-  [["--exclude-snapshot-pattern", ""], /--exclude-snapshot-pattern "": an empty pattern/],
-  [["--pre-snapshot-cmd", ""], /--pre-snapshot-cmd "": expected a command/],
-  [["--post-snapshot-cmd", " "], /--post-snapshot-cmd " ": expected a command/],
-  [["--min-change", "x"], /--min-change "x": expected a whole number/],
-  [["--set-snapshot-properties", "a"], /--set-snapshot-properties "a": item "a" has no "="/],
-  [["--filter-properties", "a,,b"], /--filter-properties "a,,b": property names must not be empty/],
-  [["--set-properties", "a=1,a=2"], /--set-properties "a=1,a=2": property "a" is given twice/],
-  [["--clones", "full"], /--clones "full": expected never or simple/],
-  [["--compress=bzip2"], /--compress "bzip2": expected one of/],
-  [["--rate", "fast"], /--rate "fast": expected a size/],
-  [["--buffer", "1MiB"], /--buffer "1MiB": expected a size/],
-  [["--buffer-chunk-size", "0"], /--buffer-chunk-size "0": expected a size/],
-  [["--send-pipe", ""], /--send-pipe "": expected a command/],
-  [["--recv-pipe", "\t"], /--recv-pipe "\\t": expected a command/],
-  [["--keep-source", "-1"], /--keep-source "-1": number of snapshots to keep cannot be negative/],
-  [["--keep-target", "1w1d"], /--keep-target "1w1d": period cannot be longer than TTL/],
-  [["--destroy-missing", "30"], /--destroy-missing "30": missing time unit/],
-];
+/** Runs with a lock that another run holds. */
+async function runWithLock(args: string[]) {
+  const stdout = new MemorySink();
+  const stderr = new MemorySink();
+  const code = await runApp({
+    args,
+    stdout,
+    stderr,
+    now: () => Date.UTC(2010, 10, 11),
+    env: () => undefined,
+    lock: () => Promise.reject(new FatalError("Cannot lock /var/tmp/x.lock: another run holds it")),
+    makeHosts: () => assert.fail("no hosts without the lock"),
+  });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
 
 Deno.test("app: every option's bad value exits 2 with one line, before the lock or any host", async () => {
   for (const [args, why] of BAD_VALUES) {
@@ -134,6 +121,10 @@ Deno.test("app: nothing selected at all is exit 255 with upstream's hint", async
 $ [Source] zfs get -t filesystem,volume -H -o name,property,value,source autobackup:test
 > pool	autobackup:test	-	-
 = 0
+
+$ [Source] zfs list -H -o name -t filesystem,volume
+> pool
+= 0
 `;
   const r = await run(["test"], fixture);
   assert.equal(r.code, 255);
@@ -144,18 +135,27 @@ $ [Source] zfs get -t filesystem,volume -H -o name,property,value,source autobac
   assert.deepEqual(r.unused, []);
 });
 
-Deno.test("app: an illegal property value aborts the run with 255 naming dataset and value", async () => {
+// Upstream aborts the whole run here, so one user allowed to set the property on one dataset
+// could stop every backup.
+Deno.test("app: an illegal property value fails only its dataset (exit 1), naming dataset and value", async () => {
   const fixture = `${PROBE}
 $ [Source] zfs get -t filesystem,volume -H -o name,property,value,source autobackup:test
 > pool/a	autobackup:test	maybe	local
 = 0
+
+$ [Source] zfs list -H -o name -t filesystem,volume
+> pool/a
+= 0
 `;
   const r = await run(["test", "-v"], fixture);
-  assert.equal(r.code, 255);
-  assert.match(
+  assert.equal(r.code, 1);
+  assert.equal(
     r.stderr,
-    /^! Cannot select datasets: "pool\/a" has an illegal value "maybe" for autobackup:test\n$/,
+    '! [Source] pool/a: Cannot select: its autobackup:test has an illegal value "maybe"\n' +
+      "! 1 dataset failed:\n" +
+      '!   pool/a: Cannot select: its autobackup:test has an illegal value "maybe"\n',
   );
+  assert.deepEqual(r.unused, []);
 });
 
 Deno.test("app: an ssh failure before the transfers is fatal (255) with one error line", async () => {
@@ -176,4 +176,139 @@ Deno.test("app: a replay bug is reported with its stack, exit 255", async () => 
   const r = await run(["test"], "");
   assert.equal(r.code, 255);
   assert.match(r.stderr, /^! Bug: UnexpectedCommandError: Cannot replay unexpected command/);
+});
+
+const NOTHING_SELECTED = `${PROBE}
+$ [Source] zfs get -t filesystem,volume -H -o name,property,value,source autobackup:test
+> pool	autobackup:test	-	-
+= 0
+
+$ [Source] zfs list -H -o name -t filesystem,volume
+> pool
+= 0
+`;
+
+Deno.test("app: --report - writes the report of a fatal error before any dataset, with its exit code", async () => {
+  const r = await run(["test", "pool/backup", "--report", "-"], NOTHING_SELECTED);
+  assert.equal(r.code, 255);
+  const report = JSON.parse(r.stdout);
+  checkReportSchema(report);
+  assert.equal(report.run.exitCode, 255);
+  assert.equal(report.run.result, "fatal");
+  assert.match(report.run.error.message, /^No source filesystems selected/);
+  assert.equal(report.run.startTime, "2010-11-11T00:00:00.000Z");
+  assert.deepEqual(report.datasets, []);
+});
+
+Deno.test("app: a report or metrics file that cannot be written is a warning and keeps the exit code", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const args = [
+      "test",
+      "pool/backup",
+      "--report",
+      `${dir}/no/such/dir/r.json`,
+      "--prometheus",
+      `${dir}/m.prom`,
+    ];
+    const r = await run(args, NOTHING_SELECTED);
+    assert.equal(r.code, 255);
+    assert.match(r.stdout, /NOTE: Cannot write the report to ".*\/no\/such\/dir\/r\.json": No such file/);
+    // The metrics still went out, atomically: no temporary file is left behind.
+    assert.deepEqual((await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort(), ["m.prom"]);
+    assert.match(await Deno.readTextFile(`${dir}/m.prom`), /^zfs_autobackup_last_run_exit_code\{.*\} 255$/m);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("app: a lock held by another run is a fatal error in the report", async () => {
+  const r = await runWithLock(["test", "pool/backup", "--report", "-"]);
+  assert.equal(r.code, 255);
+  assert.match(r.stderr, /^! Cannot lock/);
+  const report = JSON.parse(r.stdout);
+  checkReportSchema(report);
+  assert.equal(report.run.result, "fatal");
+  assert.match(report.run.error.message, /^Cannot lock/);
+});
+
+Deno.test("app: --syslog leaves the console unchanged; the error goes to syslog and a summary comes last", async () => {
+  await using listener = await syslogListener();
+  const args = ["test", "pool/backup", "-v"];
+  const plain = await run(args, NOTHING_SELECTED);
+  const logged = await run([...args, "--syslog"], NOTHING_SELECTED, { [SYSLOG_SOCKET_ENV]: listener.path });
+  assert.equal(logged.code, plain.code);
+  assert.equal(logged.stdout, plain.stdout);
+  assert.equal(logged.stderr, plain.stderr);
+  const got = (await listener.stop()).map((d) =>
+    d.replace(/^(<\d+>)[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d /, "$1")
+  );
+  const tag = `zfs-autobackup[${Deno.pid}]:`;
+  assert.ok(got.includes(`<14>${tag} #### Selecting`), got.join("\n"));
+  assert.ok(
+    got.includes(
+      `<11>${tag} No source filesystems selected, please do a 'zfs set autobackup:test=true' on the source datasets you want to select.`,
+    ),
+  );
+  assert.match(
+    got.at(-1)!,
+    new RegExp(`^<11>${re(tag)} test: fatal, 0 datasets, .*exit 255: No source filesystems selected`),
+  );
+  assert.equal(got.filter((d) => d.includes("fatal, 0 datasets")).length, 1);
+});
+
+/** A replayed selection of backup `name` that finds nothing selected. */
+const nothing = (name: string) =>
+  `${PROBE}
+$ [Source] zfs get -t filesystem,volume -H -o name,property,value,source autobackup:${name}
+> pool	autobackup:${name}	-	-
+= 0
+
+$ [Source] zfs list -H -o name -t filesystem,volume
+> pool
+= 0
+`;
+
+Deno.test("app: --jobs runs every job with its own lock and hosts; a bad or missing file exits 2 before any", async () => {
+  const file = "jobs:\n  a:\n    backup-name: one\n  b:\n    backup-name: two\n";
+  const r = await run(["--jobs", "f.yaml"], nothing("one") + nothing("two"), {}, { "f.yaml": file });
+  assert.equal(r.code, 255);
+  assert.equal(r.hostsMade, 2);
+  assert.equal(r.locked, 2);
+  assert.deepEqual(r.unused, []);
+  assert.match(r.stderr, /! 2 of 2 jobs failed:\n! +a: stopped: No source filesystems selected/);
+
+  const only = await run(["--jobs", "f.yaml", "--only", "b", "--test"], nothing("two"), {}, {
+    "f.yaml": file,
+  });
+  assert.equal(only.code, 255);
+  assert.equal(only.hostsMade, 1);
+  assert.equal(only.locked, 0, "--test takes no lock");
+
+  for (
+    const [files, why] of [
+      [
+        { "f.yaml": `${file}    strip-path: x\n` },
+        /^zfs-autobackup: error: f\.yaml:6: jobs\.b\.strip-path: Cannot use --strip-path "x"/,
+      ],
+      [{}, /^zfs-autobackup: error: Cannot read jobs file "f\.yaml": No such file \(see --help\)\n$/],
+    ] as const
+  ) {
+    const bad = await run(["--jobs", "f.yaml"], "", {}, files);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, why);
+    assert.equal(bad.hostsMade + bad.locked, 0);
+  }
+});
+
+Deno.test("app: --report with --jobs writes one document covering every job", async () => {
+  const file = "jobs:\n  a:\n    backup-name: one\n  b:\n    backup-name: two\n";
+  const r = await run(["--jobs", "f.yaml", "--report", "-"], nothing("one") + nothing("two"), {}, {
+    "f.yaml": file,
+  });
+  assert.equal(r.code, 255);
+  const doc = JSON.parse(r.stdout.slice(r.stdout.indexOf("{")));
+  assert.equal(doc.schema, 1);
+  assert.deepEqual(doc.jobs.map((j: { run: { backupName: string } }) => j.run.backupName), ["one", "two"]);
+  for (const job of doc.jobs) checkReportSchema(job);
 });

@@ -32,6 +32,9 @@ const NOTES = [
   "Long options may be shortened to any unique prefix: --keep-s is --keep-source.",
   "Exit codes: 0 success, 2 bad command line, 1-254 that many datasets failed, 255 a fatal " +
   "error (or 255 or more failed datasets).",
+  "--monitor WARN,CRIT only reads: it prints one status line with perfdata and exits 0 OK, " +
+  "1 WARNING, 2 CRITICAL or 3 UNKNOWN (an unreachable host is UNKNOWN). Durations as in " +
+  "--destroy-missing, e.g. 26h,50h.",
 ];
 
 /** The full grouped `--help` text (ends with a newline). */

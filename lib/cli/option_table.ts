@@ -21,7 +21,9 @@ export type OptionGroup =
   | "snapshot"
   | "transfer"
   | "data"
-  | "thinner";
+  | "thinner"
+  | "monitoring"
+  | "service";
 
 /** One command-line option. */
 export interface OptionSpec {
@@ -51,6 +53,8 @@ export const GROUP_TITLES: Readonly<Record<OptionGroup, string>> = {
   transfer: "Transfer options",
   data: "Data transfer options",
   thinner: "Thinner options",
+  monitoring: "Monitoring options",
+  service: "Service options",
 };
 
 /**
@@ -430,5 +434,57 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     group: "thinner",
     help: "Destroy target datasets whose source is gone once their newest snapshot is older than " +
       "TIME, e.g. 30d.",
+  },
+
+  // monitoring
+  {
+    name: "report",
+    kind: "value",
+    metavar: "FILE",
+    group: "monitoring",
+    help: "Write a JSON report of the run to FILE (- for stdout), also when it fails or is stopped.",
+  },
+  {
+    name: "prometheus",
+    kind: "value",
+    metavar: "FILE",
+    group: "monitoring",
+    help: "Write the run's metrics to FILE (*.prom) for node_exporter's textfile collector.",
+  },
+  {
+    name: "syslog",
+    kind: "flag",
+    group: "monitoring",
+    help: "Also send errors, warnings and (with -v) verbose lines to syslog or the journal.",
+  },
+  {
+    name: "monitor",
+    kind: "value",
+    metavar: "WARN,CRIT",
+    group: "monitoring",
+    help: "Only check how old the newest (common) snapshots are, as a Nagios/Icinga plugin, " +
+      "e.g. 26h,50h.",
+  },
+
+  // service
+  {
+    name: "jobs",
+    kind: "value",
+    metavar: "FILE",
+    group: "service",
+    help: "Run the jobs of a YAML jobs file in order, instead of BACKUP-NAME [TARGET-PATH].",
+  },
+  {
+    name: "only",
+    kind: "list",
+    metavar: "JOB",
+    group: "service",
+    help: "With --jobs: run only this job (JOB,JOB or repeated).",
+  },
+  {
+    name: "check-permissions",
+    kind: "flag",
+    group: "service",
+    help: "Change nothing: print the zfs allow permissions this run needs and lacks (exit 1 if any).",
   },
 ];

@@ -17,7 +17,17 @@ import { OPTION_SPECS, type OptionSpec } from "./option_table.ts";
 
 /** What the command line asks for. */
 export type ParseResult =
-  | { kind: "run"; job: Job }
+  | { kind: "run"; job: Job; checkPermissions: boolean }
+  | {
+    kind: "jobs";
+    /** The jobs file. */
+    file: string;
+    /** `--only`: names of the jobs to run; empty = all. */
+    only: string[];
+    /** The other options of the command line: they apply to every job. */
+    overrides: OptionValues;
+    checkPermissions: boolean;
+  }
   | { kind: "help"; text: string }
   | { kind: "version"; text: string };
 
@@ -31,7 +41,26 @@ export function parseOptions(args: readonly string[]): ParseResult {
   if (scanned.exit === "help") return { kind: "help", text: helpText() };
   if (scanned.exit === "version") return { kind: "version", text: HEADER };
   if (scanned.error !== undefined) throw scanned.error;
-  const { values, positionals } = collect(scanned);
+  const { values: all, positionals } = collect(scanned);
+  const { jobs, only, "check-permissions": checkPermissions, ...values } = all;
+  if (typeof jobs === "string") {
+    if (positionals.length) {
+      throw new UsageError(
+        `Cannot use argument ${showValue(positionals[0]!)} with --jobs: the jobs file names the backups`,
+      );
+    }
+    if (jobs === "") throw new UsageError(`Cannot use --jobs "": expected a file name`);
+    const names = (Array.isArray(only) ? only : []).flatMap((o) => o.split(","));
+    if (names.some((n) => n === "")) throw new UsageError(`Cannot use --only "": expected a job name`);
+    return {
+      kind: "jobs",
+      file: jobs,
+      only: names,
+      overrides: values,
+      checkPermissions: checkPermissions === true,
+    };
+  }
+  if (only !== undefined) throw new UsageError("Cannot use --only without --jobs");
   const [backupName, targetPath, extra] = positionals;
   if (extra !== undefined) {
     throw new UsageError(
@@ -41,7 +70,11 @@ export function parseOptions(args: readonly string[]): ParseResult {
   if (backupName === undefined || backupName === "") {
     throw new UsageError(`Cannot start: BACKUP-NAME is missing (${USAGE})`);
   }
-  return { kind: "run", job: buildJob(values, { backupName, targetPath }) };
+  return {
+    kind: "run",
+    job: buildJob(values, { backupName, targetPath }),
+    checkPermissions: checkPermissions === true,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,7 +223,7 @@ function suggestionFor(typed: string, prefixToo: boolean): string {
 }
 
 /** Levenshtein distance with adjacent transpositions counted as one edit. */
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   const d: number[][] = Array.from(
     { length: a.length + 1 },
     (_, i) => [i, ...Array<number>(b.length).fill(0)],

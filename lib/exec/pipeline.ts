@@ -4,9 +4,13 @@
  * throughput). Each stage reports its own exit status as a marker line on its host's stderr;
  * the sending host's output arrives on our stdout pipe and the receiving host's on our stderr
  * pipe, so the logs stay apart even through ssh.
+ *
+ * A half on another host runs under a remote guard (watchdog.ts) so it dies with the tool; the
+ * guard's heartbeat lines carry the nonce, and MarkerReader drops them.
  */
 import { shellJoin } from "./quote.ts";
 import type { Stage } from "./pipeline_spec.ts";
+import { guarded } from "./watchdog.ts";
 
 /** How one half of the pipeline reaches its host: locally, or through an ssh prefix. */
 export interface HalfPlacement {
@@ -44,8 +48,14 @@ function placedHalf(
 ) {
   const inner = markedPipeline(stages, first, nonce);
   if (!place.sshPrefix) return inner;
-  const ssh = shellJoin([...place.sshPrefix, shellJoin(["sh", "-c", inner])]);
+  const guard = guarded(["sh", "-c", inner], { kind: "heartbeat", line: heartbeatLine(nonce) });
+  const ssh = shellJoin([...place.sshPrefix, shellJoin(guard)]);
   return `{ ${ssh}; echo "${nonce} ${id} $?" >&2; }`;
+}
+
+/** The line a remote guard's watchdog writes while it waits (see watchdog.ts). */
+export function heartbeatLine(nonce: string): string {
+  return `${nonce} alive`;
 }
 
 /** Builds the local script for a transfer. See the module comment for the fd layout. */
@@ -77,14 +87,14 @@ export class MarkerReader {
 
   /** @param nonce the script's marker */
   constructor(nonce: string) {
-    this.#re = new RegExp(`${nonce} (\\S+) (\\d+)$`);
+    this.#re = new RegExp(`${nonce} (?:alive|(\\S+) (\\d+))$`);
   }
 
-  /** Returns the line without its marker (null when nothing else was on it). */
+  /** Returns the line without its marker or heartbeat (null when nothing else was on it). */
   take(line: string): string | null {
     const m = this.#re.exec(line);
     if (!m) return line;
-    this.codes.set(m[1]!, Number(m[2]));
+    if (m[1] !== undefined) this.codes.set(m[1], Number(m[2]));
     const rest = line.slice(0, m.index);
     return rest === "" ? null : rest;
   }

@@ -4,15 +4,21 @@
  */
 import { forEachLine, joinLines } from "./lines.ts";
 import { TailBuffer } from "./tail_buffer.ts";
+import { guarded } from "./watchdog.ts";
 
 /** How to run one process. */
 export interface SpawnOptions {
-  /** Text written to stdin, which is then closed. Without it stdin is /dev/null. */
+  /**
+   * Text written to stdin, which is then closed. Such a child runs without the watchdog of
+   * watchdog.ts, whose lifeline is stdin (only tests feed text). Without it stdin is /dev/null.
+   */
   stdin?: string;
   /** Called with each stdout line; stdout is still collected unless `collectStdout` is false. */
   onStdoutLine?: (line: string) => void;
   /** Called with each stderr line as it arrives. */
   onStderrLine?: (line: string) => void;
+  /** Rewrites each stderr line before anything else sees it; null drops it (heartbeats). */
+  filterStderrLine?: (line: string) => string | null;
   /** Collect stdout into the result (default true). */
   collectStdout?: boolean;
   /** Aborting kills the process group with SIGTERM, then SIGKILL after `killGraceMs`. */
@@ -44,10 +50,11 @@ export const EXIT_NOT_FOUND = 127;
 /**
  * Runs argv as a child process in its own process group, drains stdout and stderr, and returns
  * when it has exited. A missing program yields exit code 127 with a message on stderr, like a
- * shell would, instead of throwing.
+ * shell would, instead of throwing. The group is killed when this process dies (watchdog.ts).
  */
 export async function spawnProcess(argv: readonly string[], opts: SpawnOptions = {}): Promise<SpawnResult> {
-  const [program, ...args] = argv;
+  const guard = opts.stdin === undefined;
+  const [program, ...args] = guard && argv.length > 0 ? guarded(argv, { kind: "stdin" }) : argv;
   if (program === undefined) throw new TypeError("Cannot spawn an empty command");
   // An aborted run starts nothing new (an abort listener would never fire for it).
   opts.signal?.throwIfAborted();
@@ -55,7 +62,8 @@ export async function spawnProcess(argv: readonly string[], opts: SpawnOptions =
   try {
     child = new Deno.Command(program, {
       args,
-      stdin: opts.stdin === undefined ? "null" : "piped",
+      // Piped either way: the text, or the lifeline we hold open and never write to.
+      stdin: "piped",
       stdout: "piped",
       stderr: "piped",
       // Own process group: an abort can then kill the whole pipeline (sh, zfs, ssh), not only
@@ -71,7 +79,8 @@ export async function spawnProcess(argv: readonly string[], opts: SpawnOptions =
   }
 
   // After an abort, stop waiting for output once the child is gone: an ssh child hands its
-  // pipes to the ControlMaster, which keeps them open until the remote command ends by itself.
+  // pipes to the master connection, which keeps them open until the remote command has ended
+  // (or the master stops when the run closes its hosts).
   let cutoffTimer: ReturnType<typeof setTimeout> | undefined;
   let finished = false;
   let armCutoff = () => {};
@@ -96,7 +105,9 @@ export async function spawnProcess(argv: readonly string[], opts: SpawnOptions =
         if (collect) out.push(line);
         opts.onStdoutLine?.(line);
       }),
-      forEachLine(child.stderr, (line) => {
+      forEachLine(child.stderr, (raw) => {
+        const line = opts.filterStderrLine ? opts.filterStderrLine(raw) : raw;
+        if (line === null) return;
         err.append(line + "\n");
         opts.onStderrLine?.(line);
       }),
@@ -114,6 +125,8 @@ export async function spawnProcess(argv: readonly string[], opts: SpawnOptions =
     finished = true;
     opts.signal?.removeEventListener("abort", onAbort);
     clearTimeout(cutoffTimer);
+    // The child has exited (or we are failing): its watchdog may go, or kill what is left.
+    if (guard) await child.stdin.close().catch(() => {});
   }
 }
 

@@ -3,11 +3,18 @@ import { BaseHost, type Cmd, type CmdResult, type Host, type HostContext, type H
 import { spawnProcess } from "./process.ts";
 import { shellJoin } from "./quote.ts";
 import { SshClient } from "./ssh.ts";
-import { buildTransferScript, type HalfPlacement, MarkerReader } from "./pipeline.ts";
+import {
+  buildTransferScript,
+  type HalfPlacement,
+  heartbeatLine,
+  MarkerReader,
+  randomNonce,
+} from "./pipeline.ts";
 import type { TransferSpec } from "./pipeline_spec.ts";
 import type { TransferResult } from "./host.ts";
 import { TailBuffer } from "./tail_buffer.ts";
 import type { Recorder } from "./fixture.ts";
+import { dropHeartbeat, guarded } from "./watchdog.ts";
 
 /** Extra context of a real host. */
 export interface ProcessHostContext extends HostContext {
@@ -19,6 +26,9 @@ export interface ProcessHostContext extends HostContext {
 
 /** Runs commands as processes on this machine or over ssh. */
 export class ProcessHost extends BaseHost {
+  /** The heartbeat line of this host's remote guards (see watchdog.ts). */
+  readonly #heartbeat = heartbeatLine(randomNonce());
+
   /** @param ssh the ssh client, or undefined for this machine */
   constructor(
     label: HostLabel,
@@ -34,8 +44,11 @@ export class ProcessHost extends BaseHost {
   }
 
   protected override async execute(cmd: Cmd, text: string): Promise<Omit<CmdResult, "skipped">> {
-    const argv = this.ssh ? await this.ssh.argv(text) : cmd.argv;
+    // Remotely guarded too; its heartbeat lines never reach the result.
+    const heartbeat = this.#heartbeat;
+    const argv = this.ssh ? await this.ssh.argv(remoteGuarded(cmd.argv, heartbeat)) : cmd.argv;
     const r = await spawnProcess(argv, {
+      ...(this.ssh ? { filterStderrLine: (line: string) => dropHeartbeat(line, heartbeat) } : {}),
       ...(this.ctx.signal && !cmd.uninterruptible ? { signal: this.ctx.signal } : {}),
     });
     const result = { code: r.code, stdout: r.stdout, stderr: r.stderr };
@@ -59,7 +72,7 @@ export class ProcessHost extends BaseHost {
       ? buildTransferScript(spec.send, spec.recv, local, local)
       : buildTransferScript(spec.send, spec.recv, await this.placement(), await to.placement());
     const argv = sameRemote
-      ? await this.ssh!.argv(shellJoin(["sh", "-c", built.script]))
+      ? await this.ssh!.argv(remoteGuarded(["sh", "-c", built.script], heartbeatLine(built.nonce)))
       : ["sh", "-c", built.script];
     const markers = new MarkerReader(built.nonce);
     const sendLog = new TailBuffer(8192);
@@ -91,4 +104,9 @@ export class ProcessHost extends BaseHost {
   override async close(): Promise<void> {
     await this.ssh?.close();
   }
+}
+
+/** The command line ssh runs: argv under a guard that writes `heartbeat` lines to stderr. */
+function remoteGuarded(argv: readonly string[], heartbeat: string): string {
+  return shellJoin(guarded(argv, { kind: "heartbeat", line: heartbeat }));
 }

@@ -1,7 +1,8 @@
 /**
  * ssh invocation. Each remote command is one `ssh` process whose single command argument is
  * a shell-quoted command line (the remote login shell parses it). Connections are shared
- * through a private ControlMaster socket directory, unless the user's own ssh config already
+ * through a master connection we start per host (`ssh -M -N`, a child of ours that dies with
+ * the tool) with its socket in a private directory, unless the user's own ssh config already
  * configures ControlMaster. BatchMode is always on: cron has nobody to type a password.
  */
 import { spawnProcess } from "./process.ts";
@@ -14,9 +15,17 @@ export interface SshOptions {
   configFile?: string | undefined;
 }
 
-/** The private ControlMaster directory of this run, created on first use. */
+/** Name prefix of ControlMaster directories; the owning run's pid follows. */
+const CONTROL_PREFIX = "zab-ssh-";
+
+/**
+ * The private ControlMaster directory of this run, created on first use: `zab-ssh-PID-XXXXXX`.
+ * A run that was killed leaves its directory and, for up to ControlPersist, its masters; the
+ * next run that creates one removes such leftovers (see `removeLeftoverControlDirs`).
+ */
 export class ControlDir {
   #path: Promise<string> | undefined;
+  #sockets = 0;
 
   /**
    * @param parent where to create it. Not $TMPDIR: a socket path ("DIR/%C" plus the 17
@@ -24,10 +33,18 @@ export class ControlDir {
    */
   constructor(private readonly parent = "/tmp") {}
 
-  /** The directory path (created on first call). */
+  /** The directory path (created on first call, after removing dead runs' leftovers). */
   path(): Promise<string> {
-    this.#path ??= Deno.makeTempDir({ prefix: "zab-ssh-", dir: this.parent });
+    this.#path ??= (async () => {
+      await removeLeftoverControlDirs(this.parent);
+      return await Deno.makeTempDir({ prefix: `${CONTROL_PREFIX}${Deno.pid}-`, dir: this.parent });
+    })();
     return this.#path;
+  }
+
+  /** A new socket path in the directory (short: socket paths are limited to 107 bytes). */
+  async socket(): Promise<string> {
+    return `${await this.path()}/${++this.#sockets}`;
   }
 
   /** True once the directory exists. */
@@ -43,10 +60,78 @@ export class ControlDir {
   }
 }
 
+/** The pid in a ControlMaster directory's name, or undefined when the name is not ours. */
+export function controlDirOwner(name: string): number | undefined {
+  const m = new RegExp(`^${CONTROL_PREFIX}(\\d+)-[^/]+$`).exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** True when `pid` is a live process (a zombie is dead: it only waits to be reaped). */
+async function alive(pid: number): Promise<boolean> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops the masters of ControlMaster directories in `parent` whose owning run is dead and
+ * removes the directories: only directories (not links) of the running user, named by a pid that
+ * is not ours and not alive. Where /proc is missing nothing can be told, so nothing is touched.
+ * Costs one readDir per run; `ssh -O exit` runs only for leftovers.
+ */
+export async function removeLeftoverControlDirs(parent: string): Promise<string[]> {
+  if (!await Deno.stat("/proc/self").then(() => true, () => false)) return [];
+  const uid = Deno.uid();
+  const removed: string[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(parent));
+  } catch {
+    return removed;
+  }
+  for (const entry of entries) {
+    const owner = controlDirOwner(entry.name);
+    if (owner === undefined || owner === Deno.pid || !entry.isDirectory || await alive(owner)) continue;
+    const dir = `${parent}/${entry.name}`;
+    const info = await Deno.lstat(dir).catch(() => undefined);
+    if (!info?.isDirectory || info.uid !== uid) continue;
+    const sockets = await Array.fromAsync(Deno.readDir(dir)).catch(() => []);
+    for (const socket of sockets) {
+      // Our masters die with their run, so the socket is normally stale and this fails at
+      // once; it stops a master that outlived its run all the same.
+      await spawnProcess([
+        "ssh",
+        "-F",
+        "/dev/null",
+        "-o",
+        `ControlPath="${dir}/${socket.name}"`,
+        "-O",
+        "exit",
+        "leftover",
+      ]).catch(() => {});
+    }
+    await Deno.remove(dir, { recursive: true }).then(() => removed.push(dir), () => {});
+  }
+  return removed;
+}
+
+/** How long the first command waits for the master connection (longer than a handshake). */
+const MASTER_WAIT_MS = 5000;
+
+async function isSocket(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then((i) => i.isSocket === true, () => false);
+}
+
 /** Builds ssh command lines for one host and owns its master connection. */
 export class SshClient {
   #prefix: Promise<string[]> | undefined;
-  #usesOurMaster = false;
+  /** Stops our master connection. */
+  #stopMaster: AbortController | undefined;
+  /** Our master connection until it exits. */
+  #master: Promise<unknown> | undefined;
 
   /** @param controlDir shared socket directory of the run */
   constructor(readonly opts: SshOptions, readonly controlDir: ControlDir) {}
@@ -72,11 +157,35 @@ export class SshClient {
     const base = ["ssh", ...(this.opts.configFile ? ["-F", this.opts.configFile] : [])];
     const opts = ["-o", "BatchMode=yes"];
     if (!await this.#userHasControlMaster(base)) {
-      const dir = await this.controlDir.path();
-      opts.push("-o", "ControlMaster=auto", "-o", `ControlPath="${dir}/%C"`, "-o", "ControlPersist=60");
-      this.#usesOurMaster = true;
+      const socket = await this.controlDir.socket();
+      opts.push("-o", `ControlPath="${socket}"`);
+      await this.#startMaster([...base, ...opts], socket);
+      // Never a master themselves: without ours (it failed) each command connects on its own
+      // and reports the failure itself.
+      opts.push("-o", "ControlMaster=no");
     }
     return [...base, ...opts, this.opts.address];
+  }
+
+  /**
+   * Starts the shared connection as our own guarded child (`ssh -M -N`), not as a
+   * ControlPersist daemon: it dies with the tool like every other child, and with it every
+   * remote session, also one whose mux client is gone but which still has queued data to
+   * deliver (the master would keep that session open until the data was consumed). Returns once
+   * it listens, once it has failed, or after MASTER_WAIT_MS: commands issued before it listens
+   * connect on their own, so an unreachable host costs one connect timeout, not two.
+   */
+  async #startMaster(args: string[], socket: string): Promise<void> {
+    this.#stopMaster = new AbortController();
+    let exited = false;
+    this.#master = spawnProcess(
+      [...args, "-o", "ControlMaster=yes", "-o", "ControlPersist=no", "-N", "-T", this.opts.address],
+      { signal: this.#stopMaster.signal, killGraceMs: 1000 },
+    ).catch(() => {}).finally(() => exited = true);
+    const deadline = Date.now() + MASTER_WAIT_MS;
+    while (!exited && Date.now() < deadline && !await isSocket(socket)) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /** `ssh -G` prints the effective configuration without connecting. */
@@ -89,10 +198,10 @@ export class SshClient {
 
   /** Stops our master connection, if we started one; a second call does nothing. */
   async close(): Promise<void> {
-    if (!this.#usesOurMaster || !this.#prefix) return;
-    this.#usesOurMaster = false;
-    const prefix = await this.#prefix;
-    const args = prefix.slice(0, -1);
-    await spawnProcess([...args, "-O", "exit", this.opts.address]).catch(() => {});
+    if (this.#prefix) await this.#prefix.catch(() => {});
+    const master = this.#master;
+    this.#master = undefined;
+    this.#stopMaster?.abort();
+    await master;
   }
 }

@@ -13,6 +13,7 @@ import {
   type ClonePolicy,
   DEFAULTS,
   type Job,
+  type MonitorThresholds,
   type PropertyAssignment,
   TAG_SEPARATORS,
 } from "./job.ts";
@@ -55,6 +56,13 @@ export function buildJob(values: OptionValues, { backupName, targetPath }: JobNa
   const excludeUnchanged = wholeNumber(raw, "exclude-unchanged", 0);
   const minChange = wholeNumber(raw, "min-change", DEFAULTS.minChange);
   const tags = snapshotTags(raw);
+  const monitor = thresholds(raw);
+  const report = outputFile(raw, "report");
+  const prometheus = outputFile(raw, "prometheus");
+  if (monitor && (report !== undefined || prometheus !== undefined)) {
+    const name = report !== undefined ? "report" : "prometheus";
+    throw new UsageError(`Cannot use --${name} with --monitor: the check runs no backup`);
+  }
   return {
     backupName,
     targetPath,
@@ -116,6 +124,10 @@ export function buildJob(values: OptionValues, { backupName, targetPath }: JobNa
     keepSource: schedule(raw, "keep-source"),
     keepTarget: schedule(raw, "keep-target"),
     destroyMissing: ttl(raw, "destroy-missing"),
+    report,
+    prometheus,
+    syslog: raw.flag("syslog"),
+    monitor,
     deprecationNotes: [
       ...(ignoreReplicated ? [NOTE_IGNORE_REPLICATED] : []),
       ...(raw.flag("resume") ? [NOTE_RESUME] : []),
@@ -323,4 +335,34 @@ function schedule(raw: Raw, name: string): Schedule {
 function ttl(raw: Raw, name: string): number | undefined {
   const text = raw.string(name);
   return text === undefined ? undefined : parseTtl(text, `--${name}`);
+}
+
+/**
+ * `--report`/`--prometheus FILE`. node_exporter's textfile collector reads only `*.prom` files, so
+ * any other name would be written and never scraped; `--report -` means stdout.
+ */
+function outputFile(raw: Raw, name: "report" | "prometheus"): string | undefined {
+  const text = raw.string(name);
+  if (text === undefined) return undefined;
+  const fail = (why: string) => new UsageError(`Cannot use --${name} ${showValue(text)}: ${why}`);
+  if (text === "" || text.endsWith("/")) throw fail("expected a file name");
+  if (name === "prometheus" && !text.endsWith(".prom")) {
+    throw fail('the textfile collector reads only files named "*.prom"');
+  }
+  return text;
+}
+
+/** `--monitor WARN,CRIT`: two ages such as 26h,50h, the warning one not above the critical one. */
+function thresholds(raw: Raw): MonitorThresholds | undefined {
+  const text = raw.string("monitor");
+  if (text === undefined) return undefined;
+  const parts = text.split(",");
+  if (parts.length !== 2) {
+    throw new UsageError(`Cannot use --monitor ${showValue(text)}: expected WARN,CRIT such as 26h,50h`);
+  }
+  const [warn, crit] = parts.map((p) => parseTtl(p, "--monitor")) as [number, number];
+  if (warn > crit) {
+    throw new UsageError(`Cannot use --monitor ${showValue(text)}: WARN must not be longer than CRIT`);
+  }
+  return { warn, crit };
 }

@@ -22,6 +22,12 @@ export interface PropertyAssignment {
   value: string;
 }
 
+/** Lag thresholds of the freshness check, in seconds (`warn` <= `crit`). */
+export interface MonitorThresholds {
+  warn: number;
+  crit: number;
+}
+
 /** Upstream defaults. */
 export const DEFAULTS = {
   propertyFormat: "autobackup:{}",
@@ -117,6 +123,16 @@ export interface Job {
   keepTarget: Schedule;
   /** `--destroy-missing TIME` in seconds; undefined = off. */
   destroyMissing: number | undefined;
+
+  // monitoring
+  /** `--report FILE`: where the JSON run report goes ("-" = stdout); undefined = none. */
+  report: string | undefined;
+  /** `--prometheus FILE`: where the metrics go (a `.prom` file); undefined = none. */
+  prometheus: string | undefined;
+  /** `--syslog`: copy console messages to the local syslog. */
+  syslog: boolean;
+  /** `--monitor WARN,CRIT` in seconds: the freshness check instead of a run; undefined = a run. */
+  monitor: MonitorThresholds | undefined;
 
   /** Notes for obsolete options (`--resume`, `--raw`, `--ignore-replicated`), printed at start. */
   deprecationNotes: string[];

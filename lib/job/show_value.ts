@@ -9,13 +9,16 @@ export function showValue(value: string): string {
   return `"${oneLine(shown)}"`;
 }
 
-/** Control characters as escapes, so a message never spans lines or moves the cursor. */
+/**
+ * Control characters (C0, DEL and C1, which terminals obey too) as escapes, so a message never
+ * spans lines or moves the cursor.
+ */
 export function oneLine(text: string): string {
   const named: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
   let out = "";
   for (const c of text) {
     const code = c.charCodeAt(0);
-    const control = code < 0x20 || code === 0x7f;
+    const control = code < 0x20 || (code >= 0x7f && code <= 0x9f);
     out += control ? named[c] ?? `\\x${code.toString(16).padStart(2, "0")}` : c;
   }
   return out;

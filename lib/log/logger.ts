@@ -17,6 +17,12 @@ export interface LoggerOptions {
   progress: boolean;
 }
 
+/** The kinds of message a `LogTap` receives. */
+export type LogKind = "error" | "warning" | "info";
+
+/** Receives each printed error, warning and verbose line as plain text (for --syslog). */
+export type LogTap = (kind: LogKind, text: string) => void;
+
 const RESET = "\x1b[0m";
 const CLEAR_LINE = "\x1b[2K\r";
 
@@ -24,12 +30,19 @@ const CLEAR_LINE = "\x1b[2K\r";
 export class Logger {
   #progressShown = false;
 
-  /** @param out stdout sink @param err stderr sink */
-  constructor(readonly opts: LoggerOptions, readonly out: Sink, readonly err: Sink) {}
+  /** @param out stdout sink @param err stderr sink @param tap also gets what is printed */
+  constructor(
+    readonly opts: LoggerOptions,
+    readonly out: Sink,
+    readonly err: Sink,
+    readonly tap?: LogTap,
+  ) {}
 
   /** A verbose line: two spaces, then the text. */
   verbose(text: string): void {
-    if (this.opts.verbose) this.#line(this.out, `  ${text}`, "\x1b[22m");
+    if (!this.opts.verbose) return;
+    this.#line(this.out, `  ${text}`, "\x1b[22m");
+    this.tap?.("info", text);
   }
 
   /** A section title, preceded by a blank verbose line. */
@@ -41,6 +54,7 @@ export class Logger {
   /** A warning, always printed: `  NOTE: text`. */
   note(text: string): void {
     this.#line(this.out, `  NOTE: ${text}`, "\x1b[33m");
+    this.tap?.("warning", text);
   }
 
   /** A warning shown only in verbose mode. */
@@ -56,6 +70,7 @@ export class Logger {
   /** An error line on stderr: `! text`. Always printed. */
   error(text: string): void {
     this.#line(this.err, `! ${text}`, "\x1b[31m\x1b[1m");
+    this.tap?.("error", text);
   }
 
   /** Replaces the progress line on stderr (terminal only). */

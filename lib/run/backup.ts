@@ -1,32 +1,28 @@
-/** Backup mode (with TARGET-PATH): select, snapshot, then sync every dataset to the target. */
-import { bugText, CommandError, errorMessage, FatalError, rethrowIfAborted, ZfsError } from "../errors.ts";
+/**
+ * Backup mode (with TARGET-PATH): check both sides (prepare_step.ts), snapshot, then sync every
+ * dataset to the target.
+ */
+import { bugText, CommandError, errorMessage, rethrowIfAborted, ZfsError } from "../errors.ts";
 import { describeSchedule } from "../thinner/schedule.ts";
-import { type Dataset, listDatasets } from "../zfs/listing.ts";
-import { mapTargets, targetName } from "../sync/target_path.ts";
+import { mapTarget } from "../sync/target_path.ts";
 import type { BackupContext } from "./context.ts";
-import { selectSource } from "./select_step.ts";
 import { takeSnapshots } from "./snapshot_step.ts";
 import { printHostSettings } from "./preamble.ts";
-import { logPipeSettings, preflight } from "./preflight.ts";
+import { logPipeSettings } from "./preflight.ts";
+import { prepareBackup } from "./prepare_step.ts";
 import { type DatasetOutcome, emptyOutcome, syncDataset, SyncError } from "./sync_dataset.ts";
 import { destroyQueued, mountReceived, moveHolds } from "./finish_step.ts";
 import { destroyMissing, missingDatasets, thinMissing } from "./missing_step.ts";
-import { type DatasetSummary, type RunSummary, totals } from "./summary.ts";
-import { TargetTree } from "./target_tree.ts";
+import {
+  logFailedDatasets,
+  newSummary,
+  pendingDataset,
+  type RunSummary,
+  snapshotRef,
+  totals,
+} from "./summary.ts";
 import { statsText } from "../transfer/meter.ts";
-
-/** Lists everything below TARGET-PATH in one call; a missing TARGET-PATH aborts the run. */
-async function listTarget(ctx: BackupContext): Promise<Map<string, Dataset>> {
-  const tp = ctx.job.targetPath;
-  try {
-    return await listDatasets(ctx.target, await ctx.features(ctx.target), [tp], "recursive");
-  } catch (e) {
-    if (e instanceof ZfsError && e.reason === "not-found") {
-      throw new FatalError(`Target path '${tp}' does not exist. Please create this dataset first.`);
-    }
-    throw e;
-  }
-}
+import { permissionHint } from "../doctor/hint.ts";
 
 /** One dataset's line in the run's outcome. */
 interface DatasetRun {
@@ -36,11 +32,34 @@ interface DatasetRun {
   failed: string | undefined;
 }
 
-/** Runs backup mode; returns the run's summary (its `totals.failed` is the failed datasets). */
-export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
+/**
+ * Runs backup mode, filling `summary` as it goes (so a run that stops midway still tells what
+ * it did); returns it (its `totals.failed` is the failed datasets).
+ */
+export async function runBackup(
+  ctx: BackupContext,
+  summary: RunSummary = newSummary(ctx.job.backupName, new Date(ctx.now).toISOString()),
+): Promise<RunSummary> {
   const { job } = ctx;
-  const { selected, allDatasets } = await selectSource(ctx);
-  await takeSnapshots(ctx, selected, allDatasets);
+  const { selected, allDatasets, failed: unselectable, tree, mapping } = await prepareBackup(ctx);
+  // A clone's origin may be a dataset that cannot be mapped: then it is not on the target.
+  const targetOf = (name: string) => {
+    const m = mapTarget(job.targetPath, name, job.stripPath);
+    return "target" in m ? m.target : undefined;
+  };
+  const timeOf = (name: string) => job.snapshotFormat.parse(name);
+  // Datasets whose selection value cannot be used fail, listed before the others.
+  summary.datasets.push(...unselectable.map((u) => ({
+    ...pendingDataset(u.dataset, targetOf(u.dataset), undefined, false, timeOf),
+    result: "failed" as const,
+    failed: u.why,
+  })));
+  const taken = await takeSnapshots(ctx, selected, allDatasets);
+  const made = new Set(taken?.datasets);
+  const entries = selected.map((ds) =>
+    pendingDataset(ds.name, mapping.get(ds.name), ds.snapshots.at(-1)?.name, made.has(ds.name), timeOf)
+  );
+  summary.datasets.push(...entries);
 
   ctx.log.title("Target settings");
   printHostSettings(ctx, "Target", job.sshTarget, describeSchedule(job.keepTarget));
@@ -53,16 +72,13 @@ export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
     }
   }
   logPipeSettings(ctx);
-  const tree = new TargetTree(await listTarget(ctx));
-  const mapping = mapTargets(job.targetPath, selected.map((d) => d.name), job.stripPath);
-  await preflight(ctx);
 
   ctx.log.title("Synchronising");
-  const targetOf = (name: string) => targetName(job.targetPath, name, job.stripPath);
   const runs: DatasetRun[] = [];
   let failures = 0;
-  for (const ds of selected) {
-    ctx.log.progress(`Analysing dataset ${runs.length + 1}/${selected.length} (${failures} failed)`);
+  for (const [i, ds] of selected.entries()) {
+    const entry = entries[i]!;
+    ctx.log.progress(`Analysing dataset ${i + 1}/${selected.length} (${failures} failed)`);
     const run: DatasetRun = {
       dataset: ds.name,
       target: mapping.get(ds.name)!,
@@ -70,29 +86,29 @@ export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
       failed: undefined,
     };
     runs.push(run);
+    // The entry shares the outcome's records, so a stop midway keeps what was done.
+    entry.transfers = run.outcome.transfers;
+    entry.destroyed = run.outcome.destroyed;
     try {
       await syncDataset(ctx, ds, run.target, tree, targetOf, run.outcome);
+      entry.result = "ok";
     } catch (e) {
       rethrowIfAborted(e, ctx.signal);
-      run.failed = errorMessage(e);
+      run.failed = permissionHint(e, [ctx.source, ctx.target]) ?? errorMessage(e);
       failures++;
+      Object.assign(entry, {
+        result: "failed",
+        failed: run.failed,
+        reason: e instanceof ZfsError || e instanceof SyncError ? e.reason : undefined,
+      });
       ctx.log.error(`[Source] ${ds.name}: FAILED: ${run.failed}`);
       if (!(e instanceof SyncError || e instanceof CommandError)) ctx.log.error(bugText(e));
+    } finally {
+      entry.common = snapshotRef(run.outcome.common, timeOf);
     }
   }
   ctx.log.clearProgress();
-  const datasets: DatasetSummary[] = runs.map((r) => ({
-    dataset: r.dataset,
-    target: r.target,
-    transfers: r.outcome.transfers,
-    failed: r.failed,
-  }));
-  const summary: RunSummary = {
-    backupName: job.backupName,
-    startedAt: new Date(ctx.now).toISOString(),
-    datasets,
-    totals: totals(datasets),
-  };
+  summary.totals = totals(summary.datasets);
   const t = summary.totals;
   if (t.transfers) {
     ctx.log.verbose(
@@ -104,14 +120,12 @@ export async function runBackup(ctx: BackupContext): Promise<RunSummary> {
   await destroyQueued(ctx, outcomes);
   await mountReceived(ctx, outcomes);
 
-  const missing = missingDatasets(tree.all(), job.targetPath, new Set(mapping.values()));
-  await thinMissing(ctx, missing);
-  await destroyMissing(ctx, missing, tree.all());
+  // A dataset whose selection value cannot be used still owns its target: never "missing".
+  const owned = new Set([...mapping.values(), ...unselectable.flatMap((u) => targetOf(u.dataset) ?? [])]);
+  const missing = missingDatasets(tree.all(), job.targetPath, owned);
+  summary.missing.snapshotsDestroyed += await thinMissing(ctx, missing);
+  summary.missing.datasetsDestroyed += await destroyMissing(ctx, missing, tree.all());
 
-  const failed = runs.filter((r) => r.failed !== undefined);
-  if (failed.length) {
-    ctx.log.error(`${failed.length} dataset${failed.length === 1 ? "" : "s"} failed:`);
-    for (const f of failed) ctx.log.error(`  ${f.dataset}: ${f.failed}`);
-  }
+  logFailedDatasets(ctx, summary.datasets);
   return summary;
 }

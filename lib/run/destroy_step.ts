@@ -10,7 +10,7 @@ import type { Host } from "../exec/host.ts";
 import type { Dataset } from "../zfs/listing.ts";
 import { type DestroyOutcome, destroySnapshots } from "../zfs/destroy.ts";
 import { listHolds, release } from "../zfs/holds.ts";
-import { isHeld, judgeHolds } from "../sync/holds.ts";
+import { COMMON_SNAPSHOT, isHeld, judgeHolds } from "../sync/holds.ts";
 import type { RunContext } from "./context.ts";
 
 /** Snapshots (short names) of one dataset to destroy. */
@@ -28,8 +28,26 @@ export interface DestroyOptions {
   keepOwnHolds?: boolean;
   /** Full names whose hold this run has already released. */
   released?: ReadonlySet<string>;
-  /** Called right before a dataset's snapshots are destroyed, with the names that go. */
+  /**
+   * Called right before a dataset's snapshots are destroyed, with the names that go. Default:
+   * upstream's verbose `<dataset>@<snapshot>: Destroying`, one line per snapshot.
+   */
   announce?: (request: DestroyRequest, names: readonly string[]) => void;
+}
+
+/** Upstream's verbose line for each destroyed snapshot, which scripts and tests grep for. */
+export function announceEach(
+  ctx: RunContext,
+  host: Host,
+  why?: (full: string) => string | undefined,
+): (request: DestroyRequest, names: readonly string[]) => void {
+  return ({ dataset }: DestroyRequest, names: readonly string[]): void => {
+    for (const n of names) {
+      const full = `${dataset.name}@${n}`;
+      const reason = why?.(full);
+      ctx.log.verbose(`[${host.label}] ${full}: Destroying${reason === undefined ? "" : ` (${reason})`}`);
+    }
+  };
 }
 
 /** What happened to one dataset's snapshots. */
@@ -77,7 +95,7 @@ export async function destroyOn(
       results.push({ destroyed: [], failed: [], kept });
       continue;
     }
-    options.announce?.(request, go);
+    (options.announce ?? announceEach(ctx, host))(request, go);
     const out = await destroySnapshots(host, dataset.name, go, ctx.noBatchDestroy, ctx.signal);
     for (const f of out.failed) {
       ctx.log.error(`${label} ${dataset.name}@${f.name}: Cannot destroy: ${f.error}`);
@@ -90,18 +108,62 @@ export async function destroyOn(
 }
 
 /**
- * The destroys of a sync (pre-clean, then the snapshots that became obsolete): logged as one
- * "Destroying a, b" line per dataset, our holds released first, failures logged.
+ * Says on stderr, one line per dataset, which snapshots thinning wanted gone but someone else's
+ * hold keeps (with -v each also has its "Keeping" line): in cron, a pool that fills up because a
+ * forgotten hold pins old snapshots must not go unnoticed. Our own common snapshot is expected
+ * and not reported. The exit code is not affected: the backup itself succeeded.
+ */
+export function reportKept(
+  ctx: RunContext,
+  host: Host,
+  requests: readonly DestroyRequest[],
+  results: readonly DestroyResult[],
+): void {
+  requests.forEach((r, i) => {
+    const kept = (results[i]?.kept ?? []).filter((k) => k.reason !== COMMON_SNAPSHOT);
+    if (kept.length === 0) return;
+    const items = kept.map((k) => `${k.name} (${k.reason})`);
+    ctx.log.error(
+      `[${host.label}] ${r.dataset.name}: Cannot thin ${kept.length} snapshot${
+        kept.length === 1 ? "" : "s"
+      }: ${nameList(items)}`,
+    );
+  });
+}
+
+/** Human list of names: all of them when few, the ends and a count when many. */
+export function nameList(names: readonly string[], max = 10): string {
+  if (names.length <= max) return names.join(", ");
+  return `${names.slice(0, 3).join(", ")}, ... (${names.length - 6} more) ..., ${names.slice(-3).join(", ")}`;
+}
+
+/**
+ * The destroys of a sync (pre-clean, then the snapshots that became obsolete): our holds
+ * released first, failures logged, snapshots others hold reported. `announced`: the lines were
+ * already printed where upstream destroys them (right after the transfer that made them
+ * obsolete), so none are printed here. Returns one result per request, in order (an empty one
+ * for a request without names).
  */
 export async function destroyObsolete(
   ctx: RunContext,
   host: Host,
   requests: readonly DestroyRequest[],
   released?: ReadonlySet<string>,
-): Promise<void> {
+  announced = false,
+): Promise<DestroyResult[]> {
   const wanted = requests.filter((r) => r.names.length > 0);
-  if (wanted.length === 0) return;
-  const announce = (r: DestroyRequest, names: readonly string[]) =>
-    ctx.log.verbose(`[${host.label}] ${r.dataset.name}: Destroying ${names.join(", ")}`);
-  await destroyOn(ctx, host, wanted, { announce, ...(released ? { released } : {}) });
+  const results = wanted.length
+    ? await destroyOn(ctx, host, wanted, {
+      ...(announced ? { announce: () => {} } : {}),
+      ...(released ? { released } : {}),
+    })
+    : [];
+  reportKept(ctx, host, wanted, results);
+  const byRequest = new Map(wanted.map((r, i) => [r, results[i]!]));
+  return requests.map((r) => byRequest.get(r) ?? { destroyed: [], failed: [], kept: [] });
+}
+
+/** How many snapshots a set of destroy results destroyed. */
+export function destroyedCount(results: readonly DestroyResult[]): number {
+  return results.reduce((n, r) => n + r.destroyed.length, 0);
 }

@@ -9,16 +9,19 @@ import { errorMessage, rethrowIfAborted } from "../errors.ts";
 import type { Host } from "../exec/host.ts";
 import { hold, release } from "../zfs/holds.ts";
 import { createBookmarks, destroyBookmarks } from "../zfs/bookmarks.ts";
+import { markSent, sentMarkProperty } from "../zfs/sent_mark.ts";
 import { mountable, mountAll } from "../zfs/mount.ts";
+import { showValue } from "../job/show_value.ts";
 import type { BackupContext } from "./context.ts";
 import type { DatasetOutcome } from "./sync_dataset.ts";
 import { destroyObsolete, type DestroyRequest } from "./destroy_step.ts";
+import { permissionHint } from "../doctor/hint.ts";
 
 /** Runs one batched hold or release; a failure is logged, the run goes on. */
 async function logged(ctx: BackupContext, host: Host, action: () => Promise<void>): Promise<void> {
   await action().catch((e) => {
     rethrowIfAborted(e, ctx.signal);
-    ctx.log.error(`[${host.label}] ${errorMessage(e)}`);
+    ctx.log.error(`[${host.label}] ${permissionHint(e, [host]) ?? errorMessage(e)}`);
   });
 }
 
@@ -42,7 +45,7 @@ async function makeBookmarks(
     failed = new Set(failures.map((f) => f.bookmark));
   } catch (e) {
     rethrowIfAborted(e, ctx.signal);
-    ctx.log.error(`[Source] Cannot create bookmarks: ${errorMessage(e)}`);
+    ctx.log.error(`[Source] Cannot create bookmarks: ${permissionHint(e, [ctx.source]) ?? errorMessage(e)}`);
     failed = new Set(pairs.map((p) => p.bookmark));
   }
   for (const o of outcomes) {
@@ -84,6 +87,14 @@ export async function moveHolds(ctx: BackupContext, outcomes: readonly DatasetOu
   if (await ctx.holdsOn(source)) {
     await logged(ctx, source, () => hold(source, tag, [...all((o) => o.holds.holdSource), ...holdInstead]));
     await logged(ctx, source, () => release(source, tag, all((o) => o.holds.releaseSource)));
+  } else if (!ctx.job.noHolds) {
+    // No holds on this zfs: the mark tells snapshot-only thinning what the next backup needs.
+    const mark = sentMarkProperty(ctx.job.property);
+    await logged(
+      ctx,
+      source,
+      () => markSent(source, mark, ctx.job.targetPath, all((o) => o.holds.holdSource)),
+    );
   }
   if (onTarget) await logged(ctx, target, () => release(target, tag, all((o) => o.holds.releaseTarget)));
   await destroyOldBookmarks(ctx, outcomes, keepOld);
@@ -92,15 +103,32 @@ export async function moveHolds(ctx: BackupContext, outcomes: readonly DatasetOu
 /**
  * Destroys the snapshots that became obsolete during the transfers, after moveHolds: a snapshot
  * whose hold it released needs no second look; any other held one gets our tag released first.
+ * Their "Destroying" lines were printed by the sync, in upstream's order. Adds what went to each
+ * outcome's `destroyed` counts.
  */
 export async function destroyQueued(ctx: BackupContext, outcomes: readonly DatasetOutcome[]): Promise<void> {
   const sides = [
-    [ctx.source, (o: DatasetOutcome) => o.obsolete.source, (o: DatasetOutcome) => o.holds.releaseSource],
-    [ctx.target, (o: DatasetOutcome) => o.obsolete.target, (o: DatasetOutcome) => o.holds.releaseTarget],
+    [
+      "source",
+      ctx.source,
+      (o: DatasetOutcome) => o.obsolete.source,
+      (o: DatasetOutcome) => o.holds.releaseSource,
+    ],
+    [
+      "target",
+      ctx.target,
+      (o: DatasetOutcome) => o.obsolete.target,
+      (o: DatasetOutcome) => o.holds.releaseTarget,
+    ],
   ] as const;
-  for (const [host, requestOf, releasedOf] of sides) {
-    const requests = outcomes.map(requestOf).filter((r): r is DestroyRequest => r !== undefined);
-    await destroyObsolete(ctx, host, requests, new Set(outcomes.flatMap(releasedOf)));
+  for (const [side, host, requestOf, releasedOf] of sides) {
+    const queued = outcomes.flatMap((o) => {
+      const r = requestOf(o);
+      return r === undefined ? [] : [[o, r] as const];
+    });
+    const requests: DestroyRequest[] = queued.map(([, r]) => r);
+    const results = await destroyObsolete(ctx, host, requests, new Set(outcomes.flatMap(releasedOf)), true);
+    queued.forEach(([o], i) => o.destroyed[side] += results[i]!.destroyed.length);
   }
 }
 
@@ -111,7 +139,13 @@ export async function mountReceived(ctx: BackupContext, outcomes: readonly Datas
   if (received.length === 0 || ctx.job.test) return;
   try {
     const encryption = (await ctx.features(target)).has.encryption;
-    const failures = await mountAll(target, await mountable(target, received, encryption));
+    const { eligible, unreadable } = await mountable(target, received, encryption);
+    for (const u of unreadable) {
+      ctx.log.error(
+        `[Target] Cannot mount ${u.name}: its ${u.property} ${showValue(u.value)} holds control characters`,
+      );
+    }
+    const failures = await mountAll(target, eligible);
     for (const line of failures) ctx.log.error(`[Target] Cannot mount ${line}`);
   } catch (e) {
     rethrowIfAborted(e, ctx.signal);

@@ -23,24 +23,29 @@ export function missingDatasets(
   );
 }
 
-/** Thins the missing datasets. */
-export async function thinMissing(ctx: BackupContext, missing: Dataset[]): Promise<void> {
-  if (ctx.job.noThinning || missing.length === 0) return;
+/** Thins the missing datasets; returns how many snapshots it destroyed. */
+export async function thinMissing(ctx: BackupContext, missing: Dataset[]): Promise<number> {
+  if (ctx.job.noThinning || missing.length === 0) return 0;
   ctx.log.title("Thinning missing target datasets");
-  const s = await thinDatasets(ctx, ctx.target, missing, ctx.job.keepTarget, false);
+  const s = await thinDatasets(ctx, ctx.target, missing, ctx.job.keepTarget, { keepOwnHolds: false });
   if (s.destroyed || s.failed) {
     ctx.log.verbose(`[Target] Thinning missing: ${s.destroyed} destroyed, ${s.failed} failed`);
   }
+  return s.destroyed;
 }
 
-/** --destroy-missing: `all` is every target dataset, for telling which ones have children. */
+/**
+ * --destroy-missing: `all` is every target dataset, for telling which ones have children.
+ * Returns how many datasets it destroyed.
+ */
 export async function destroyMissing(
   ctx: BackupContext,
   missing: readonly Dataset[],
   all: readonly Dataset[],
-): Promise<void> {
+): Promise<number> {
   const ttl = ctx.job.destroyMissing;
-  if (ttl === undefined || missing.length === 0) return;
+  if (ttl === undefined || missing.length === 0) return 0;
+  let destroyed = 0;
   const { target, log } = ctx;
   // Datasets below each name, counted once (not a scan of every name per dataset) and kept
   // current as datasets are destroyed.
@@ -78,11 +83,13 @@ export async function destroyMissing(
       await destroyAll(ctx, ds, [newest.name]);
       await destroyDataset(target, ds.name);
       countBelow(ds.name, -1);
+      destroyed++;
     } catch (e) {
       rethrowIfAborted(e, ctx.signal);
       log.error(`${prefix} Error during --destroy-missing: ${errorMessage(e)}`);
     }
   }
+  return destroyed;
 }
 
 /** Destroys snapshots (releasing our hold first) and throws on the first one that stays. */

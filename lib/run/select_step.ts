@@ -7,8 +7,10 @@ import {
   decideSelection,
   excludeUnchanged,
   EXCLUSION_TEXT,
+  invalid,
   type SelectionDecision,
 } from "../select/selection.ts";
+import { showValue } from "../job/show_value.ts";
 import type { RunContext } from "./context.ts";
 
 /** The selected datasets with their snapshots, plus every dataset name on the source. */
@@ -16,6 +18,8 @@ export interface SourceSelection {
   selected: Dataset[];
   /** All filesystems and volumes on the source host (for `zfs snapshot -r` decisions). */
   allDatasets: string[];
+  /** Datasets whose selection value cannot be used, with why: each counts as a failed dataset. */
+  failed: { dataset: string; why: string }[];
 }
 
 /**
@@ -38,6 +42,7 @@ export function excludePaths(ctx: RunContext): string[] {
 function logDecision(ctx: RunContext, d: SelectionDecision): void {
   const prefix = `[Source] ${d.name}:`;
   if (d.selected) ctx.log.verbose(`${prefix} Selected`);
+  else if (d.reason === "invalid") ctx.log.error(`${prefix} ${EXCLUSION_TEXT.invalid}: ${d.problem}`);
   else if (d.reason === "path" || d.reason === "child" || d.reason === "parent") {
     ctx.log.debug(`${prefix} ${EXCLUSION_TEXT[d.reason]}`);
   } else if (d.reason) ctx.log.verbose(`${prefix} ${EXCLUSION_TEXT[d.reason]}`);
@@ -47,12 +52,19 @@ function logDecision(ctx: RunContext, d: SelectionDecision): void {
 export async function selectSource(ctx: RunContext): Promise<SourceSelection> {
   ctx.log.title("Selecting");
   const features = await ctx.features(ctx.source);
-  const rows = await listSelectionProperty(ctx.source, features, ctx.job.property);
-  const allDatasets = rows.map((row) => row.name);
-  let decisions = decideSelection(rows, ctx.job.property, {
-    excludePaths: excludePaths(ctx),
-    excludeReceived: excludeReceivedActive(ctx),
-  });
+  const property = ctx.job.property;
+  const listing = await listSelectionProperty(ctx.source, features, property);
+  const allDatasets = listing.datasets;
+  let decisions = [
+    ...decideSelection(listing.rows, property, {
+      excludePaths: excludePaths(ctx),
+      excludeReceived: excludeReceivedActive(ctx),
+    }),
+    // A value with tabs or newlines could pose as rows of other datasets: never guessed at.
+    ...listing.unreadable.map((u) =>
+      invalid(u.name, `its ${property} value ${showValue(u.value)} holds control characters`)
+    ),
+  ];
   if (decisions.length === 0) {
     throw new FatalError(
       `No source filesystems selected, please do a 'zfs set ${ctx.job.property}=true' on the source datasets you want to select.`,
@@ -75,7 +87,9 @@ export async function selectSource(ctx: RunContext): Promise<SourceSelection> {
     // Gone between the two listings (destroyed meanwhile): nothing to back up.
     if (ds) selected.push(ds);
   }
-  return { selected: clonesAfterOrigins(selected), allDatasets };
+  const failed = decisions.filter((d) => d.reason === "invalid")
+    .map((d) => ({ dataset: d.name, why: `${EXCLUSION_TEXT.invalid}: ${d.problem}` }));
+  return { selected: clonesAfterOrigins(selected), allDatasets, failed };
 }
 
 /**

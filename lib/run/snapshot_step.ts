@@ -24,7 +24,7 @@ async function resolveWritten(
   for (const [snap, datasets] of groupWrittenQueries(queries)) {
     const prop = `written@${snap}`;
     const values = new Map<string, number | undefined>();
-    for (const row of await getRows(ctx.source, [prop], datasets)) {
+    for (const row of (await getRows(ctx.source, [prop], datasets)).rows) {
       values.set(row.name, numericValue(row.value));
     }
     for (const ds of datasets) {
@@ -49,16 +49,22 @@ async function runUserCommand(ctx: RunContext, cmd: string, uninterruptible = fa
   for (const line of r.stderr.split("\n")) if (line.trim()) ctx.log.error(`[Source] STDERR > ${line}`);
 }
 
+/** The snapshot a run made: its name and the datasets that got it. */
+export interface SnapshotsTaken {
+  name: string;
+  datasets: readonly string[];
+}
+
 /**
  * Snapshots the selected datasets that need it and records the new snapshots in the
- * in-memory model (so --test continues realistically). Returns the new snapshot name, or
+ * in-memory model (so --test continues realistically). Returns the new snapshot, or
  * undefined when nothing was snapshotted.
  */
 export async function takeSnapshots(
   ctx: RunContext,
   selected: readonly Dataset[],
   allDatasets: readonly string[],
-): Promise<string | undefined> {
+): Promise<SnapshotsTaken | undefined> {
   if (ctx.job.noSnapshot) return undefined;
   ctx.log.title("Snapshotting");
   const features = await ctx.features(ctx.source);
@@ -108,7 +114,7 @@ export async function takeSnapshots(
         try {
           await createSnapshots(ctx.source, call);
         } catch (e) {
-          throw new FatalError(`Cannot create snapshots in pool "${pool}": ${errorMessage(e)}`);
+          throw new FatalError(`Cannot create snapshots in pool "${pool}": ${errorMessage(e)}`, { cause: e });
         }
       }
     }
@@ -126,5 +132,5 @@ export async function takeSnapshots(
       ds.written = 0;
     }
   }
-  return name;
+  return { name, datasets: targets };
 }

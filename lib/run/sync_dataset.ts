@@ -27,14 +27,21 @@ import {
   ownBookmarkSuffix,
 } from "../sync/bookmarks.ts";
 import type { BackupContext } from "./context.ts";
-import { destroyObsolete, destroyOn, type DestroyRequest } from "./destroy_step.ts";
-import { judgeTransfer } from "./transfer_step.ts";
+import { destroyedCount, destroyObsolete, destroyOn, type DestroyRequest } from "./destroy_step.ts";
+import { judgeTransfer, permissionFailure, transferReason } from "./transfer_step.ts";
+import type { ZfsReason } from "../errors.ts";
+import { propertyHints } from "../doctor/hint.ts";
+import { refusedProperties } from "../zfs/failure.ts";
 import type { TargetTree } from "./target_tree.ts";
 import { statsText, TransferMeter, type TransferStats } from "../transfer/meter.ts";
 
 /** A reason a dataset cannot be synced; printed as `<dataset>: FAILED: <message>`. */
 export class SyncError extends Error {
   override name = "SyncError";
+  /** @param reason why zfs failed, for a failed transfer */
+  constructor(message: string, readonly reason?: ZfsReason) {
+    super(message);
+  }
 }
 
 /** What one dataset's sync did, and what it leaves for the batched end of the run. */
@@ -49,6 +56,10 @@ export interface DatasetOutcome {
   obsolete: { source: DestroyRequest | undefined; target: DestroyRequest | undefined };
   /** The target, when a full receive made it (mounted at the end like `zfs mount -a`). */
   mount: string | undefined;
+  /** The newest snapshot both sides share: the plan's, then the last one that arrived. */
+  common: string | undefined;
+  /** Snapshots destroyed on each side (this sync's, then the end of the run's). */
+  destroyed: { source: number; target: number };
 }
 
 /** An outcome with nothing done yet. */
@@ -59,6 +70,8 @@ export function emptyOutcome(): DatasetOutcome {
     bookmarks: NO_BOOKMARK_CHANGES,
     obsolete: { source: undefined, target: undefined },
     mount: undefined,
+    common: undefined,
+    destroyed: { source: 0, target: 0 },
   };
 }
 
@@ -140,14 +153,16 @@ async function handleResume(
   return undefined;
 }
 
-/** Handles target snapshots that block the receive: fail, or destroy them and roll back. */
-async function handleIncompatible(ctx: BackupContext, tgt: Dataset, plan: SyncPlan): Promise<void> {
-  if (plan.incompatible.length === 0) return;
+/**
+ * Handles target snapshots that block the receive: fail, or destroy them and roll back.
+ * Returns how many it destroyed.
+ */
+async function handleIncompatible(ctx: BackupContext, tgt: Dataset, plan: SyncPlan): Promise<number> {
+  if (plan.incompatible.length === 0) return 0;
   if (!ctx.job.destroyIncompatible) {
     for (const s of plan.incompatible) ctx.log.error(`[Target] ${tgt.name}@${s}: Incompatible snapshot`);
     throw new SyncError("Please destroy incompatible snapshots on target, or use --destroy-incompatible.");
   }
-  ctx.log.verbose(`[Target] ${tgt.name}: Destroying incompatible snapshots: ${plan.incompatible.join(", ")}`);
   const [out] = await destroyOn(ctx, ctx.target, [{ dataset: tgt, names: plan.incompatible }]);
   if (out!.failed.length) {
     throw new SyncError(`Cannot destroy incompatible snapshot: ${out!.failed[0]!.error}`);
@@ -161,6 +176,7 @@ async function handleIncompatible(ctx: BackupContext, tgt: Dataset, plan: SyncPl
     ctx.log.verbose(`[Target] ${tgt.name}: Rolling back to ${latest.name}`);
     await rollback(ctx.target, tgt.name, latest.name);
   }
+  return out!.destroyed.length;
 }
 
 /**
@@ -171,11 +187,12 @@ function cloneOrigin(
   ctx: BackupContext,
   src: Dataset & { origin: string },
   tree: TargetTree,
-  targetOf: (source: string) => string,
+  targetOf: (source: string) => string | undefined,
 ): string | undefined {
   const [originDataset, originSnapshot] = src.origin.split("@") as [string, string];
-  const onTarget = tree.get(targetOf(originDataset))?.snapshots.some((s) => s.name === originSnapshot) ??
-    false;
+  const originTarget = targetOf(originDataset);
+  const onTarget = originTarget !== undefined &&
+    (tree.get(originTarget)?.snapshots.some((s) => s.name === originSnapshot) ?? false);
   const choice = planClone(src, ctx.job.clones, onTarget);
   switch (choice.kind) {
     case "independent":
@@ -186,6 +203,24 @@ function cloneOrigin(
     case "clone":
       return choice.from;
   }
+}
+
+/**
+ * Prints the "Destroying" lines of the snapshots that the transfer of `step` made obsolete, where
+ * upstream destroys them; the destroys themselves are batched at the end of the run.
+ */
+function announceObsolete(
+  ctx: BackupContext,
+  source: string,
+  tname: string,
+  plan: SyncPlan,
+  step: TransferStep,
+  cloneFrom: string | undefined,
+): void {
+  const from = step.from;
+  if (from === undefined || from === cloneFrom) return;
+  if (plan.sourceObsolete.has(from)) ctx.log.verbose(`[Source] ${source}@${from}: Destroying`);
+  if (plan.targetObsolete.has(from)) ctx.log.verbose(`[Target] ${tname}@${from}: Destroying`);
 }
 
 /** What one snapshot transfer needs. */
@@ -207,8 +242,8 @@ interface SendJob {
 async function sendSnapshot(ctx: BackupContext, job: SendJob): Promise<TransferStats | undefined> {
   const { src, tname, step, flags, token } = job;
   const opts = ctx.job;
-  const resuming = token ? " (resuming)" : "";
-  ctx.log.verbose(`[Source] ${src.name}@${step.snapshot}: -> ${tname}${job.full ? " (new)" : ""}${resuming}`);
+  if (token) ctx.log.verbose(`[Source] ${src.name}@${step.snapshot}: resuming`);
+  ctx.log.verbose(`[Source] ${src.name}@${step.snapshot}: -> ${tname}${job.full ? " (new)" : ""}`);
   const meter = new TransferMeter(
     // Monotonic: a clock step (NTP) during a transfer must not distort rate and ETA.
     () => performance.now(),
@@ -227,8 +262,14 @@ async function sendSnapshot(ctx: BackupContext, job: SendJob): Promise<TransferS
   const result = await ctx.source.transfer(ctx.target, spec);
   ctx.log.clearProgress();
   const err = judgeTransfer(spec, result, opts.ignoreTransferErrors);
-  if (err) throw new SyncError(err);
+  if (err) {
+    throw permissionFailure(ctx, spec, result, src.name, tname) ??
+      new SyncError(err, transferReason(spec, result));
+  }
   if (result.skipped) return undefined;
+  for (const hint of propertyHints(refusedProperties(result.recvLog), tname, ctx.target)) {
+    ctx.log.error(`[Target] ${tname}: ${hint}`);
+  }
   if (opts.ignoreTransferErrors && !(await snapshotExists(ctx.target, tname, step.snapshot))) {
     throw new SyncError("Target doesn't exist after transfer, something went wrong.");
   }
@@ -238,9 +279,11 @@ async function sendSnapshot(ctx: BackupContext, job: SendJob): Promise<TransferS
     target: tname,
     bytes: meter.bytes,
     seconds: meter.seconds,
+    full: job.full,
     resumed: token !== undefined,
   };
-  ctx.log.verbose(`[Target] ${tname}@${step.snapshot}: received ${statsText(stats.bytes, stats.seconds)}`);
+  // Debug only: upstream prints nothing between transfers, and scripts grep its verbose blocks.
+  ctx.log.debug(`[Target] ${tname}@${step.snapshot}: received ${statsText(stats.bytes, stats.seconds)}`);
   return stats;
 }
 
@@ -253,7 +296,7 @@ export async function syncDataset(
   src: Dataset,
   tname: string,
   tree: TargetTree,
-  targetOf: (source: string) => string,
+  targetOf: (source: string) => string | undefined,
   outcome: DatasetOutcome,
 ): Promise<void> {
   const { job, target } = ctx;
@@ -266,6 +309,7 @@ export async function syncDataset(
   }
   const bookmarks = bookmarkUse(ctx, src.name, tname, sf, tf, tree);
   const plan = planSync(src, tgt, planRules(ctx, flags.send.raw, bookmarks));
+  outcome.common = plan.common?.target;
   for (const m of plan.guidMismatches) {
     ctx.log.note(`[Target] ${tname}@${m}: Common snapshot has invalid guid, ignoring.`);
   }
@@ -296,20 +340,25 @@ export async function syncDataset(
     );
   }
 
-  await destroyObsolete(ctx, ctx.source, [{ dataset: src, names: plan.preDestroySource }]);
-  if (tgt) await destroyObsolete(ctx, target, [{ dataset: tgt, names: plan.preDestroyTarget }]);
-  if (tgt) await handleIncompatible(ctx, tgt, plan);
-  if (job.noSend) return;
-
-  let token = tgt ? await handleResume(ctx, tname, tgt, plan, tree) : undefined;
-  tgt = tree.get(tname);
-  if (plan.transfers.length === 0) return;
-  if (!tgt) {
+  // Before the pre-clean, as upstream (and also when nothing is sent yet: a first run with
+  // --no-snapshot).
+  if (!tgt && !job.noSend) {
     await tree.ensureParents(tname, async (parent) => {
       ctx.log.verbose(`[Target] ${parent}: Creating parent (canmount=off)`);
       await createParent(target, parent);
     });
   }
+  const pre = await destroyObsolete(ctx, ctx.source, [{ dataset: src, names: plan.preDestroySource }]);
+  outcome.destroyed.source += destroyedCount(pre);
+  if (tgt) {
+    const preTarget = await destroyObsolete(ctx, target, [{ dataset: tgt, names: plan.preDestroyTarget }]);
+    outcome.destroyed.target += destroyedCount(preTarget) + await handleIncompatible(ctx, tgt, plan);
+  }
+  if (job.noSend) return;
+
+  let token = tgt ? await handleResume(ctx, tname, tgt, plan, tree) : undefined;
+  tgt = tree.get(tname);
+  if (plan.transfers.length === 0) return;
   if (job.rollback && tgt?.snapshots.length) {
     const latest = tgt.snapshots.at(-1)!.name;
     ctx.log.verbose(`[Target] ${tname}: Rolling back to ${latest}`);
@@ -324,11 +373,13 @@ export async function syncDataset(
       token = undefined;
       tree.recordReceived(tname, src, step.snapshot);
       arrived++;
+      announceObsolete(ctx, src.name, tname, plan, step, cloneFrom);
       if (stats) outcome.transfers.push(stats);
       if (full && !job.clearMountpoint) outcome.mount = tname;
     }
   } finally {
     const done = arrived > 0 ? plan.transfers[arrived - 1]!.snapshot : undefined;
+    if (done !== undefined) outcome.common = done;
     const common = plan.common?.snapshot;
     outcome.holds = holdChanges(src.name, tname, plan.common, done, {
       noHolds: job.noHolds,

@@ -12,8 +12,12 @@ export class TargetTree {
   readonly #datasets: Map<string, Dataset>;
   readonly #creating = new Map<string, Promise<void>>();
 
-  /** @param listed the target listing (TARGET-PATH and everything below it) */
-  constructor(listed: Map<string, Dataset>) {
+  /**
+   * @param listed the target listing (TARGET-PATH and everything below it)
+   * @param planned the targets of the selected datasets: never created as parents, as upstream
+   *   (each is received by its own dataset, which makes its own parents)
+   */
+  constructor(listed: Map<string, Dataset>, readonly planned: ReadonlySet<string> = new Set()) {
     this.#datasets = listed;
   }
 
@@ -37,7 +41,7 @@ export class TargetTree {
    * ancestor in the whole run (concurrent callers wait for the same creation).
    */
   async ensureParents(name: string, create: (parent: string) => Promise<void>): Promise<void> {
-    for (const parent of missingParents(name, (n) => this.#datasets.has(n))) {
+    for (const parent of missingParents(name, (n) => this.#datasets.has(n) || this.planned.has(n))) {
       let pending = this.#creating.get(parent);
       if (!pending) {
         pending = create(parent).then(

@@ -7,33 +7,35 @@ import type { Dataset } from "../zfs/listing.ts";
 import { thinOurs } from "../thinner/thinner.ts";
 import type { Schedule } from "../thinner/schedule.ts";
 import type { RunContext } from "./context.ts";
-import { destroyOn, type DestroyRequest } from "./destroy_step.ts";
+import { announceEach, destroyOn, type DestroyRequest, reportKept } from "./destroy_step.ts";
+import { COMMON_SNAPSHOT } from "../sync/holds.ts";
 
 /** What a thinning pass did. */
 export interface ThinSummary {
   destroyed: number;
   kept: number;
   failed: number;
+  /** Snapshots destroyed per dataset name (datasets with none left out). */
+  destroyedBy: Map<string, number>;
 }
 
-/** Human list of snapshot names: all of them when few, the ends and a count when many. */
-export function nameList(names: readonly string[], max = 10): string {
-  if (names.length <= max) return names.join(", ");
-  return `${names.slice(0, 3).join(", ")}, ... (${names.length - 6} more) ..., ${names.slice(-3).join(", ")}`;
+/** How a thinning pass treats the snapshots a backup still needs. */
+export interface ThinOptions {
+  /** Snapshot-only mode keeps snapshots that carry our hold (see DestroyOptions). */
+  keepOwnHolds: boolean;
+  /** Full names kept whatever the schedule says (the sent mark, where zfs has no holds). */
+  protect?: ReadonlySet<string>;
 }
 
-/**
- * Thins `datasets` on `host` with `schedule`. `keepOwnHolds`: snapshot-only mode keeps
- * snapshots that carry our hold (see DestroyOptions).
- */
+/** Thins `datasets` on `host` with `schedule`; snapshots held by others are reported. */
 export async function thinDatasets(
   ctx: RunContext,
   host: Host,
   datasets: readonly Dataset[],
   schedule: Schedule,
-  keepOwnHolds: boolean,
+  { keepOwnHolds, protect = new Set() }: ThinOptions,
 ): Promise<ThinSummary> {
-  const summary: ThinSummary = { destroyed: 0, kept: 0, failed: 0 };
+  const summary: ThinSummary = { destroyed: 0, kept: 0, failed: 0, destroyedBy: new Map() };
   if (ctx.job.noThinning) return summary;
   const log = ctx.log;
   const label = `[${host.label}]`;
@@ -47,6 +49,9 @@ export async function thinDatasets(
       if (d.keep) {
         log.debug(`${label} ${full}: Keeping (${d.reason})`);
         summary.kept++;
+      } else if (protect.has(full)) {
+        log.verbose(`${label} ${full}: Keeping (${COMMON_SNAPSHOT}, marked as sent)`);
+        summary.kept++;
       } else {
         reasons.set(full, d.reason);
         names.push(d.item);
@@ -55,20 +60,15 @@ export async function thinDatasets(
     if (names.length) requests.push({ dataset: ds, names });
   }
   if (requests.length === 0) return summary;
-  // Each decision with its reason; thousands collapse to one readable line (all in --debug).
-  const announce = ({ dataset }: DestroyRequest, names: readonly string[]) => {
-    const each = (n: string) =>
-      `${label} ${dataset.name}@${n}: Destroying (${reasons.get(`${dataset.name}@${n}`)})`;
-    if (names.length <= 10) { for (const n of names) log.verbose(each(n)); }
-    else {
-      log.verbose(`${label} ${dataset.name}: Destroying ${names.length} snapshots: ${nameList(names)}`);
-      for (const n of names) log.debug(each(n));
-    }
-  };
-  for (const r of await destroyOn(ctx, host, requests, { keepOwnHolds, announce })) {
+  // One line per snapshot, as upstream, with the thinner's reason.
+  const announce = announceEach(ctx, host, (full) => reasons.get(full));
+  const results = await destroyOn(ctx, host, requests, { keepOwnHolds, announce });
+  for (const [i, r] of results.entries()) {
     summary.destroyed += r.destroyed.length;
+    if (r.destroyed.length) summary.destroyedBy.set(requests[i]!.dataset.name, r.destroyed.length);
     summary.failed += r.failed.length;
     summary.kept += r.kept.length;
   }
+  reportKept(ctx, host, requests, results);
   return summary;
 }

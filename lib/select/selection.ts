@@ -5,7 +5,7 @@
  * the children; `parent` selects only the dataset itself; `false` excludes; unset ignores.
  * A value inherited from a received value counts as received.
  */
-import { FatalError } from "../errors.ts";
+import { showValue } from "../job/show_value.ts";
 
 /** One dataset's selection property as `zfs get -o name,property,value,source` shows it. */
 export interface PropertyRow {
@@ -22,14 +22,16 @@ export interface SelectionRules {
   excludeReceived: boolean;
 }
 
-/** Why a dataset was left out. */
-export type ExclusionReason = "false" | "child" | "parent" | "path" | "received" | "unchanged";
+/** Why a dataset was left out; "invalid": its value cannot be used (the dataset fails). */
+export type ExclusionReason = "false" | "child" | "parent" | "path" | "received" | "unchanged" | "invalid";
 
 /** The decision for one dataset. */
 export interface SelectionDecision {
   name: string;
   selected: boolean;
   reason?: ExclusionReason;
+  /** For "invalid": what is wrong with the value, as one line. */
+  problem?: string;
 }
 
 /** The human text upstream logs for each exclusion reason. */
@@ -40,6 +42,7 @@ export const EXCLUSION_TEXT: Record<ExclusionReason, string> = {
   path: "Excluded (path in exclude list)",
   received: "Excluded (dataset already received)",
   unchanged: "Excluded (by --exclude-unchanged)",
+  invalid: "Cannot select",
 };
 
 const INHERITED = "inherited from ";
@@ -51,8 +54,9 @@ export function isAtOrBelow(name: string, path: string): boolean {
 
 /**
  * Decides for every dataset that has the property (rows in listing order). Datasets where the
- * property is unset are left out of the result. Throws `FatalError` on an illegal value or
- * source, which aborts the run like upstream.
+ * property is unset are left out of the result. An illegal value or source makes that dataset
+ * "invalid" (upstream aborts the whole run, so one user who may set the property on one
+ * dataset could stop every backup).
  */
 export function decideSelection(
   rows: readonly PropertyRow[],
@@ -66,9 +70,8 @@ export function decideSelection(
     if (row.value === "-" || row.value === "") continue;
     const { source } = row;
     if (!(source === "local" || source === "received" || source === "-" || source.startsWith(INHERITED))) {
-      throw new FatalError(
-        `Cannot select datasets: "${row.name}" has an illegal source "${source}" for ${property}`,
-      );
+      decisions.push(invalid(row.name, `its ${property} has an illegal source ${showValue(source)}`));
+      continue;
     }
     const inherited = source.startsWith(INHERITED);
     let reason: ExclusionReason | undefined;
@@ -85,9 +88,8 @@ export function decideSelection(
       case "true":
         break;
       default:
-        throw new FatalError(
-          `Cannot select datasets: "${row.name}" has an illegal value "${row.value}" for ${property}`,
-        );
+        decisions.push(invalid(row.name, `its ${property} has an illegal value ${showValue(row.value)}`));
+        continue;
     }
     if (!reason && rules.excludePaths.some((p) => isAtOrBelow(row.name, p))) reason = "path";
     if (!reason && rules.excludeReceived && effectiveSource(row, rawSource) === "received") {
@@ -96,6 +98,11 @@ export function decideSelection(
     decisions.push(reason ? { name: row.name, selected: false, reason } : { name: row.name, selected: true });
   }
   return decisions;
+}
+
+/** The decision for a dataset whose value cannot be used. */
+export function invalid(name: string, problem: string): SelectionDecision {
+  return { name, selected: false, reason: "invalid", problem };
 }
 
 /** The source of the value itself: for an inherited value, the source where it was set. */

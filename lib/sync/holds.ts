@@ -1,6 +1,9 @@
 /** Whose holds keep a snapshot from being destroyed (pure). */
 import type { Snapshot } from "../zfs/listing.ts";
 
+/** Why snapshot-only mode keeps a snapshot that carries our hold (or our sent mark). */
+export const COMMON_SNAPSHOT = "common snapshot";
+
 /** True when the listing says someone (maybe us) holds the snapshot. */
 export function isHeld(s: Snapshot): boolean {
   return (s.userrefs ?? 0) > 0;
@@ -29,7 +32,7 @@ export function judgeHolds(
     }
     if (!tags) continue; // Released meanwhile.
     if (tags.has(tag) && keepOwn) {
-      keep.set(full, "common snapshot");
+      keep.set(full, COMMON_SNAPSHOT);
       continue;
     }
     if (tags.has(tag)) release.push(full);
@@ -37,4 +40,22 @@ export function judgeHolds(
     if (others.length) keep.set(full, `held by ${others.join(", ")}`);
   }
   return { release, keep };
+}
+
+/**
+ * Where zfs has no holds, a backup marks the source snapshot it sent last with a user property
+ * (`<selection property>:sent`), so snapshot-only thinning still knows which snapshot the next
+ * backup needs. The newest marked snapshot of each dataset is that one; older marks are left
+ * behind and mean nothing. Returns full names.
+ */
+export function newestMarked(
+  datasets: readonly { name: string; snapshots: readonly { name: string }[] }[],
+  marked: ReadonlySet<string>,
+): Set<string> {
+  const keep = new Set<string>();
+  for (const ds of datasets) {
+    const newest = ds.snapshots.findLast((s) => marked.has(`${ds.name}@${s.name}`));
+    if (newest) keep.add(`${ds.name}@${newest.name}`);
+  }
+  return keep;
 }

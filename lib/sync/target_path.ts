@@ -3,18 +3,32 @@ import { FatalError } from "../errors.ts";
 import { parentOf } from "../zfs/names.ts";
 
 /**
- * `TARGET-PATH/<source minus its first N components>`; stripping every component maps to
- * TARGET-PATH itself (1:1 pool replication with --force).
+ * `TARGET-PATH/<source minus its first N components>`, or why there is none. Stripping every
+ * component would receive the dataset into TARGET-PATH itself, which with --force overwrote
+ * the target's root, so it is refused like stripping more than there is ("too much", as
+ * upstream words the latter).
  */
-export function targetName(targetPath: string, source: string, stripPath: number): string {
+export function mapTarget(
+  targetPath: string,
+  source: string,
+  stripPath: number,
+): { target: string } | { problem: string } {
   const parts = source.split("/");
+  const cannot = `Cannot map "${source}" with --strip-path ${stripPath}: trying to strip too much from path`;
   if (stripPath > parts.length) {
-    throw new FatalError(
-      `Cannot strip ${stripPath} path components from "${source}": it has only ${parts.length}`,
-    );
+    return { problem: `${cannot} (${stripPath} items from ${parts.length})` };
   }
-  const rest = parts.slice(stripPath);
-  return rest.length ? `${targetPath}/${rest.join("/")}` : targetPath;
+  if (stripPath === parts.length) {
+    return { problem: `${cannot}: nothing would be left but TARGET-PATH "${targetPath}" itself` };
+  }
+  return { target: `${targetPath}/${parts.slice(stripPath).join("/")}` };
+}
+
+/** The target of `source` (see `mapTarget`); a source that cannot be mapped aborts the run. */
+export function targetName(targetPath: string, source: string, stripPath: number): string {
+  const m = mapTarget(targetPath, source, stripPath);
+  if ("problem" in m) throw new FatalError(m.problem);
+  return m.target;
 }
 
 /** Maps every source name; two sources mapping to one target abort the run (upstream's check). */

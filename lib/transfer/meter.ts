@@ -14,6 +14,8 @@ export interface TransferStats {
   /** Bytes sent (zfs's own count; undefined on zfs without `send -P`). */
   bytes: number | undefined;
   seconds: number;
+  /** A new dataset (a full send, or the first send of a clone); else incremental. */
+  full: boolean;
   resumed: boolean;
 }
 

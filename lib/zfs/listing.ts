@@ -5,9 +5,12 @@
  */
 import type { Host } from "../exec/host.ts";
 import type { HostFeatures } from "./features.ts";
-import { getArgv, type GetRow, groupRows, numericValue, parseGetRows } from "./get_rows.ts";
+import { believedRows, getArgv, type GetResult, type GetRow, groupRows, numericValue } from "./get_rows.ts";
 import { chunkByLength } from "./batch.ts";
 import { runZfs } from "./failure.ts";
+import { FatalError } from "../errors.ts";
+import { showValue } from "../job/show_value.ts";
+import { splitLines } from "../exec/lines.ts";
 
 /** A snapshot as listed. */
 export interface Snapshot {
@@ -89,8 +92,8 @@ function valueOrUndefined(v: string | undefined): string | undefined {
  * Builds datasets from `zfs get` rows. Snapshots whose dataset is not in the rows are ignored
  * (old zfs lists more than asked for); snapshots are sorted by createtxg.
  */
-export function buildDatasets(stdout: string): Map<string, Dataset> {
-  const grouped = groupRows(parseGetRows(stdout));
+export function buildDatasets(rows: readonly GetRow[]): Map<string, Dataset> {
+  const grouped = groupRows(rows);
   const datasets = new Map<string, Dataset>();
   for (const [name, p] of grouped) {
     const type = p.get("type");
@@ -168,34 +171,71 @@ export async function listDatasets(
   const all = new Map<string, Dataset>();
   // With "-d 1" a root's direct children show up without their snapshots: keep only roots.
   const wanted = depth === "children" ? new Set(roots) : undefined;
+  const props = new Set(listingProperties(f));
   for (const chunk of chunkByLength(roots)) {
     const r = await runZfs(host, "list", { argv: listingArgv(f, chunk, depth), readonly: true });
-    for (const [name, ds] of buildDatasets(r.stdout)) if (!wanted || wanted.has(name)) all.set(name, ds);
+    const shape = { props, withSource: false, collapseCopies: true };
+    const { rows, unreadable } = await believedRows(host, r.stdout, shape, true);
+    // Only zfs sets these properties, so this cannot happen unless a user property is listed.
+    const bad = unreadable[0];
+    if (bad) {
+      throw new FatalError(
+        `Cannot list "${bad.name}": its ${bad.property} ${showValue(bad.value)} holds control characters`,
+      );
+    }
+    for (const [name, ds] of buildDatasets(rows)) if (!wanted || wanted.has(name)) all.set(name, ds);
   }
   return all;
 }
 
+/** The selection listing: rows believed, datasets left out for a hostile value, every dataset. */
+export interface SelectionListing extends GetResult {
+  /** Every filesystem and volume on the host, from a listing no value can forge. */
+  datasets: string[];
+}
+
+/**
+ * Every filesystem and volume (and, where `zfs get` cannot leave them out, snapshot) by name.
+ * Names cannot hold tabs or newlines, so this listing is what the others are checked against.
+ */
+async function listNames(host: Host, f: HostFeatures): Promise<string[]> {
+  const types = f.has.getTypes ? "filesystem,volume" : "filesystem,volume,snapshot";
+  const r = await runZfs(host, "list", {
+    argv: ["zfs", "list", "-H", "-o", "name", "-t", types],
+    readonly: true,
+  });
+  return splitLines(r.stdout);
+}
+
 /**
  * The selection property of every filesystem and volume, with its source (`local`, `inherited
- * from X`, `received`, ...), in one call. Old zfs has no `-t` and lists snapshots too; they are
- * dropped here.
+ * from X`, `received`, ...), checked against a listing of the names that exist, taken right
+ * after it: a forged row is never believed, and a dataset whose value holds control characters is
+ * returned as unreadable. Old zfs has no `-t` and lists snapshots too; they are dropped here.
  */
 export async function listSelectionProperty(
   host: Host,
   f: HostFeatures,
   property: string,
-): Promise<GetRow[]> {
-  const r = await runZfs(host, "get", {
-    argv: [
-      "zfs",
-      "get",
-      ...(f.has.getTypes ? ["-t", "filesystem,volume"] : []),
-      "-H",
-      "-o",
-      "name,property,value,source",
-      property,
-    ],
-    readonly: true,
-  });
-  return parseGetRows(r.stdout).filter((row) => !row.name.includes("@"));
+): Promise<SelectionListing> {
+  const argv = [
+    "zfs",
+    "get",
+    ...(f.has.getTypes ? ["-t", "filesystem,volume"] : []),
+    "-H",
+    "-o",
+    "name,property,value,source",
+    property,
+  ];
+  // One after the other: a replayed run asks for one host's commands in the recorded order.
+  const r = await runZfs(host, "get", { argv, readonly: true });
+  const names = await listNames(host, f);
+  const shape = { props: new Set([property]), withSource: true, names: new Set(names) };
+  const read = await believedRows(host, r.stdout, shape, false);
+  const isDataset = (name: string) => !name.includes("@");
+  return {
+    rows: read.rows.filter((row) => isDataset(row.name)),
+    unreadable: read.unreadable.filter((u) => isDataset(u.name)),
+    datasets: names.filter(isDataset),
+  };
 }

@@ -8,17 +8,25 @@ import type { Host } from "../exec/host.ts";
 import { splitLines } from "../exec/lines.ts";
 import { chunkByLength } from "./batch.ts";
 import { runZfs } from "./failure.ts";
-import { getRows, groupRows } from "./get_rows.ts";
+import { getRows, groupRows, type Unreadable } from "./get_rows.ts";
+
+/** What `mountable` found: the datasets to mount, and those whose properties cannot be trusted. */
+export interface Mountable {
+  eligible: string[];
+  /** Left unmounted: a property value holds control characters. */
+  unreadable: Unreadable[];
+}
 
 /** The ones of `datasets` that `zfs mount -a` would mount (read-only, one `zfs get`). */
 export async function mountable(
   host: Host,
   datasets: readonly string[],
   encryption: boolean,
-): Promise<string[]> {
+): Promise<Mountable> {
   const props = ["type", "canmount", "mountpoint", ...(encryption ? ["keystatus"] : [])];
   const eligible: string[] = [];
-  for (const [name, p] of groupRows(await getRows(host, props, datasets, [0, 1]))) {
+  const { rows, unreadable } = await getRows(host, props, datasets, [0, 1]);
+  for (const [name, p] of groupRows(rows)) {
     const mp = p.get("mountpoint");
     if (p.get("type") !== "filesystem" || p.get("canmount") !== "on" || mp === "legacy" || mp === "none") {
       continue;
@@ -26,7 +34,7 @@ export async function mountable(
     if (p.get("keystatus") === "unavailable") continue;
     eligible.push(name);
   }
-  return eligible;
+  return { eligible, unreadable };
 }
 
 /**

@@ -28,6 +28,8 @@ Deno.test("helpText: sections in upstream's order", () => {
     "Transfer options:",
     "Data transfer options:",
     "Thinner options:",
+    "Monitoring options:",
+    "Service options:",
     "Notes:",
   ]);
 });

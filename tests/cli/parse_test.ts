@@ -110,6 +110,10 @@ const BASE: View = {
   keepSource: parseSchedule("10,1d1w,1w1m,1m1y"),
   keepTarget: parseSchedule("10,1d1w,1w1m,1m1y"),
   destroyMissing: undefined,
+  report: undefined,
+  prometheus: undefined,
+  syslog: false,
+  monitor: undefined,
   deprecationNotes: [],
 };
 
@@ -251,6 +255,13 @@ const OPTION_CASES: ReadonlyArray<readonly [readonly string[], Partial<View>]> =
   [["--keep-target", "1d1y", "name"], { keepTarget: parseSchedule("1d1y") }],
   [["--keep-target", "1", "--keep-target", "2", "name"], { keepTarget: parseSchedule("2") }],
   [["--destroy-missing", "30d", "name"], { destroyMissing: 30 * 86400 }],
+  // monitoring
+  [["--report", "/var/log/zab.json", "name"], { report: "/var/log/zab.json" }],
+  [["--report", "-", "name"], { report: "-" }],
+  [["--prometheus", "/var/lib/node/zab.prom", "name"], { prometheus: "/var/lib/node/zab.prom" }],
+  [["--syslog", "name"], { syslog: true }],
+  [["--monitor", "26h,50h", "name"], { monitor: { warn: 26 * 3600, crit: 50 * 3600 } }],
+  [["--monitor=1d,1d", "name"], { monitor: { warn: 86400, crit: 86400 } }],
 ];
 
 Deno.test("parseOptions: each option sets its field and nothing else", () => {
@@ -259,9 +270,45 @@ Deno.test("parseOptions: each option sets its field and nothing else", () => {
   }
 });
 
+/** Command lines with --jobs, and what they parse into. */
+const JOBS_CASES: ReadonlyArray<readonly [readonly string[], unknown]> = [
+  [["--jobs", "f.yaml"], { kind: "jobs", file: "f.yaml", only: [], overrides: {}, checkPermissions: false }],
+  [
+    ["--jobs=f.yaml", "--only", "a,b", "--only", "c", "--test", "-v"],
+    {
+      kind: "jobs",
+      file: "f.yaml",
+      only: ["a", "b", "c"],
+      overrides: { test: true, verbose: true },
+      checkPermissions: false,
+    },
+  ],
+  [["--jobs", "f.yaml", "--check-permissions"], {
+    kind: "jobs",
+    file: "f.yaml",
+    only: [],
+    overrides: {},
+    checkPermissions: true,
+  }],
+];
+
+Deno.test("parseOptions: --jobs takes no positionals; other options are kept as overrides for every job", () => {
+  for (const [args, result] of JOBS_CASES) assert.deepEqual(parseOptions(args), result, JSON.stringify(args));
+  for (
+    const [args, why] of [
+      [["--jobs", "f.yaml", "name"], /Cannot use argument "name" with --jobs/],
+      [["--jobs", ""], /Cannot use --jobs "": expected a file name$/],
+      [["--jobs", "f", "--only", ""], /Cannot use --only "": expected a job name$/],
+      [["--only", "a", "name"], /Cannot use --only without --jobs$/],
+    ] as const
+  ) {
+    assert.throws(() => parseOptions(args), why, JSON.stringify(args));
+  }
+});
+
 Deno.test("parseOptions: the option cases cover every long name of the table", () => {
   const used = new Set(
-    OPTION_CASES.flatMap(([args]) =>
+    [...OPTION_CASES, ...JOBS_CASES].flatMap(([args]) =>
       args.filter((a) => a.startsWith("--")).map((a) => a.slice(2).split("=")[0])
     ),
   );
@@ -600,6 +647,22 @@ const ERROR_CASES: ReadonlyArray<readonly [readonly string[], string]> = [
   [["--recv-pipe", "", "name"], 'Cannot use --recv-pipe "": expected a command'],
   [["--pre-snapshot-cmd", "", "name"], 'Cannot use --pre-snapshot-cmd "": expected a command'],
   [["--post-snapshot-cmd", "\t", "name"], 'Cannot use --post-snapshot-cmd "\\t": expected a command'],
+  // monitoring
+  [["--report", "", "name"], 'Cannot use --report "": expected a file name'],
+  [
+    ["--prometheus", "zab.txt", "name"],
+    'Cannot use --prometheus "zab.txt": the textfile collector reads only files named "*.prom"',
+  ],
+  [["--monitor", "1d", "name"], 'Cannot use --monitor "1d": expected WARN,CRIT such as 26h,50h'],
+  [
+    ["--monitor", "1d,2", "name"],
+    'Cannot use --monitor "2": missing time unit (use s, min, h, d, w, m or y)',
+  ],
+  [["--monitor", "3d,2d", "name"], 'Cannot use --monitor "3d,2d": WARN must not be longer than CRIT'],
+  [
+    ["--monitor", "1d,2d", "--prometheus", "a.prom", "name"],
+    "Cannot use --prometheus with --monitor: the check runs no backup",
+  ],
 ];
 
 Deno.test("parseOptions: each usage error has its exact message", () => {

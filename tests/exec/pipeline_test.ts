@@ -85,6 +85,24 @@ Deno.test("buildTransferScript: an ssh half gets its own status marker and quote
   assert.ok(t.script.includes("ssh root@src 'sh -c "), t.script);
 });
 
+Deno.test("buildTransferScript: each remote half runs under a guard whose heartbeat carries the nonce", () => {
+  const ssh = (host: string): HalfPlacement => ({ sshPrefix: ["ssh", host] });
+  for (const [from, to] of [[LOCAL, ssh("t")], [ssh("s"), LOCAL], [ssh("s"), ssh("t")]]) {
+    const t = buildTransferScript([argv("zfs", "send", "p@s")], [argv("zfs", "recv", "b")], from!, to!, "N");
+    const remote = [from, to].filter((p) => p!.sshPrefix).length;
+    assert.equal(t.script.split("n=$1; shift;").length - 1, remote, t.script);
+    assert.equal(t.script.split("N alive").length - 1, remote, t.script);
+  }
+  const local = buildTransferScript(
+    [argv("zfs", "send", "p@s")],
+    [argv("zfs", "recv", "b")],
+    LOCAL,
+    LOCAL,
+    "N",
+  );
+  assert.ok(!local.script.includes("alive"), "local halves need no guard of their own");
+});
+
 Deno.test("buildTransferScript: shell fragments run in their own sh -c", () => {
   const t = buildTransferScript(
     [argv("zfs", "send", "p@s"), shell("pv -q # not a comment of ours")],
@@ -113,6 +131,14 @@ Deno.test("MarkerReader: takes markers, passes other lines, keeps text before a 
   assert.equal(m.take("N2 2 1"), "N2 2 1", "another nonce is just text");
   assert.equal(m.take("N1 3 x"), "N1 3 x", "not a number");
   assert.deepEqual([...m.codes], [["0", 0], ["1", 141]]);
+});
+
+Deno.test("MarkerReader: heartbeat lines of a remote guard are dropped and record nothing", () => {
+  const m = new MarkerReader("N1");
+  assert.equal(m.take("N1 alive"), null);
+  assert.equal(m.take("text N1 alive"), "text ");
+  assert.equal(m.take("N2 alive"), "N2 alive");
+  assert.equal(m.codes.size, 0);
 });
 
 Deno.test("MarkerReader.stageCodes: missing stage codes fall back to the failed ssh, else 255", () => {

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { spawnProcess } from "../../lib/exec/process.ts";
-import { ControlDir, SshClient } from "../../lib/exec/ssh.ts";
+import { ControlDir, controlDirOwner, removeLeftoverControlDirs, SshClient } from "../../lib/exec/ssh.ts";
 
 async function withConfig(text: string, fn: (path: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
@@ -15,12 +15,14 @@ async function withConfig(text: string, fn: (path: string) => Promise<void>): Pr
   }
 }
 
-Deno.test("SshClient: BatchMode and a private ControlMaster socket directory by default", async () => {
-  await withConfig("Host nas\n  HostName 192.0.2.1\n", async (config) => {
+Deno.test("SshClient: BatchMode and a socket in a private ControlMaster directory by default", async () => {
+  // Port 1 refuses at once, so the master this starts fails at once and nothing waits.
+  await withConfig("Host nas\n  HostName 127.0.0.1\n  Port 1\n", async (config) => {
     const dir = new ControlDir();
     const ssh = new SshClient({ address: "root@nas", configFile: config }, dir);
     const argv = await ssh.argv("zfs list -H");
     const path = await dir.path();
+    assert.match(path, new RegExp(`^/tmp/zab-ssh-${Deno.pid}-`));
     assert.deepEqual(argv, [
       "ssh",
       "-F",
@@ -28,16 +30,14 @@ Deno.test("SshClient: BatchMode and a private ControlMaster socket directory by 
       "-o",
       "BatchMode=yes",
       "-o",
-      "ControlMaster=auto",
+      `ControlPath="${path}/1"`,
       "-o",
-      `ControlPath="${path}/%C"`,
-      "-o",
-      "ControlPersist=60",
+      "ControlMaster=no",
       "root@nas",
       "zfs list -H",
     ]);
     assert.equal((await Deno.stat(path)).isDirectory, true);
-    await ssh.close(); // No master was started: nothing to stop, and no error.
+    await ssh.close(); // The master failed: nothing to stop, and no error.
     await dir.remove();
     await assert.rejects(() => Deno.stat(path), Deno.errors.NotFound);
   });
@@ -83,4 +83,73 @@ Deno.test({
       await Deno.remove(parent, { recursive: true });
     }
   },
+});
+
+Deno.test("SshClient: a host that never answers delays the first command by the bounded master wait only", async () => {
+  // Accepts connections and never says a word, like a host behind a black-holing firewall.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const c of listener) conns.push(c);
+  })();
+  const port = (listener.addr as Deno.NetAddr).port;
+  try {
+    await withConfig(`Host mute\n  HostName 127.0.0.1\n  Port ${port}\n`, async (config) => {
+      const dir = new ControlDir();
+      const ssh = new SshClient({ address: "mute", configFile: config }, dir);
+      const t0 = performance.now();
+      const argv = await ssh.argv("true");
+      const waited = performance.now() - t0;
+      assert.ok(waited >= 4000, `waited ${waited} ms for a master that never came up`);
+      assert.ok(argv.includes("ControlMaster=no"), "commands connect on their own meanwhile");
+      assert.equal(conns.length, 1, "the master is still trying");
+      await ssh.close();
+      await dir.remove();
+    });
+  } finally {
+    listener.close();
+    await accepting.catch(() => {});
+    for (const c of conns) c.close();
+  }
+});
+
+/** A pid that belonged to a process that has exited (and was reaped). */
+async function deadPid(): Promise<number> {
+  const r = await spawnProcess(["sh", "-c", "sh -c 'echo $$'"]);
+  return Number(r.stdout.trim());
+}
+
+Deno.test("removeLeftoverControlDirs: only our user's directories of dead runs go; live runs', links and others stay", async () => {
+  const parent = await Deno.makeTempDir();
+  try {
+    const dead = await deadPid();
+    const mk = async (name: string) => {
+      await Deno.mkdir(join(parent, name), { mode: 0o700 });
+      return join(parent, name);
+    };
+    const leftover = await mk(`zab-ssh-${dead}-abc`);
+    await Deno.writeTextFile(join(leftover, "1"), ""); // A stale socket's name.
+    const live = await mk("zab-ssh-1-abc"); // pid 1 always runs.
+    const ours = await mk(`zab-ssh-${Deno.pid}-abc`);
+    const unrelated = await mk("zab-ssh-abcdef"); // The old name without a pid.
+    const target = await mk("elsewhere");
+    await Deno.symlink(target, join(parent, `zab-ssh-${dead}-link`));
+    const foreign = Deno.uid() === 0 ? await mk(`zab-ssh-${dead}-foreign`) : undefined;
+    if (foreign) await Deno.chown(foreign, 65534, 65534);
+
+    assert.deepEqual(await removeLeftoverControlDirs(parent), [leftover]);
+    const left = (await Array.fromAsync(Deno.readDir(parent))).map((e) => e.name).sort();
+    const expected = [live, ours, unrelated, target, join(parent, `zab-ssh-${dead}-link`), foreign]
+      .filter((p) => p !== undefined).map((p) => p!.slice(parent.length + 1)).sort();
+    assert.deepEqual(left, expected);
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
+});
+
+Deno.test("controlDirOwner: the pid in our directory names, nothing for other names", () => {
+  assert.equal(controlDirOwner("zab-ssh-1234-a1b2c3"), 1234);
+  assert.equal(controlDirOwner("zab-ssh-a1b2c3"), undefined);
+  assert.equal(controlDirOwner("zab-ssh-12x-a"), undefined);
+  assert.equal(controlDirOwner("other-1234-a"), undefined);
 });

@@ -17,3 +17,28 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Seeded integers and picks on top of mulberry32. */
+export class Random {
+  readonly #next: () => number;
+
+  /** @param seed the same seed gives the same sequence */
+  constructor(readonly seed: number) {
+    this.#next = mulberry32(seed);
+  }
+
+  /** A number in [0, 1). */
+  next(): number {
+    return this.#next();
+  }
+
+  /** An integer in [lo, hi], both included. */
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.#next() * (hi - lo + 1));
+  }
+
+  /** One element of a non-empty array. */
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(0, items.length - 1)]!;
+  }
+}

@@ -155,7 +155,7 @@ export async function probeZfsFuse(timeoutSeconds = 10): Promise<void> {
  * users' mounts) and every later destroy says "pool is busy"; only a daemon restart helps.
  * Destroy takes the lock too, to be safe.
  */
-const ZPOOL_LOCK = "zfs-fuse-zpool";
+export const ZPOOL_LOCK = "zfs-fuse-zpool";
 
 /** A set of zfs-fuse pools owned by one test. */
 export interface FusePools extends AsyncDisposable {

@@ -154,13 +154,17 @@ for s in ${order.join(" ")}; do zfs snapshot ${fs}@$s; done`,
   assert.ok(!off.stdout.includes("Keep the last"), off.stdout);
   assert.deepEqual(await list(), all);
 
-  // A snapshot the schedule drops but that is held: zfs-fuse cannot say by whom, so it stays.
+  // A snapshot the schedule drops but that is held: zfs-fuse cannot say by whom, so it stays,
+  // and stderr says so even without -v (a forgotten hold must not fill the pool unnoticed).
   const held = ours.find((_, i) => !expected.has(times[i]!))!;
   await sh(`zfs hold foreign:tag ${fs}@${held}`);
   try {
     const r = await runTool([name, "--no-snapshot", "--verbose"], FROZEN);
     expectCode(r, 0);
-    assert.equal(r.stderr, "");
+    assert.equal(
+      r.stderr,
+      `! [Source] ${fs}: Cannot thin 1 snapshot: ${held} (held; this zfs cannot tell by whom)\n`,
+    );
     hasLine(r.stdout, `  [Source] ${fs}@${held}: Keeping (held; this zfs cannot tell by whom)`);
     const destroyed = ours.length - expectedNames.length - 1;
     hasLine(r.stdout, `  [Source] Thinning: ${destroyed} destroyed, ${expectedNames.length + 1} kept`);
@@ -170,7 +174,10 @@ for s in ${order.join(" ")}; do zfs snapshot ${fs}@$s; done`,
     const zero = await runTool([name, "--no-snapshot", "--keep-source", "0"], FROZEN);
     expectCode(zero, 0);
     assert.equal(zero.stdout, "");
-    assert.equal(zero.stderr, "");
+    assert.equal(
+      zero.stderr,
+      `! [Source] ${fs}: Cannot thin 1 snapshot: ${held} (held; this zfs cannot tell by whom)\n`,
+    );
     assert.deepEqual(await list(), [ours.at(-1)!, held, ...foreign].sort());
   } finally {
     // Gone already if the tool wrongly destroyed it; that must not hide the assertion.
@@ -214,16 +221,19 @@ zfs hold zfs_autobackup:${name} ${fs}@${feb}; zfs hold other:tag ${fs}@${mar}`,
       hasLine(out, `  [Source] ${fs}@${apr}: Destroying (schedule keeps no snapshots)`);
     };
 
+    // The foreign hold is said on stderr even without -v: a forgotten hold must not fill a pool
+    // unnoticed. Our common snapshot is expected and not reported.
+    const held = `! [Source] ${fs}: Cannot thin 1 snapshot: ${mar} (held by other:tag)\n`;
     const test = await runTool([...args, "--test"], FROZEN);
     expectCode(test, 0);
-    assert.equal(test.stderr, "");
+    assert.equal(test.stderr, held);
     expectLines(test.stdout);
     assert.equal(lines(test.stdout).at(-1), "  NOTE: TEST MODE - DID NOT MAKE ANY CHANGES!");
     assert.deepEqual(await list(), [jan, feb, mar, apr, may]);
 
     const real = await runTool([...args, "--verbose"], FROZEN);
     expectCode(real, 0);
-    assert.equal(real.stderr, "");
+    assert.equal(real.stderr, held);
     expectLines(real.stdout);
     hasLine(real.stdout, "  [Source] Thinning: 2 destroyed, 3 kept");
     assert.deepEqual(await list(), [feb, mar, may]);

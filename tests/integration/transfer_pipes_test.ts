@@ -86,11 +86,11 @@ function transferLine(r: ToolResult): { send: string; recv: string } {
   return { send: cmd.slice(0, at), recv: cmd.slice(at + " | [Target] ".length) };
 }
 
-/** Asserts the verbose statistics: one "received" line per transfer and the run's total. */
+/** Asserts the statistics: one "received" line per transfer (--debug) and the run's total. */
 function expectStats(r: ToolResult, targets: readonly string[]): void {
   const received = linesWith(r.stdout, /\[Target\] \S+@\S+: received .*in [\d.]+ s/);
   assert.deepEqual(
-    received.map((l) => l.trim().replace(/: received .*$/, "").replace(/^\[Target\] /, "")),
+    received.map((l) => l.trim().replace(/: received .*$/, "").replace(/^(# )?\[Target\] /, "")),
     [...targets],
     r.stdout,
   );
@@ -406,7 +406,7 @@ Deno.test({
       assert.match(errors[0]!, /Target \(zab-loop\)/);
       assert.doesNotMatch(r.stdout, /Synchronising/);
       assert.deepEqual(await fuseAll(dst), [dst, `${dst}/b`], "the target is untouched");
-      assert.deepEqual(await fuseSnapshots(src), [`${src}/fs@${n}-${S0}`], "snapshots come first");
+      assert.deepEqual(await fuseSnapshots(src), [], "a run that cannot transfer makes no snapshot");
 
       // A custom receive pipe is checked by its first word, the same way.
       const pipe = await runTool([
@@ -429,10 +429,7 @@ Deno.test({
       // The same host still works with a compressor it has.
       const ok = await runTool([...args, "--ssh-target", "zab-loop", "--compress=gzip"], { fakeTime: T1 });
       expectCode(ok, 0);
-      assert.deepEqual(await fuseSnapshots(`${dst}/b`), [
-        `${dst}/b/${src}/fs@${n}-${S0}`,
-        `${dst}/b/${src}/fs@${n}-${S1}`,
-      ]);
+      assert.deepEqual(await fuseSnapshots(`${dst}/b`), [`${dst}/b/${src}/fs@${n}-${S1}`]);
     } finally {
       await restricted.stop();
     }

@@ -24,6 +24,11 @@ function targets(...names: string[]): Dataset[] {
 
 const names = (ds: Dataset[]) => ds.map((d) => d.name);
 
+/** Upstream's verbose line for one destroyed snapshot of backup/gone. */
+function destroyingLine(snapshot: string): string {
+  return `  [Target] backup/gone@${snapshot}: Destroying\n`;
+}
+
 Deno.test("missingDatasets: datasets below TARGET-PATH that no source maps to, parents before children", () => {
   const all = targets("backup", "backup/host", "backup/host/a", "backup/host/a/b", "backup/host/c");
   assert.deepEqual(
@@ -130,7 +135,10 @@ Deno.test("destroyMissing: a newest snapshot exactly as old as the deadline is d
   );
   await destroyMissing(ctx, [ds], all);
   assert.deepEqual(script.unused(), []);
-  assert.equal(out.text, "  [Target] backup/gone: Destroy missing.\n");
+  assert.equal(
+    out.text,
+    "  [Target] backup/gone: Destroy missing.\n" + destroyingLine("offsite-20101012000000"),
+  );
 });
 
 Deno.test("destroyMissing: releases our hold, destroys older snapshots, the newest, then the dataset", async () => {
@@ -172,7 +180,12 @@ $ [Target] zfs destroy backup/gone
     "[Target] zfs destroy backup/gone",
   ]);
   assert.deepEqual(script.unused(), []);
-  assert.equal(out.text, "  [Target] backup/gone: Destroy missing.\n");
+  // Upstream's order: the older snapshots, the verdict, then the newest one.
+  assert.equal(
+    out.text,
+    destroyingLine("offsite-20100801000000") + destroyingLine("offsite-20100901000000") +
+      "  [Target] backup/gone: Destroy missing.\n" + destroyingLine("offsite-20101001000000"),
+  );
   assert.equal(err.text, "");
 });
 
@@ -206,7 +219,11 @@ $ [Target] zfs destroy backup/gone@offsite-20100901000000
     );
     await destroyMissing(ctx, [ds], all);
     assert.deepEqual(script.asked, ["[Target] zfs destroy backup/gone@offsite-20100901000000"]);
-    assert.equal(out.text, "  [Target] backup/gone: Destroy missing: Still in use by other snapshots\n");
+    assert.equal(
+      out.text,
+      destroyingLine("offsite-20100901000000") +
+        "  [Target] backup/gone: Destroy missing: Still in use by other snapshots\n",
+    );
     assert.equal(err.text, "");
     assert.deepEqual(ds.snapshots.map((s) => s.name), ["manual", "offsite-20101001000000"]);
   },
@@ -229,7 +246,8 @@ $ [Target] zfs destroy backup/gone@offsite-20100901000000
   assert.deepEqual(script.asked, ["[Target] zfs destroy backup/gone@offsite-20100901000000"]);
   assert.equal(
     out.text,
-    "  [Target] backup/gone: Destroy missing: Still has children here.\n" +
+    destroyingLine("offsite-20100901000000") +
+      "  [Target] backup/gone: Destroy missing: Still has children here.\n" +
       "  [Target] backup/gone/child: Destroy missing: has no snapshots made by us (please destroy manually).\n",
   );
 });
@@ -244,7 +262,10 @@ Deno.test("destroyMissing: a sibling that only shares the name prefix is not a c
   );
   await destroyMissing(ctx, [ds], all);
   assert.deepEqual(script.unused(), []);
-  assert.equal(out.text, "  [Target] backup/gone: Destroy missing.\n");
+  assert.equal(
+    out.text,
+    "  [Target] backup/gone: Destroy missing.\n" + destroyingLine("offsite-20101001000000"),
+  );
 });
 
 Deno.test("destroyMissing: a failed destroy is logged, keeps the dataset and the next one still goes", async () => {

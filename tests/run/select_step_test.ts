@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { clonesAfterOrigins } from "../../lib/run/select_step.ts";
-import { nameList } from "../../lib/run/thin_step.ts";
+import { nameList } from "../../lib/run/destroy_step.ts";
 import { type Dataset, emptyDataset } from "../../lib/zfs/listing.ts";
 
 function ds(name: string, origin?: string): Dataset {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { judgeTransfer } from "../../lib/run/transfer_step.ts";
+import { judgeTransfer, transferReason } from "../../lib/run/transfer_step.ts";
 import type { TransferResult, TransferSpec } from "../../lib/exec/host.ts";
 
 const SEND = { argv: ["zfs", "send", "-p", "p/fs@s1"] };
@@ -125,4 +125,40 @@ Deno.test("judgeTransfer: --ignore-transfer-errors does not hide a receiver that
     judgeTransfer(PLAIN, result([141, 1], "", "cannot receive: invalid stream\n"), true),
     undefined,
   );
+});
+
+Deno.test("transferReason: classified from the log of the side that failed", () => {
+  assert.equal(transferReason(PLAIN, result([141, 1], "", RECV_ERR)), "modified");
+  assert.equal(transferReason(PLAIN, result([0, 1], "", "cannot receive: out of space\n")), "no-space");
+  assert.equal(
+    transferReason(PLAIN, result([1, 0], "cannot open 'p/fs@s1': dataset does not exist\n", "")),
+    "not-found",
+  );
+  assert.equal(
+    transferReason(
+      PLAIN,
+      result([0, 255], "", "ssh: Could not resolve hostname nas: Name or service not known\n"),
+    ),
+    "connection",
+  );
+  assert.equal(transferReason(PLAIN, result([0, 1], "", "zstd: something odd\n")), "other");
+});
+
+Deno.test("judgeTransfer: a receive that meets another one (busy, partial state, just created) says so", () => {
+  const cases = [
+    "cannot receive new filesystem stream: destination 'b/fs' exists\nmust specify -F to overwrite it\n",
+    "cannot receive incremental stream: dataset is busy\n",
+    'cannot receive new filesystem stream: destination b/fs contains partially-complete state from "zfs receive -s".\n',
+  ];
+  for (const log of cases) {
+    const err = judgeTransfer(PLAIN, result([141, 1], "", log), false);
+    assert.ok(
+      err?.endsWith(
+        "(another receive into this dataset may still be running or was just interrupted: retry later)",
+      ),
+      err,
+    );
+  }
+  // Other receive failures get no such hint.
+  assert.doesNotMatch(judgeTransfer(PLAIN, result([141, 1], "", RECV_ERR), false)!, /another receive/);
 });

@@ -9,7 +9,6 @@ import {
   type SelectionDecision,
   type SelectionRules,
 } from "../../lib/select/selection.ts";
-import { FatalError } from "../../lib/errors.ts";
 
 const PROP = "autobackup:test";
 const NO_RULES: SelectionRules = { excludePaths: [], excludeReceived: false };
@@ -200,29 +199,34 @@ Deno.test("decideSelection: an inherited source naming an unlisted dataset count
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-Deno.test("decideSelection: an illegal value aborts the run, naming dataset, value and property", () => {
-  assert.throws(() => decideSelection([row("p/fs", "yes", "local")], PROP, NO_RULES), (e: unknown) => {
-    assert.ok(e instanceof FatalError);
-    assert.equal(e.message, 'Cannot select datasets: "p/fs" has an illegal value "yes" for autobackup:test');
-    return true;
-  });
+Deno.test("decideSelection: an illegal value fails only its dataset, naming dataset, value and property", () => {
+  assert.deepEqual(
+    decideSelection([row("p/fs", "yes", "local"), row("p/ok", "true", "local")], PROP, NO_RULES),
+    [
+      {
+        name: "p/fs",
+        selected: false,
+        reason: "invalid",
+        problem: 'its autobackup:test has an illegal value "yes"',
+      },
+      { name: "p/ok", selected: true },
+    ],
+  );
   for (const v of ["True", "TRUE", "1", "on", " true", "parents"]) {
-    assert.throws(() => decideSelection([row("p", v, "local")], PROP, NO_RULES), FatalError, v);
+    const [d] = decideSelection([row("p", v, "local")], PROP, NO_RULES);
+    assert.equal(d?.reason, "invalid", v);
   }
   // Also when inherited, and even when the dataset is below an exclude path.
-  assert.throws(
-    () => decide([row("p/x", "maybe", "inherited from p")], { excludePaths: ["p"] }),
-    /illegal value "maybe"/,
-  );
+  const rules = { ...NO_RULES, excludePaths: ["p"] };
+  const [d] = decideSelection([row("p/x", "maybe", "inherited from p")], PROP, rules);
+  assert.match(d?.problem ?? "", /illegal value "maybe"/);
 });
 
-Deno.test("decideSelection: an illegal source aborts the run", () => {
+Deno.test("decideSelection: an illegal source fails only its dataset", () => {
   for (const source of ["default", "temporary", "inherited", "inheritedfrom p", ""]) {
-    assert.throws(
-      () => decideSelection([row("p/fs", "true", source)], PROP, NO_RULES),
-      (e: unknown) => e instanceof FatalError && e.message.includes(`illegal source "${source}"`),
-      source,
-    );
+    const [d] = decideSelection([row("p/fs", "true", source)], PROP, NO_RULES);
+    assert.equal(d?.reason, "invalid", source);
+    assert.ok(d?.problem?.includes(`illegal source "${source}"`), source);
   }
 });
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { buildDatasets, listingArgv, listingProperties, listsBookmarks } from "../../lib/zfs/listing.ts";
-import { groupRows, numericValue, parseGetRows } from "../../lib/zfs/get_rows.ts";
+import { type GetRow, groupRows, numericValue } from "../../lib/zfs/get_rows.ts";
+import { readTable } from "../../lib/zfs/tabular.ts";
 import { type HostFeatures, parseProbeOutput, PROBES } from "../../lib/zfs/features.ts";
 
 /** Features with every probe answering `code` (1 = supported), and these `zpool get` feature lines. */
@@ -10,9 +11,24 @@ function features(code = 1, overrides: Record<string, number> = {}, pools: strin
   );
 }
 
-/** `zfs get -H -p -o name,property,value` rows. */
-function rows(...r: [string, string, string][]): string {
-  return r.map((x) => x.join("\t")).join("\n") + "\n";
+/** Every property these tests list. */
+const PROPS = new Set([
+  "type",
+  "createtxg",
+  "guid",
+  "userrefs",
+  "origin",
+  "written",
+  "receive_resume_token",
+  "encryption",
+]);
+
+/** `zfs get -H -p -o name,property,value` output, read the way listings read it. */
+function rows(...r: [string, string, string][]): GetRow[] {
+  const text = r.map((x) => x.join("\t")).join("\n") + "\n";
+  const read = readTable(text, { props: PROPS, withSource: false });
+  assert.deepEqual(read.suspects, []);
+  return read.rows;
 }
 
 /** All listed properties of one object. */
@@ -23,34 +39,9 @@ function obj(name: string, p: Record<string, string>): [string, string, string][
 // ---------------------------------------------------------------------------------------------
 // get_rows
 
-Deno.test("parseGetRows: tab-separated rows, with or without a source column", () => {
-  assert.deepEqual(
-    parseGetRows(
-      "p/fs\tautobackup:test\ttrue\tlocal\np/fs/sub\tautobackup:test\ttrue\tinherited from p/fs\n",
-    ),
-    [
-      { name: "p/fs", property: "autobackup:test", value: "true", source: "local" },
-      { name: "p/fs/sub", property: "autobackup:test", value: "true", source: "inherited from p/fs" },
-    ],
-  );
-  assert.deepEqual(parseGetRows("p/my fs\tcomment\ta value with spaces"), [
-    { name: "p/my fs", property: "comment", value: "a value with spaces", source: "" },
-  ]);
-  assert.deepEqual(parseGetRows("p\treceive_resume_token\t\n"), [{
-    name: "p",
-    property: "receive_resume_token",
-    value: "",
-    source: "",
-  }]);
-  assert.deepEqual(parseGetRows(""), []);
-});
-
-Deno.test("parseGetRows: a malformed line throws naming it", () => {
-  assert.throws(() => parseGetRows("p\tonly-two\n"), /Cannot parse zfs get output line "p\tonly-two"/);
-});
-
 Deno.test("groupRows: name → property → value in first-seen order", () => {
-  const g = groupRows(parseGetRows(rows(["b", "x", "1"], ["a", "x", "2"], ["b", "y", "3"], ["b", "x", "4"])));
+  const row = (name: string, property: string, value: string) => ({ name, property, value, source: "" });
+  const g = groupRows([row("b", "x", "1"), row("a", "x", "2"), row("b", "y", "3"), row("b", "x", "4")]);
   assert.deepEqual([...g.keys()], ["b", "a"]);
   assert.deepEqual([...g.get("b")!], [["x", "4"], ["y", "3"]]);
 });
@@ -214,7 +205,7 @@ Deno.test("buildDatasets: an empty resume token and a missing createtxg", () => 
   const ds = buildDatasets(rows(...obj("p/x", { type: "filesystem", receive_resume_token: "" })));
   assert.equal(ds.get("p/x")!.resumeToken, undefined);
   assert.equal(ds.get("p/x")!.createtxg, 0);
-  assert.equal(buildDatasets("").size, 0);
+  assert.equal(buildDatasets([]).size, 0);
 });
 
 Deno.test("buildDatasets: dataset and snapshot names with spaces", () => {

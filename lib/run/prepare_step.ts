@@ -1,0 +1,51 @@
+/**
+ * Everything a backup checks before its first change: a run that cannot transfer makes no
+ * snapshot. Both hosts are reached, the target is listed while the source is selected, every
+ * target name is computed (strip-path and collisions), and the pipeline's programs and receive
+ * options are checked on the hosts that run them. Only then does the backup snapshot.
+ */
+import { FatalError, ZfsError } from "../errors.ts";
+import { type Dataset, listDatasets } from "../zfs/listing.ts";
+import { mapTargets } from "../sync/target_path.ts";
+import type { BackupContext } from "./context.ts";
+import { selectSource, type SourceSelection } from "./select_step.ts";
+import { preflight } from "./preflight.ts";
+import { TargetTree } from "./target_tree.ts";
+
+/** What a backup knows once it is sure it can run. */
+export interface PreparedBackup extends SourceSelection {
+  /** The target's datasets below TARGET-PATH. */
+  tree: TargetTree;
+  /** Selected source dataset → its target dataset. */
+  mapping: Map<string, string>;
+}
+
+/** Lists everything below TARGET-PATH in one call; a missing TARGET-PATH aborts the run. */
+async function listTarget(ctx: BackupContext): Promise<Map<string, Dataset>> {
+  const tp = ctx.job.targetPath;
+  try {
+    return await listDatasets(ctx.target, await ctx.features(ctx.target), [tp], "recursive");
+  } catch (e) {
+    if (e instanceof ZfsError && e.reason === "not-found") {
+      throw new FatalError(`Target path '${tp}' does not exist. Please create this dataset first.`);
+    }
+    throw e;
+  }
+}
+
+/**
+ * Runs the checks (see the module comment); throws `FatalError`/`CommandError` when the backup
+ * cannot run. Both hosts are probed one after the other, so their notes keep their order.
+ */
+export async function prepareBackup(ctx: BackupContext): Promise<PreparedBackup> {
+  await ctx.features(ctx.source);
+  await ctx.features(ctx.target);
+  const [selection, listed] = await Promise.allSettled([selectSource(ctx), listTarget(ctx)]);
+  // The selection's failure first: it is what the run was doing in the output.
+  if (selection.status === "rejected") throw selection.reason;
+  if (listed.status === "rejected") throw listed.reason;
+  const { job } = ctx;
+  const mapping = mapTargets(job.targetPath, selection.value.selected.map((d) => d.name), job.stripPath);
+  await preflight(ctx);
+  return { ...selection.value, tree: new TargetTree(listed.value, new Set(mapping.values())), mapping };
+}
