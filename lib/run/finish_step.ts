@@ -26,8 +26,9 @@ async function logged(ctx: BackupContext, host: Host, action: () => Promise<void
 }
 
 /**
- * Makes the new bookmarks in one batch. Returns the source snapshots whose bookmark could not be
- * made (they are held instead) and the datasets whose old bookmarks must therefore stay.
+ * Makes the new bookmarks in one batch and counts each outcome's. Returns the source snapshots
+ * whose bookmark could not be made (they are held instead) and the datasets whose old bookmarks
+ * must therefore stay.
  */
 async function makeBookmarks(
   ctx: BackupContext,
@@ -50,25 +51,36 @@ async function makeBookmarks(
   }
   for (const o of outcomes) {
     const c = o.bookmarks.create;
-    if (c === undefined || !failed.has(c.bookmark)) continue;
+    if (c === undefined) continue;
+    if (!failed.has(c.bookmark)) {
+      o.bookmarked.created++;
+      continue;
+    }
     holdInstead.push(c.snapshot);
     keepOld.add(o);
   }
   return { holdInstead, keepOld };
 }
 
-/** Destroys the old bookmarks of the datasets whose newest bookmark exists, in one batch. */
+/**
+ * Destroys the old bookmarks of the datasets whose newest bookmark exists, in one batch, and
+ * counts each outcome's.
+ */
 async function destroyOldBookmarks(
   ctx: BackupContext,
   outcomes: readonly DatasetOutcome[],
   keepOld: ReadonlySet<DatasetOutcome>,
 ): Promise<void> {
-  const names = outcomes.flatMap((o) => (keepOld.has(o) ? [] : o.bookmarks.destroy));
+  const queued = outcomes.filter((o) => !keepOld.has(o) && o.bookmarks.destroy.length > 0);
+  const names = queued.flatMap((o) => o.bookmarks.destroy);
   if (names.length === 0) return;
   for (const n of names) ctx.log.verbose(`[Source] ${n}: Destroying bookmark`);
   await logged(ctx, ctx.source, async () => {
-    for (const f of await destroyBookmarks(ctx.source, names)) {
-      ctx.log.error(`[Source] ${f.bookmark}: Cannot destroy bookmark: ${f.error}`);
+    const failures = await destroyBookmarks(ctx.source, names);
+    for (const f of failures) ctx.log.error(`[Source] ${f.bookmark}: Cannot destroy bookmark: ${f.error}`);
+    const failed = new Set(failures.map((f) => f.bookmark));
+    for (const o of queued) {
+      o.bookmarked.destroyed += o.bookmarks.destroy.filter((n) => !failed.has(n)).length;
     }
   });
 }

@@ -33,6 +33,7 @@ import type { ZfsReason } from "../errors.ts";
 import { propertyHints } from "../doctor/hint.ts";
 import { refusedProperties } from "../zfs/failure.ts";
 import type { TargetTree } from "./target_tree.ts";
+import type { BookmarkCounts } from "./summary.ts";
 import { statsText, TransferMeter, type TransferStats } from "../transfer/meter.ts";
 
 /** A reason a dataset cannot be synced; printed as `<dataset>: FAILED: <message>`. */
@@ -60,6 +61,8 @@ export interface DatasetOutcome {
   common: string | undefined;
   /** Snapshots destroyed on each side (this sync's, then the end of the run's). */
   destroyed: { source: number; target: number };
+  /** Source bookmarks made and destroyed at the end of the run. */
+  bookmarked: BookmarkCounts;
 }
 
 /** An outcome with nothing done yet. */
@@ -72,6 +75,7 @@ export function emptyOutcome(): DatasetOutcome {
     mount: undefined,
     common: undefined,
     destroyed: { source: 0, target: 0 },
+    bookmarked: { created: 0, destroyed: 0 },
   };
 }
 

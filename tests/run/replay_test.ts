@@ -519,4 +519,31 @@ Deno.test("replay: bookmarks: a bookmark that cannot be made holds its snapshot 
   );
   assert.ok(r.asked.includes("[Source] zfs hold zfs_autobackup:test zfb_src/fs1@test-20101111000001"));
   assert.deepEqual(destroyedBookmarks(r.asked), [], "the old bookmark still protects the chain");
+  const doc = await reportOf("ozfs_bookmark_incremental", edit);
+  assert.deepEqual(doc.totals.bookmarks, { created: 0, destroyed: 0 }, "the report counts none");
+});
+
+/** The recorded run again without --verbose and with `--report -`: the report it prints. */
+async function reportOf(fixture: string, edit?: (text: string) => string) {
+  const recorded = (await replayFixture(fixture, undefined, edit ? { edit } : {})).args;
+  const args = [...recorded.filter((a) => a !== "--verbose"), "--report", "-"];
+  const r = await replayFixture(fixture, args, edit ? { edit } : {});
+  assert.deepEqual(r.unused, []);
+  return JSON.parse(r.stdout);
+}
+
+Deno.test("replay: the report counts the bookmarks each dataset made and destroyed", async () => {
+  const doc = await reportOf("ozfs_incremental");
+  // deno-lint-ignore no-explicit-any
+  const counts = doc.datasets.map((d: any) => [d.dataset, d.bookmarks]);
+  assert.deepEqual(counts, [
+    ["zfx_src/fs1", { created: 1, destroyed: 1 }],
+    ["zfx_src/fs1/sub", { created: 1, destroyed: 1 }],
+    ["zfx_src/fs2/sub", { created: 1, destroyed: 1 }],
+  ]);
+  assert.deepEqual(doc.totals.bookmarks, { created: 3, destroyed: 3 });
+  assert.equal(doc.run.options.noBookmarks, false);
+  const held = await reportOf("ozfs_no_bookmarks");
+  assert.deepEqual(held.totals.bookmarks, { created: 0, destroyed: 0 }, "--no-bookmarks touches none");
+  assert.equal(held.run.options.noBookmarks, true);
 });
