@@ -292,7 +292,11 @@ scenario({
 
     const r = await zab([n, `${dst}/backup`, "--verbose", "--no-snapshot", ...SAME_HOST], T2);
     expectCode(r, 0);
-    assert.match(r.stdout, new RegExp(`${re(fs)}@${n}-${S1}: -> ${re(t)} \\(resuming\\)`));
+    // Upstream's resuming line, then the transfer's.
+    assert.match(
+      r.stdout,
+      new RegExp(`${re(fs)}@${n}-${S1}: resuming\\n.*${re(fs)}@${n}-${S1}: -> ${re(t)}\\n`),
+    );
     assert.equal((await ozfsOk(`zfs get -H -o value receive_resume_token ${t}`)).trim(), "-");
     assert.deepEqual((await names(t)).snapshots, [`${t}@${n}-${S0}`, `${t}@${n}-${S1}`]);
     assert.deepEqual(
