@@ -254,6 +254,8 @@ Deno.test({
         "--keep-source=1",
         "--keep-target=2",
         "--allow-empty",
+        // One host: the received copy carries the selection property; never back it up.
+        "--exclude-received",
       ];
       const none = await zab([...args, "--check-permissions"], T0);
       expectCode(none, 1);
