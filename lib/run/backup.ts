@@ -89,6 +89,7 @@ export async function runBackup(
     // The entry shares the outcome's records, so a stop midway keeps what was done.
     entry.transfers = run.outcome.transfers;
     entry.destroyed = run.outcome.destroyed;
+    entry.bookmarks = run.outcome.bookmarked;
     try {
       await syncDataset(ctx, ds, run.target, tree, targetOf, run.outcome);
       entry.result = "ok";

@@ -1,13 +1,13 @@
 /**
  * The freshness check (`--monitor WARN,CRIT`): reads the selection and the listings, finds each
- * dataset's newest common snapshot on the target (its newest snapshot in snapshot-only mode)
+ * dataset's newest common snapshot on the target (by guid, among source snapshots and bookmarks) (its newest snapshot in snapshot-only mode)
  * and measures its age. Only reads: no lock, no snapshot, no change, and app.ts runs it on hosts
  * in test mode so that even a mistake here could not change anything.
  */
 import type { Host } from "../exec/host.ts";
 import { ZfsError } from "../errors.ts";
 import { type Dataset, listDatasets } from "../zfs/listing.ts";
-import { findCommonSnapshot } from "../sync/common_snapshot.ts";
+import { findCommonPoint } from "../sync/common_snapshot.ts";
 import { targetName } from "../sync/target_path.ts";
 import type { Freshness } from "../monitor/freshness.ts";
 import type { RunContext } from "./context.ts";
@@ -42,7 +42,13 @@ export async function checkFreshness(ctx: RunContext, target: Host | undefined):
   return selected.map((ds) => {
     const tgt = targets.get(targetName(path, ds.name, job.stripPath));
     if (tgt === undefined) return age(ds.name, undefined, "not on target");
-    const { common } = findCommonSnapshot(ours(ds), ours(tgt), !job.noGuidCheck);
-    return age(ds.name, common, "no common snapshot");
+    // A bookmark counts too: with bookmarks the source may have thinned the snapshot it marks.
+    const { common } = findCommonPoint(ours(ds), ds.bookmarks, ours(tgt), {
+      guidCheck: !job.noGuidCheck,
+      untagged: (n) => job.snapshotFormat.untagged(n),
+      ownSuffix: undefined,
+      preferBookmark: false,
+    });
+    return age(ds.name, common?.target, "no common snapshot");
   });
 }

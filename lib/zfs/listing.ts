@@ -1,7 +1,7 @@
 /**
  * Batched listings. Instead of upstream's handful of commands per dataset, each side is read
- * with as few `zfs get -H -p` calls as possible: datasets with their snapshots and the
- * properties the plan needs, parsed into plain data.
+ * with as few `zfs get -H -p` calls as possible: datasets with their snapshots, bookmarks and
+ * the properties the plan needs, parsed into plain data.
  */
 import type { Host } from "../exec/host.ts";
 import type { HostFeatures } from "./features.ts";
@@ -25,11 +25,23 @@ export interface Snapshot {
   userrefs: number | undefined;
 }
 
-/** A filesystem or volume with its snapshots, oldest first. */
+/** A bookmark as listed. */
+export interface Bookmark {
+  /** Short name (after "#"). */
+  name: string;
+  /** The guid of the snapshot it was made from (the same on every copy of that snapshot). */
+  guid: string | undefined;
+  /** The createtxg of that snapshot. */
+  createtxg: number;
+}
+
+/** A filesystem or volume with its snapshots and bookmarks, each oldest first. */
 export interface Dataset {
   name: string;
   type: "filesystem" | "volume";
   createtxg: number;
+  /** Unique id of the dataset itself (names the bookmarks of a target); undefined when unknown. */
+  guid: string | undefined;
   /** Bytes written since the newest snapshot (undefined on old zfs). */
   written: number | undefined;
   /** Non-empty when an interrupted receive can be resumed. */
@@ -39,6 +51,8 @@ export interface Dataset {
   /** Origin snapshot of a clone. */
   origin: string | undefined;
   snapshots: Snapshot[];
+  /** Empty where zfs has no bookmarks. */
+  bookmarks: Bookmark[];
 }
 
 /**
@@ -50,11 +64,13 @@ export function emptyDataset(name: string, fields: Partial<Dataset> = {}): Datas
     name,
     type: "filesystem",
     createtxg: 0,
+    guid: undefined,
     written: 0,
     resumeToken: undefined,
     encryption: undefined,
     origin: undefined,
     snapshots: [],
+    bookmarks: [],
     ...fields,
   };
 }
@@ -86,28 +102,48 @@ export function buildDatasets(rows: readonly GetRow[]): Map<string, Dataset> {
       name,
       type,
       createtxg: numericValue(p.get("createtxg")) ?? 0,
+      guid: valueOrUndefined(p.get("guid")),
       written: numericValue(p.get("written")),
       resumeToken: valueOrUndefined(p.get("receive_resume_token")),
       encryption: valueOrUndefined(p.get("encryption")),
       origin: valueOrUndefined(p.get("origin")),
       snapshots: [],
+      bookmarks: [],
     });
   }
   for (const [name, p] of grouped) {
-    const at = name.indexOf("@");
-    if (at < 0 || p.get("type") !== "snapshot") continue;
+    const type = p.get("type");
+    const at = name.indexOf(type === "bookmark" ? "#" : "@");
+    if (at < 0 || (type !== "snapshot" && type !== "bookmark")) continue;
     const ds = datasets.get(name.slice(0, at));
     if (!ds) continue;
-    ds.snapshots.push({
+    const common = {
       name: name.slice(at + 1),
       guid: valueOrUndefined(p.get("guid")),
       createtxg: numericValue(p.get("createtxg")) ?? 0,
-      written: numericValue(p.get("written")),
-      userrefs: numericValue(p.get("userrefs")),
-    });
+    };
+    if (type === "bookmark") ds.bookmarks.push(common);
+    else {
+      ds.snapshots.push({
+        ...common,
+        written: numericValue(p.get("written")),
+        userrefs: numericValue(p.get("userrefs")),
+      });
+    }
   }
-  for (const ds of datasets.values()) ds.snapshots.sort((a, b) => a.createtxg - b.createtxg);
+  for (const ds of datasets.values()) {
+    ds.snapshots.sort((a, b) => a.createtxg - b.createtxg);
+    ds.bookmarks.sort((a, b) => a.createtxg - b.createtxg);
+  }
   return datasets;
+}
+
+/**
+ * True when this zfs lists bookmarks: some pool of the host has the `bookmarks` feature, so
+ * its zfs knows the type (asking an older one for `-t bookmark` would fail the listing).
+ */
+export function listsBookmarks(f: HostFeatures): boolean {
+  return [...f.poolFeatures.values()].some((features) => features.has("bookmarks"));
 }
 
 /** Argv of one batched listing. */
@@ -118,7 +154,7 @@ export function listingArgv(
 ): string[] {
   return getArgv(listingProperties(f), roots, [
     ...(depth === "recursive" ? ["-r"] : ["-d", "1"]),
-    ...(f.has.getTypes ? ["-t", "filesystem,volume,snapshot"] : []),
+    ...(f.has.getTypes ? ["-t", `filesystem,volume,snapshot${listsBookmarks(f) ? ",bookmark" : ""}`] : []),
   ]);
 }
 

@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
-import { buildDatasets, listingArgv, listingProperties } from "../../lib/zfs/listing.ts";
+import { buildDatasets, listingArgv, listingProperties, listsBookmarks } from "../../lib/zfs/listing.ts";
 import { type GetRow, groupRows, numericValue } from "../../lib/zfs/get_rows.ts";
 import { readTable } from "../../lib/zfs/tabular.ts";
 import { type HostFeatures, parseProbeOutput, PROBES } from "../../lib/zfs/features.ts";
 
-/** Features with every probe answering `code` (1 = supported). */
-function features(code = 1, overrides: Record<string, number> = {}): HostFeatures {
-  return parseProbeOutput(Object.values(PROBES).map((p) => `#probe ${p}:${overrides[p] ?? code}`).join("\n"));
+/** Features with every probe answering `code` (1 = supported), and these `zpool get` feature lines. */
+function features(code = 1, overrides: Record<string, number> = {}, pools: string[] = []): HostFeatures {
+  return parseProbeOutput(
+    [...Object.values(PROBES).map((p) => `#probe ${p}:${overrides[p] ?? code}`), ...pools].join("\n"),
+  );
 }
 
 /** Every property these tests list. */
@@ -62,15 +64,23 @@ function words(line: string): string[] {
   return line.split(" ");
 }
 
-Deno.test("listingProperties/listingArgv: OpenZFS asks for everything in one recursive get", () => {
-  const f = features();
+Deno.test("listingProperties/listingArgv: OpenZFS asks for everything in one recursive get, bookmarks too", () => {
+  const f = features(1, {}, ["tank\tfeature@async_destroy\tenabled", "rpool\tfeature@bookmarks\tactive"]);
   const props = "type,createtxg,guid,userrefs,origin,written,receive_resume_token,encryption";
   assert.deepEqual(listingProperties(f), props.split(","));
   assert.deepEqual(
     listingArgv(f, ["rpool/data", "tank"], "recursive"),
-    words(`zfs get -H -p -o name,property,value -r -t filesystem,volume,snapshot ${props} rpool/data tank`),
+    words(
+      `zfs get -H -p -o name,property,value -r -t filesystem,volume,snapshot,bookmark ${props} rpool/data tank`,
+    ),
   );
   assert.deepEqual(listingArgv(f, ["b/fs"], "children").slice(6, 8), ["-d", "1"]);
+});
+
+Deno.test("listingArgv: no bookmark type where no pool of the host has the bookmarks feature", () => {
+  const f = features(1, {}, ["tank\tfeature@async_destroy\tenabled", "old\tfeature@bookmarks\tdisabled"]);
+  assert.equal(listsBookmarks(f), false);
+  assert.ok(listingArgv(f, ["tank"], "recursive").includes("filesystem,volume,snapshot"));
 });
 
 Deno.test("listingArgv: old zfs without get -t, written, resume tokens or encryption", () => {
@@ -146,13 +156,14 @@ const LISTING = rows(
   }),
 );
 
-Deno.test("buildDatasets: filesystems and volumes with their snapshots sorted by createtxg", () => {
+Deno.test("buildDatasets: filesystems and volumes with their snapshots and bookmarks sorted by createtxg", () => {
   const ds = buildDatasets(LISTING);
   assert.deepEqual([...ds.keys()], ["p/fs", "p/vol"]);
   assert.deepEqual(ds.get("p/fs"), {
     name: "p/fs",
     type: "filesystem",
     createtxg: 10,
+    guid: "111",
     written: 4096,
     resumeToken: undefined,
     encryption: "off",
@@ -161,6 +172,7 @@ Deno.test("buildDatasets: filesystems and volumes with their snapshots sorted by
       { name: "a", guid: "221", createtxg: 20, written: 8192, userrefs: 0 },
       { name: "b", guid: "222", createtxg: 30, written: 0, userrefs: 1 },
     ],
+    bookmarks: [],
   });
   const vol = ds.get("p/vol")!;
   assert.equal(vol.type, "volume");
@@ -168,6 +180,7 @@ Deno.test("buildDatasets: filesystems and volumes with their snapshots sorted by
   assert.equal(vol.encryption, "aes-256-gcm");
   assert.equal(vol.origin, "p/fs@a");
   assert.deepEqual(vol.snapshots, [], "bookmarks are not snapshots");
+  assert.deepEqual(vol.bookmarks, [{ name: "bm", guid: "334", createtxg: 13 }]);
 });
 
 Deno.test("buildDatasets: old zfs output lacks written, tokens and encryption", () => {
