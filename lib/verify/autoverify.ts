@@ -132,6 +132,7 @@ async function plan(ctx: BackupContext): Promise<PairPlan[]> {
   return planPairs(selected, targets, {
     targetOf: (name) => mapping.get(name)!,
     excluded: (full) => patterns.some((re) => re.test(full)),
+    untagged: (name) => job.snapshotFormat.untagged(name),
   });
 }
 

@@ -3,7 +3,7 @@
  * newest snapshot both have with the same guid. A dataset that cannot be compared (no target,
  * no common snapshot, a filesystem backed up as a volume) gets the reason instead.
  */
-import { findCommonSnapshot } from "../sync/common_snapshot.ts";
+import { findCommonPoint } from "../sync/common_snapshot.ts";
 import type { Dataset } from "../zfs/listing.ts";
 
 /** One dataset to compare. */
@@ -33,6 +33,8 @@ export interface PairRules {
   targetOf: (source: string) => string;
   /** --exclude-snapshot-pattern: true for a full source snapshot name that never counts. */
   excluded: (fullSnapshotName: string) => boolean;
+  /** A snapshot name without its tag (--tag), so tagged and untagged copies match. */
+  untagged: (name: string) => string;
 }
 
 /** Pairs every selected dataset, in the given order. */
@@ -56,8 +58,16 @@ function planPair(src: Dataset, targets: ReadonlyMap<string, Dataset>, rules: Pa
   if (!tgt) return fail(`target "${target}" does not exist`);
   if (tgt.type !== src.type) return fail(`the source is a ${src.type}, the target a ${tgt.type}`);
   const candidates = src.snapshots.filter((s) => !rules.excluded(`${src.name}@${s.name}`));
-  const found = findCommonSnapshot(candidates, tgt.snapshots, true);
-  if (found.common === undefined) {
+  // Contents can only be compared at a snapshot that still exists on both sides, so source
+  // bookmarks do not count here.
+  const found = findCommonPoint(candidates, [], tgt.snapshots, {
+    guidCheck: true,
+    untagged: rules.untagged,
+    ownSuffix: undefined,
+    preferBookmark: false,
+  });
+  const snapshot = found.common?.snapshot;
+  if (snapshot === undefined) {
     const mismatch = found.guidMismatches.length
       ? ` (${found.guidMismatches.length} of the same name but another guid, newest "${
         found.guidMismatches[0]
@@ -65,5 +75,5 @@ function planPair(src: Dataset, targets: ReadonlyMap<string, Dataset>, rules: Pa
       : "";
     return fail(`no common snapshot${mismatch}`);
   }
-  return { kind: "compare", source: src.name, target, type: src.type, snapshot: found.common };
+  return { kind: "compare", source: src.name, target, type: src.type, snapshot };
 }

@@ -11,7 +11,7 @@ function ds(name: string, snapshots: Snapshot[], type: Dataset["type"] = "filesy
   return emptyDataset(name, { type, snapshots });
 }
 
-const RULES: PairRules = { targetOf: (n) => `bk/${n}`, excluded: () => false };
+const RULES: PairRules = { targetOf: (n) => `bk/${n}`, excluded: () => false, untagged: (n) => n };
 
 Deno.test("planPairs: the newest snapshot present on both sides with the same guid", () => {
   const source = [ds("p/a", snaps(["s1", "g1"], ["s2", "g2"], ["s3", "g3"]))];
@@ -60,6 +60,7 @@ Deno.test("planPairs: --exclude-snapshot-pattern hides source snapshots; order a
   const rules: PairRules = {
     targetOf: (n) => `x/${n.split("/")[1]}`,
     excluded: (full) => full.endsWith("@tmp"),
+    untagged: (n) => n,
   };
   assert.deepEqual(
     planPairs(source, targets, rules).map((p) => [p.source, p.target, (p as { snapshot: string }).snapshot]),
