@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { ozfsOk } from "../tests/harness/ozfs.ts";
 import { runTool } from "../tests/harness/tool.ts";
 import { ENV_OZFS_SSH_CONFIG } from "../tests/harness/env.ts";
+import { median } from "./bench_stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -71,11 +72,6 @@ async function countCommands(n: number): Promise<void> {
   console.log(`| first (full) | ${bookmarks[0]} | ${holds[0]} | ~842 |`);
   console.log(`| second (incremental) | ${bookmarks[1]} | ${holds[1]} | ~1047 |`);
   console.log(`| third (no change) | ${bookmarks[2]} | ${holds[2]} | |`);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 async function throughput(sizeMiB: number, rounds: number): Promise<void> {

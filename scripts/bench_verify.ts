@@ -19,6 +19,7 @@ import { shellJoin } from "../lib/exec/quote.ts";
 import { TREE_LIST_SCRIPT } from "../lib/verify/tree_list.ts";
 import { VOLUME_HASH_SCRIPT } from "../lib/verify/volume_hashes.ts";
 import { VOLUME_CHUNK_BYTES } from "../lib/verify/verify_pair.ts";
+import { median, mibPerSecond } from "./bench_stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -41,18 +42,6 @@ async function run(argv: readonly string[]): Promise<string> {
   const r = await spawnProcess(full);
   if (r.code !== 0) throw new Error(`"${argv.join(" ").slice(0, 80)}" failed: ${r.stderr}`);
   return r.stdout;
-}
-
-async function mibPerSecond(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return sizeMiB / ((performance.now() - t0) / 1000);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 await run([
@@ -78,7 +67,7 @@ if (values.ssh === undefined) {
 await rows.sha1sum!(); // warm the page cache
 const results: Record<string, number[]> = Object.fromEntries(Object.keys(rows).map((k) => [k, []]));
 for (let i = 0; i < rounds; i++) {
-  for (const [name, fn] of Object.entries(rows)) results[name]!.push(await mibPerSecond(fn));
+  for (const [name, fn] of Object.entries(rows)) results[name]!.push(await mibPerSecond(sizeMiB, fn));
 }
 console.log(
   `\n${sizeMiB} MiB file on ${values.ssh ?? "this machine"}, warm cache, median of ${rounds} runs (MiB/s):`,

@@ -11,14 +11,13 @@ import { OPTION_SPECS, type OptionGroup, type OptionSpec } from "../cli/option_t
 import { buildJob, type OptionValues } from "../job/build_job.ts";
 import type { BackupJob } from "../job/job.ts";
 import { showValue } from "../job/show_value.ts";
-import { COMPATIBLE_WITH, VERSION } from "../version.ts";
+import { headerOf } from "../version.ts";
 
 /** The program name zfs-autoverify answers to. */
 export const VERIFY_PROGRAM = "zfs-autoverify";
 
 /** The header line of --version and verbose output. */
-export const VERIFY_HEADER =
-  `${VERIFY_PROGRAM} v${VERSION} (Deno; drop-in for zfs-autobackup ${COMPATIBLE_WITH})`;
+export const VERIFY_HEADER = headerOf(VERIFY_PROGRAM);
 
 /** Usage line. */
 export const VERIFY_USAGE = `usage: ${VERIFY_PROGRAM} [options] BACKUP-NAME TARGET-PATH`;
