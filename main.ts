@@ -1,14 +1,15 @@
 /**
  * zfs-autobackup: periodic ZFS backups with zfs send/recv, a drop-in replacement for
- * zfs-autobackup 3.3. See README.md. The same binary is zfs-check when started under that
- * name (lib/program_name.ts).
+ * zfs-autobackup 3.3. See README.md. The same binary is zfs-check or zfs-autoverify when
+ * started under that name (lib/program_name.ts).
  */
 import process from "node:process";
 import { runApp } from "./lib/app.ts";
 import { runZfsCheck } from "./lib/check/zfs_check.ts";
 import { checkedFileSink } from "./lib/check/output.ts";
 import { fileSink } from "./lib/log/term.ts";
-import { AUTOVERIFY_MISSING, PROGRAM_ENV, resolveProgram } from "./lib/program_name.ts";
+import { PROGRAM_ENV, resolveProgram } from "./lib/program_name.ts";
+import { runAutoverify } from "./lib/verify/autoverify.ts";
 import { lockRun } from "./lib/run/lock.ts";
 import { FEATURE_CACHE_ENV, featureCacheFromEnv } from "./lib/zfs/feature_cache.ts";
 
@@ -32,8 +33,13 @@ if (import.meta.main) {
       signal: abort.signal,
     });
   } else if (which.program === "zfs-autoverify") {
-    stderr.write(`${AUTOVERIFY_MISSING}\n`);
-    code = 255;
+    code = await runAutoverify({
+      args: Deno.args,
+      stdout: fileSink(Deno.stdout),
+      stderr,
+      now: () => Date.now(),
+      signal: abort.signal,
+    });
   } else {
     code = await runApp({
       args: Deno.args,

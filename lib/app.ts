@@ -3,6 +3,7 @@
  * map the outcome to an exit code; write the report and metrics last. Returns the exit code
  * instead of calling Deno.exit so tests can run it in-process.
  */
+import { parseOrExit } from "./cli/early_exit.ts";
 import { parseOptions } from "./cli/parse.ts";
 import { isBackupJob, type Job, type MonitorThresholds } from "./job/job.ts";
 import { showValue } from "./job/show_value.ts";
@@ -104,33 +105,23 @@ export function processHosts(
 
 /** Runs the program and returns its exit code. */
 export async function runApp(deps: AppDeps): Promise<number> {
-  let jobs: FileJob[];
-  let checkPermissions: boolean;
-  let single: boolean;
-  try {
-    const parsed = parseOptions(deps.args);
-    if (parsed.kind === "help") {
-      deps.stdout.write(parsed.text); // helpText() ends with its newline.
-      return ExitCode.ok;
-    }
-    if (parsed.kind === "version") {
-      deps.stdout.write(`${parsed.text}\n`);
-      return ExitCode.ok;
-    }
-    checkPermissions = parsed.checkPermissions;
-    single = parsed.kind === "run";
-    jobs = parsed.kind === "run" ? [{ name: "", job: parsed.job }] : compileJobs(
-      parseJobsFile(await readJobsFile(deps, parsed.file), parsed.file),
-      parsed.overrides,
-      parsed.only,
+  const parsed = await parseOrExit("zfs-autobackup", deps, async () => {
+    const line = parseOptions(deps.args);
+    if (line.kind !== "run" && line.kind !== "jobs") return line;
+    const jobs: FileJob[] = line.kind === "run" ? [{ name: "", job: line.job }] : compileJobs(
+      parseJobsFile(await readJobsFile(deps, line.file), line.file),
+      line.overrides,
+      line.only,
     );
-  } catch (e) {
-    if (e instanceof UsageError) {
-      deps.stderr.write(`zfs-autobackup: error: ${e.message} (see --help)\n`);
-      return ExitCode.usage;
-    }
-    throw e;
-  }
+    return {
+      kind: "start" as const,
+      jobs,
+      checkPermissions: line.checkPermissions,
+      single: line.kind === "run",
+    };
+  });
+  if (typeof parsed === "number") return parsed;
+  const { jobs, checkPermissions, single } = parsed;
   const mode: JobMode = checkPermissions ? "check-permissions" : "run";
   const log = new Logger(
     {

@@ -18,10 +18,6 @@ export type ProgramName = (typeof PROGRAMS)[number];
 /** The environment variable that picks the program when argv[0] does not. */
 export const PROGRAM_ENV = "ZFS_AUTOBACKUP_PROGRAM";
 
-/** What zfs-autoverify prints until it exists (upstream 3.3's is disabled as well). */
-export const AUTOVERIFY_MISSING =
-  "zfs-autoverify: error: not available yet (in zfs-autobackup 3.3 it is disabled too)";
-
 function isProgram(name: string): name is ProgramName {
   return (PROGRAMS as readonly string[]).includes(name);
 }

@@ -1,9 +1,10 @@
 /**
  * `deno task bench:backup`: real backups on the OpenZFS guest (../shared/testbed, `ozfs-vm up`).
  *
- * 1. Command count: 100 selected datasets, a first run and a second (incremental) run; the
- *    number of zfs/ssh commands each run needed (upstream 3.3: about 842 and 1047, its own
- *    test_scaling figures).
+ * 1. Command count: 100 selected datasets, a first run, a second (incremental) run and a third
+ *    run with nothing changed, with bookmarks (the default) and with --no-bookmarks; the number
+ *    of zfs/ssh commands each run needed (upstream 3.3: about 842 and 1047 for the first two,
+ *    its own test_scaling figures).
  * 2. Throughput: a 1 GiB dataset backed up by the tool (`--ssh-source ozfs --ssh-target ozfs`,
  *    so the pipeline runs inside the guest) against `zfs send | zfs recv` typed by hand in the
  *    guest, alternating, median of N.
@@ -14,6 +15,7 @@ import { parseArgs } from "node:util";
 import { ozfsOk } from "../tests/harness/ozfs.ts";
 import { runTool } from "../tests/harness/tool.ts";
 import { ENV_OZFS_SSH_CONFIG } from "../tests/harness/env.ts";
+import { median } from "./bench_stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -33,32 +35,43 @@ function commandsRun(stdout: string): number {
   return Number(m[1]);
 }
 
-async function countCommands(n: number): Promise<void> {
+/** Commands of a first, a second (incremental) and a third run without changes, on fresh pools. */
+async function runsOf(n: number, extra: readonly string[]): Promise<[number, number, number]> {
   await ozfsOk(
     "set -e; mkdir -p /var/tmp/zab; for p in zbc_src zbc_tgt; do zpool destroy $p 2>/dev/null || true; " +
       "truncate -s 512M /var/tmp/zab/$p.img; zpool create $p /var/tmp/zab/$p.img; done; " +
       `zfs set autobackup:bench=true zbc_src; for i in $(seq 1 ${n}); do zfs create zbc_src/fs$i; done`,
   );
   try {
-    const first = await runTool(["bench", "zbc_tgt", "--verbose", ...remote], {
-      fakeTime: "2010-11-11 00:00:00",
-    });
-    const second = await runTool(["bench", "zbc_tgt", "--verbose", "--allow-empty", ...remote], {
-      fakeTime: "2010-11-11 01:00:00",
-    });
-    if (first.code || second.code) throw new Error(`Backup failed: ${first.stderr}${second.stderr}`);
-    console.log(`\n| run over ${n + 1} datasets | commands (ours) | upstream 3.3 |`);
-    console.log("|---|---:|---:|");
-    console.log(`| first (full) | ${commandsRun(first.stdout)} | ~842 |`);
-    console.log(`| second (incremental) | ${commandsRun(second.stdout)} | ~1047 |`);
+    const counts: number[] = [];
+    for (
+      const [time, more] of [
+        ["2010-11-11 00:00:00", []],
+        ["2010-11-11 01:00:00", ["--allow-empty"]],
+        // Nothing changed: no snapshot, nothing to send.
+        ["2010-11-11 02:00:00", []],
+      ] as const
+    ) {
+      const r = await runTool(["bench", "zbc_tgt", "--verbose", ...more, ...extra, ...remote], {
+        fakeTime: time,
+      });
+      if (r.code) throw new Error(`Backup failed: ${r.stderr}`);
+      counts.push(commandsRun(r.stdout));
+    }
+    return counts as [number, number, number];
   } finally {
     await ozfsOk("for p in zbc_src zbc_tgt; do zpool destroy $p; rm -f /var/tmp/zab/$p.img; done");
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+async function countCommands(n: number): Promise<void> {
+  const bookmarks = await runsOf(n, []);
+  const holds = await runsOf(n, ["--no-bookmarks"]);
+  console.log(`\n| run over ${n + 1} datasets | bookmarks (default) | --no-bookmarks | upstream 3.3 |`);
+  console.log("|---|---:|---:|---:|");
+  console.log(`| first (full) | ${bookmarks[0]} | ${holds[0]} | ~842 |`);
+  console.log(`| second (incremental) | ${bookmarks[1]} | ${holds[1]} | ~1047 |`);
+  console.log(`| third (no change) | ${bookmarks[2]} | ${holds[2]} | |`);
 }
 
 async function throughput(sizeMiB: number, rounds: number): Promise<void> {

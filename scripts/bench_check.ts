@@ -13,6 +13,7 @@ import { DEFAULT_CHUNK_OPTIONS } from "../lib/check/chunks.ts";
 import { spawnProcess } from "../lib/exec/process.ts";
 import { shellQuote } from "../lib/exec/quote.ts";
 import { REPO_ROOT } from "../tests/harness/env.ts";
+import { median, mibPerSecond } from "./bench_stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -36,18 +37,6 @@ async function ensureFile(): Promise<void> {
   if (r.code !== 0) throw new Error(`Writing "${file}" failed: ${r.stderr}`);
 }
 
-async function mibPerSecond(fn: () => Promise<void>): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return sizeMiB / ((performance.now() - t0) / 1000);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 const library = async () => {
   for await (const _ of new ChunkHasher(DEFAULT_CHUNK_OPTIONS).hashFile(file)) { /* just hash */ }
 };
@@ -67,9 +56,9 @@ await ensureFile();
 await sha1sum(); // warm the page cache
 const rows: Record<string, number[]> = { "zfs-check library": [], "zfs-check CLI": [], sha1sum: [] };
 for (let i = 0; i < pairs; i++) {
-  rows["zfs-check library"]!.push(await mibPerSecond(library));
-  rows["zfs-check CLI"]!.push(await mibPerSecond(cli));
-  rows.sha1sum!.push(await mibPerSecond(sha1sum));
+  rows["zfs-check library"]!.push(await mibPerSecond(sizeMiB, library));
+  rows["zfs-check CLI"]!.push(await mibPerSecond(sizeMiB, cli));
+  rows.sha1sum!.push(await mibPerSecond(sizeMiB, sha1sum));
 }
 console.log(`\n${sizeMiB} MiB file, warm cache, median of ${pairs} runs each (MiB/s):`);
 for (const [name, xs] of Object.entries(rows)) {

@@ -8,6 +8,7 @@
 import { DEFAULT_SCHEDULE, parseSchedule, type Schedule } from "../lib/thinner/schedule.ts";
 import { thin } from "../lib/thinner/thinner.ts";
 import { mulberry32 } from "../tests/harness/random.ts";
+import { median } from "./bench_stats.ts";
 
 const COUNT = 100_000;
 const RUNS = 5;
@@ -42,11 +43,6 @@ const variants: Variant[] = [
   // many survivors: each kept item gets a reason with a formatted date
   { name: "every 5 min, keep all (1s1y)", schedule: parseSchedule("10,1s1y"), items: every5Minutes() },
 ];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 const rows: string[][] = [["variant", "items", "kept", "median ms", "min ms", "max ms"]];
 for (const v of variants) {

@@ -20,6 +20,7 @@ import { TransferMeter } from "../lib/transfer/meter.ts";
 import type { Stage } from "../lib/exec/pipeline_spec.ts";
 import { ensureLoopbackSshd } from "../tests/harness/sshd.ts";
 import { LOOP_HOST } from "../tests/harness/env.ts";
+import { median } from "./bench_stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -64,12 +65,6 @@ async function timeIt(fn: () => Promise<void>): Promise<number> {
   const t0 = performance.now();
   await fn();
   return (performance.now() - t0) / 1000;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 interface Row {

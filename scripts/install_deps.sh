@@ -29,6 +29,8 @@ deps=(
   "bsdutils:logger"
   # --prometheus tests: promtool check metrics (one ~19 MB package, ~30 s to install).
   "prometheus:promtool"
+  # zfs-autoverify --fs-compare rsync.
+  "rsync:rsync"
 )
 
 # `--demo`: only what `deno task demo` needs.

@@ -139,10 +139,19 @@ const scenarios: Record<string, () => Promise<void>> = {
    * Backup-mode thinning with --keep-source=1 --keep-target=1: the pre-clean destroys the
    * snapshot before the common one on both sides, and the previous common snapshot goes at the
    * end, after its hold moved. Then a stale hold of ours (an interrupted run released nothing)
-   * on an obsolete snapshot on both sides: looked up, released, destroyed.
+   * on an obsolete snapshot on both sides: looked up, released, destroyed. With --no-bookmarks
+   * (holds on both sides, as zfs-autobackup 3.3), which is what these fixtures are about.
    */
   async "ozfs_keep"() {
-    const args = (...more: string[]) => ["test", "zfk_tgt", "--verbose", "--allow-empty", ...more, ...REMOTE];
+    const args = (...more: string[]) => [
+      "test",
+      "zfk_tgt",
+      "--verbose",
+      "--allow-empty",
+      "--no-bookmarks",
+      ...more,
+      ...REMOTE,
+    ];
     await guestPools("zfk", oneDataset("zfk"));
     try {
       await prepare(args(), "2010-11-11 00:00:00");
@@ -191,7 +200,15 @@ const scenarios: Record<string, () => Promise<void>> = {
           `zfs release zfs_autobackup:test $s 2>/dev/null || true; done; zfs destroy -r ${src}/${d}; `
         ).join(""),
       );
-    const args = (...more: string[]) => ["test", "zfm_tgt", "--verbose", "--allow-empty", ...more, ...REMOTE];
+    const args = (...more: string[]) => [
+      "test",
+      "zfm_tgt",
+      "--verbose",
+      "--allow-empty",
+      "--no-bookmarks",
+      ...more,
+      ...REMOTE,
+    ];
     try {
       await prepare(args(), "2010-08-01 00:00:00");
       await ozfsOk(select("young", "parent"));
@@ -210,7 +227,7 @@ const scenarios: Record<string, () => Promise<void>> = {
    * off, then that snapshot was destroyed): the run aborts the resume and sends anew.
    */
   async "ozfs_resume_aborted"() {
-    const args = ["test", "zfa_tgt", "--verbose", "--allow-empty", ...REMOTE];
+    const args = ["test", "zfa_tgt", "--verbose", "--allow-empty", "--no-bookmarks", ...REMOTE];
     await guestPools("zfa", oneDataset("zfa"));
     try {
       await prepare(args, "2010-11-11 00:00:00");
@@ -225,6 +242,49 @@ const scenarios: Record<string, () => Promise<void>> = {
       await record("ozfs_resume_aborted", args, "2010-11-11 00:00:02");
     } finally {
       await dropGuestPools("zfa");
+    }
+  },
+  /**
+   * Bookmarks and the choice of the common point, one source dataset and two targets (a and b,
+   * two TARGET-PATHs with their own guids): an incremental from this target's bookmark; a
+   * source snapshot destroyed by hand with both targets' bookmarks of it left (this target's is
+   * used); a bookmark of this target's name but another snapshot (ignored, kept); --no-bookmarks
+   * continuing from a bookmark with holds on the source; then a chain with a source hold and no
+   * bookmark (as 3.3 leaves it) taken over under --keep-source=0.
+   */
+  async "ozfs_bookmarks"() {
+    const src = "zfb_src/fs1";
+    const args = (target: string, ...more: string[]) => [
+      "test",
+      `zfb_tgt/${target}`,
+      "--verbose",
+      "--allow-empty",
+      // Each target's received datasets carry the selection property: never back them up.
+      "--exclude-received",
+      ...more,
+      ...REMOTE,
+    ];
+    await guestPools("zfb", oneDataset("zfb") + "; zfs create zfb_tgt/a; zfs create zfb_tgt/b");
+    const guidA = (await ozfsOk("zfs get -H -o value guid zfb_tgt/a")).trim();
+    try {
+      await prepare(args("a"), "2010-11-11 00:00:00");
+      await record("ozfs_bookmark_incremental", args("a"), "2010-11-11 00:00:01");
+      await prepare(args("b"), "2010-11-11 00:00:02");
+      await prepare(args("a", "--no-snapshot"), "2010-11-11 00:00:03");
+      // Both targets now have a bookmark of test-20101111000002; the snapshot goes by hand.
+      await ozfsOk(`zfs destroy ${src}@test-20101111000002`);
+      await record("ozfs_bookmark_hand_destroyed", args("a"), "2010-11-11 00:00:04");
+      // This target's bookmark of test-20101111000004 is replaced by one of another snapshot.
+      await ozfsOk(
+        `set -e; zfs destroy '${src}#test-20101111000004_${guidA}'; zfs snapshot ${src}@wrong; ` +
+          `zfs bookmark ${src}@wrong '${src}#test-20101111000004_${guidA}'; zfs destroy ${src}@wrong`,
+      );
+      await record("ozfs_bookmark_wrong_guid", args("a"), "2010-11-11 00:00:05");
+      await ozfsOk(`zfs destroy ${src}@test-20101111000005`);
+      await record("ozfs_no_bookmarks", args("a", "--no-bookmarks"), "2010-11-11 00:00:06");
+      await record("ozfs_bookmark_takeover", args("a", "--keep-source=0"), "2010-11-11 00:00:07");
+    } finally {
+      await dropGuestPools("zfb");
     }
   },
   /** Old ZFS: a local first run and an incremental run on zfs-fuse. */

@@ -50,10 +50,16 @@ Deno.test("main.ts: started as zfs-check through a symbolic link and a hard link
       env: { ...env, [PROGRAM_ENV]: "" },
     });
     assert.match(plain.stdout, /^zfs-autobackup v/);
-    const auto = await spawnProcess([Deno.execPath(), "run", "-q", "-A", main], {
+    const auto = await spawnProcess([Deno.execPath(), "run", "-q", "-A", main, "--version"], {
       env: { ...env, [PROGRAM_ENV]: "zfs-autoverify" },
     });
-    assert.equal(auto.code, 255);
+    assert.equal(auto.code, 0, auto.stderr);
+    assert.match(auto.stdout, /^zfs-autoverify v/);
+    const autoLink = join(dir, "sym", "zfs-autoverify");
+    await Deno.symlink(Deno.execPath(), autoLink);
+    const linked = await spawnProcess([autoLink, "run", "-q", "-A", main, "name"], { env });
+    assert.equal(linked.code, 2);
+    assert.match(linked.stderr, /^zfs-autoverify: error: Cannot start: TARGET-PATH is missing/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

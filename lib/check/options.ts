@@ -6,15 +6,14 @@
  * not start with "-"; without FILE the list is read from stdin.
  */
 import { UsageError } from "../errors.ts";
-import { COMPATIBLE_WITH, VERSION } from "../version.ts";
+import { headerOf } from "../version.ts";
 import { type ChunkOptions, DEFAULT_CHUNK_OPTIONS } from "./chunks.ts";
 
 /** The program name zfs-check answers to. */
 export const CHECK_PROGRAM = "zfs-check";
 
 /** The header line of --version and verbose output. */
-export const CHECK_HEADER =
-  `${CHECK_PROGRAM} v${VERSION} (Deno; drop-in for zfs-autobackup ${COMPATIBLE_WITH})`;
+export const CHECK_HEADER = headerOf(CHECK_PROGRAM);
 
 /** Parsed zfs-check options. */
 export interface CheckOptions extends ChunkOptions {

@@ -34,10 +34,22 @@ export interface TargetContext {
   testMode: boolean;
   /** Aborting stops the wait for a device node. */
   signal?: AbortSignal | undefined;
-  /** How long to wait for a clone's device node (default 10 s, as upstream). */
+  /** How long to wait for a clone's device node (default `DEVICE_WAIT_MS`). */
   deviceTimeoutMs?: number;
   /** Names the clone (default: this host's name and pid). */
   cloneName?: (snapshot: string) => string;
+}
+
+/** How long a new clone's device node is waited for (upstream waits as long). */
+export const DEVICE_WAIT_MS = 10_000;
+
+/**
+ * The error when a clone's device node did not appear (a missing encryption key is the usual
+ * cause); `where` names the host when it is not this one.
+ */
+export function deviceMissingText(device: string, waitedMs: number, dataset: string, where?: string): string {
+  return `Waiting for "${device}"${where === undefined ? "" : ` on ${where}`} failed: it did not appear ` +
+    `within ${waitedMs / 1000} s (is the encryption key of "${dataset}" loaded?)`;
 }
 
 /**
@@ -95,15 +107,12 @@ async function cloneVolume(snapshot: string, ctx: TargetContext): Promise<Prepar
   const device = zvolDevicePath(clone);
   try {
     await settleDevices(ctx.host, 60);
-    await waitForPath(device, ctx.deviceTimeoutMs ?? 10_000, ctx.signal);
+    await waitForPath(device, ctx.deviceTimeoutMs ?? DEVICE_WAIT_MS, ctx.signal);
   } catch (e) {
     await release();
     if (ctx.signal?.aborted) throw e;
     throw new FatalError(
-      `Waiting for "${device}" failed: it did not appear within ${
-        (ctx.deviceTimeoutMs ?? 10_000) / 1000
-      } s ` +
-        `(is the encryption key of "${snapshot.split("@")[0]}" loaded?)`,
+      deviceMissingText(device, ctx.deviceTimeoutMs ?? DEVICE_WAIT_MS, snapshot.split("@")[0]!),
     );
   }
   ctx.log.debug(`Hashing device ${device}`);
@@ -114,10 +123,10 @@ function defaultCloneName(snapshot: string): string {
   return tempCloneName(snapshot, hostName(), Deno.pid);
 }
 
-/** This machine's name, read where no extra permission is needed (Deno.hostname needs --allow-sys). */
-function hostName(): string {
+/** This machine's name (needs --allow-sys=hostname; "localhost" without it). */
+export function hostName(): string {
   try {
-    return Deno.readTextFileSync("/proc/sys/kernel/hostname").trim() || "localhost";
+    return Deno.hostname() || "localhost";
   } catch {
     return "localhost";
   }

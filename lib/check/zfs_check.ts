@@ -4,15 +4,8 @@
  * calling Deno.exit so tests can run it in-process. The hashing itself lives in the library
  * functions it calls (ChunkHasher, hashTree, compareTree, prepareTarget).
  */
-import {
-  bugText,
-  CommandError,
-  errorMessage,
-  ExitCode,
-  exitCodeForFailures,
-  FatalError,
-  UsageError,
-} from "../errors.ts";
+import { parseOrExit } from "../cli/early_exit.ts";
+import { bugText, CommandError, errorMessage, ExitCode, exitCodeForFailures, FatalError } from "../errors.ts";
 import type { Host, HostContext } from "../exec/host.ts";
 import { ProcessHost } from "../exec/process_host.ts";
 import { Logger } from "../log/logger.ts";
@@ -52,25 +45,9 @@ export interface ZfsCheckDeps {
 
 /** Runs zfs-check and returns its exit code. */
 export async function runZfsCheck(deps: ZfsCheckDeps): Promise<number> {
-  let opts: CheckOptions;
-  try {
-    const parsed = parseCheckOptions(deps.args);
-    if (parsed.kind === "help") {
-      deps.stdout.write(parsed.text);
-      return ExitCode.ok;
-    }
-    if (parsed.kind === "version") {
-      deps.stdout.write(`${parsed.text}\n`);
-      return ExitCode.ok;
-    }
-    opts = parsed.options;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      deps.stderr.write(`${CHECK_PROGRAM}: error: ${e.message} (see --help)\n`);
-      return ExitCode.usage;
-    }
-    throw e;
-  }
+  const parsed = await parseOrExit(CHECK_PROGRAM, deps, () => parseCheckOptions(deps.args));
+  if (typeof parsed === "number") return parsed;
+  const opts: CheckOptions = parsed.options;
 
   const log = new Logger(
     {

@@ -37,20 +37,44 @@ const NOTES = [
   "--destroy-missing, e.g. 26h,50h.",
 ];
 
+/** What a program's `--help` shows (zfs-autobackup's, or zfs-autoverify's). */
+export interface HelpPage {
+  usage: string;
+  header: string;
+  /** What the program does, one paragraph. */
+  intro: string;
+  /** Positional arguments and their help. */
+  positionals: ReadonlyArray<readonly [string, string]>;
+  /** The options; groups without a visible option are left out. */
+  specs: readonly OptionSpec[];
+  /** Paragraphs after the option list. */
+  notes: readonly string[];
+}
+
 /** The full grouped `--help` text (ends with a newline). */
 export function helpText(): string {
-  const lines = [USAGE, "", HEADER, "", ...wrap(INTRO, WIDTH), "", "Arguments:"];
-  for (const [name, text] of POSITIONALS) lines.push(...entry(`  ${name}`, text));
+  return renderHelp({
+    usage: USAGE,
+    header: HEADER,
+    intro: INTRO,
+    positionals: POSITIONALS,
+    specs: OPTION_SPECS,
+    notes: NOTES,
+  });
+}
+
+/** Renders a help page (ends with a newline). */
+export function renderHelp(page: HelpPage): string {
+  const lines = [page.usage, "", page.header, "", ...wrap(page.intro, WIDTH), "", "Arguments:"];
+  for (const [name, text] of page.positionals) lines.push(...entry(`  ${name}`, text));
   for (const group of Object.keys(GROUP_TITLES) as OptionGroup[]) {
+    const shown = page.specs.filter((spec) => spec.group === group && spec.help !== undefined);
+    if (shown.length === 0) continue;
     lines.push("", `${GROUP_TITLES[group]}:`);
-    for (const spec of OPTION_SPECS) {
-      if (spec.group === group && spec.help !== undefined) {
-        lines.push(...entry(invocation(spec), describe(spec)));
-      }
-    }
+    for (const spec of shown) lines.push(...entry(invocation(spec), describe(spec)));
   }
   lines.push("", "Notes:");
-  NOTES.forEach((note, i) =>
+  page.notes.forEach((note, i) =>
     lines.push(...(i > 0 ? [""] : []), ...wrap(note, WIDTH - 2).map((l) => `  ${l}`))
   );
   return lines.join("\n") + "\n";

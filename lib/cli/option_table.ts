@@ -3,7 +3,7 @@
  * value kind, group, help line). `parse.ts` reads its syntax from here and `help.ts` renders it,
  * so the help can never list an option the parser lacks.
  */
-import { DEFAULTS } from "../job/job.ts";
+import { DEFAULTS, TAG_SEPARATORS } from "../job/job.ts";
 import { COMPRESS_TYPES } from "../transfer/compress.ts";
 
 /**
@@ -23,7 +23,8 @@ export type OptionGroup =
   | "data"
   | "thinner"
   | "monitoring"
-  | "service";
+  | "service"
+  | "verify";
 
 /** One command-line option. */
 export interface OptionSpec {
@@ -55,9 +56,13 @@ export const GROUP_TITLES: Readonly<Record<OptionGroup, string>> = {
   thinner: "Thinner options",
   monitoring: "Monitoring options",
   service: "Service options",
+  verify: "Verify options",
 };
 
-/** Every option zfs-autobackup 3.3 accepts, plus `--clones` from upstream's development head. */
+/**
+ * Every option zfs-autobackup 3.3 accepts, plus `--clones`, `--no-bookmarks`, `--tag` and
+ * `--tag-seperator` (upstream's spelling) from upstream's development branch.
+ */
 export const OPTION_SPECS: readonly OptionSpec[] = [
   // common
   { name: "help", short: "h", kind: "flag", group: "common", help: "Show this help and exit." },
@@ -156,6 +161,24 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     help: "Leave out the first N components of a source dataset name when naming its target.",
     shownDefault: "0",
   },
+  {
+    name: "tag-seperator",
+    kind: "value",
+    metavar: "C",
+    group: "format",
+    help: `Character between a snapshot name and its tag, and in bookmark names (one of ${
+      TAG_SEPARATORS.map((c) => c === " " ? "space" : c).join(" ")
+    }).`,
+    shownDefault: DEFAULTS.tagSeparator,
+  },
+  {
+    name: "tag",
+    kind: "value",
+    metavar: "TAG",
+    group: "format",
+    help:
+      "Append <separator>TAG to the names of the snapshots this run makes (matching and thinning ignore tags).",
+  },
 
   // selection
   {
@@ -249,6 +272,13 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     kind: "flag",
     group: "transfer",
     help: "Put no holds on the common snapshots.",
+  },
+  {
+    name: "no-bookmarks",
+    kind: "flag",
+    group: "transfer",
+    help:
+      "Hold the common snapshot on the source instead of bookmarking it, as zfs-autobackup 3.3 (existing bookmarks stay).",
   },
   {
     name: "clear-refreservation",

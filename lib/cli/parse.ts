@@ -37,11 +37,10 @@ export type ParseResult =
  * Throws UsageError (one line, no trailing period) on any bad input.
  */
 export function parseOptions(args: readonly string[]): ParseResult {
-  const scanned = scan(args);
-  if (scanned.exit === "help") return { kind: "help", text: helpText() };
-  if (scanned.exit === "version") return { kind: "version", text: HEADER };
-  if (scanned.error !== undefined) throw scanned.error;
-  const { values: all, positionals } = collect(scanned);
+  const line = parseCommandLine(args, MAIN_OPTIONS);
+  if (line.kind === "help") return { kind: "help", text: helpText() };
+  if (line.kind === "version") return { kind: "version", text: HEADER };
+  const { values: all, positionals } = line;
   const { jobs, only, "check-permissions": checkPermissions, ...values } = all;
   if (typeof jobs === "string") {
     if (positionals.length) {
@@ -77,6 +76,52 @@ export function parseOptions(args: readonly string[]): ParseResult {
   };
 }
 
+/** An option table indexed for parsing. */
+export interface OptionIndex {
+  readonly specs: readonly OptionSpec[];
+  /** Every long name (aliases included) → its option. */
+  readonly byLong: ReadonlyMap<string, OptionSpec>;
+  readonly byShort: ReadonlyMap<string, OptionSpec>;
+  /** The parseArgs configuration of the table. */
+  readonly parseArgsOptions: Record<string, { type: "boolean" | "string"; multiple?: boolean }>;
+}
+
+/** Indexes an option table (zfs-autobackup's, or another program's such as zfs-autoverify's). */
+export function indexOptions(specs: readonly OptionSpec[]): OptionIndex {
+  return {
+    specs,
+    byLong: new Map(specs.flatMap((s) => [s.name, ...(s.aliases ?? [])].map((n) => [n, s] as const))),
+    byShort: new Map(specs.flatMap((s) => (s.short ? [[s.short, s] as const] : []))),
+    parseArgsOptions: Object.fromEntries(
+      specs.map((s) => [
+        s.name,
+        s.kind === "flag"
+          ? { type: "boolean" as const }
+          : { type: "string" as const, multiple: s.kind === "list" },
+      ]),
+    ),
+  };
+}
+
+const MAIN_OPTIONS = indexOptions(OPTION_SPECS);
+
+/** A command line read against an option table: raw values and positionals, or help/version. */
+export type CommandLine =
+  | { kind: "run"; values: OptionValues; positionals: string[] }
+  | { kind: "help" }
+  | { kind: "version" };
+
+/**
+ * Reads argv against `table` with argparse's conventions; `--help`/`--version` win as in
+ * `parseOptions`. Values are raw: `buildJob` validates them. Throws UsageError.
+ */
+export function parseCommandLine(args: readonly string[], table: OptionIndex): CommandLine {
+  const scanned = scan(args, table);
+  if (scanned.exit !== undefined) return { kind: scanned.exit };
+  if (scanned.error !== undefined) throw scanned.error;
+  return { kind: "run", ...collect(scanned, table) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scanning: argv → canonical words
 
@@ -90,20 +135,13 @@ interface Scanned {
   exit: "help" | "version" | undefined;
 }
 
-/** Every long name (aliases included) → its option. */
-const BY_LONG_NAME: ReadonlyMap<string, OptionSpec> = new Map(
-  OPTION_SPECS.flatMap((s) => [s.name, ...(s.aliases ?? [])].map((n) => [n, s] as const)),
-);
-const BY_SHORT: ReadonlyMap<string, OptionSpec> = new Map(
-  OPTION_SPECS.flatMap((s) => (s.short ? [[s.short, s] as const] : [])),
-);
 const COMPRESS_NAMES: ReadonlySet<string> = new Set(COMPRESS_TYPES);
 
 /** argparse treats a word that looks like a negative number as a positional, not an option. */
 const NEGATIVE_NUMBER = /^-\d+$|^-\d*\.\d+$/;
 
 /** Walks argv once, the way argparse does, producing canonical words. */
-function scan(args: readonly string[]): Scanned {
+function scan(args: readonly string[], table: OptionIndex): Scanned {
   const out: Scanned = { words: [], positionals: [], error: undefined, exit: undefined };
   const note = (e: UsageError) => out.error ??= e;
   for (let i = 0; i < args.length; i++) {
@@ -113,8 +151,8 @@ function scan(args: readonly string[]): Scanned {
       break;
     }
     try {
-      if (arg.startsWith("--")) i += scanLong(arg, args, i, out);
-      else if (arg.startsWith("-") && arg !== "-" && !NEGATIVE_NUMBER.test(arg)) scanShort(arg, out);
+      if (arg.startsWith("--")) i += scanLong(arg, args, i, out, table);
+      else if (arg.startsWith("-") && arg !== "-" && !NEGATIVE_NUMBER.test(arg)) scanShort(arg, out, table);
       else out.positionals.push(arg);
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
@@ -125,11 +163,17 @@ function scan(args: readonly string[]): Scanned {
 }
 
 /** Handles one `--name[=VALUE]` word; returns how many following words it consumed. */
-function scanLong(arg: string, args: readonly string[], i: number, out: Scanned): number {
+function scanLong(
+  arg: string,
+  args: readonly string[],
+  i: number,
+  out: Scanned,
+  table: OptionIndex,
+): number {
   const eq = arg.indexOf("=");
   const typed = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
   const inline = eq < 0 ? undefined : arg.slice(eq + 1);
-  const { spec, name } = resolveLong(typed, arg);
+  const { spec, name } = resolveLong(typed, arg, table);
   const next = args[i + 1];
   switch (spec.kind) {
     case "flag":
@@ -163,12 +207,12 @@ function scanLong(arg: string, args: readonly string[], i: number, out: Scanned)
 }
 
 /** Handles a cluster of short flags such as `-vd`. */
-function scanShort(arg: string, out: Scanned): void {
+function scanShort(arg: string, out: Scanned, table: OptionIndex): void {
   if (arg.includes("=")) throw new UsageError(`Cannot use ${showValue(arg)}: short options take no value`);
   for (const letter of arg.slice(1)) {
-    const spec = BY_SHORT.get(letter);
+    const spec = table.byShort.get(letter);
     if (spec === undefined) {
-      const hint = suggestionFor(arg.slice(1), true);
+      const hint = suggestionFor(arg.slice(1), true, table);
       throw new UsageError(`Cannot use ${showValue(arg)}: unknown option -${letter}${hint}`);
     }
     markExit(spec, out);
@@ -185,27 +229,27 @@ function markExit(spec: OptionSpec, out: Scanned): void {
  * Exact long name, else a unique prefix of one (argparse abbreviations, hidden options included).
  * Returns the option and the full name it was reached by (an alias stays an alias in messages).
  */
-function resolveLong(typed: string, arg: string): { spec: OptionSpec; name: string } {
-  const exact = BY_LONG_NAME.get(typed);
+function resolveLong(typed: string, arg: string, table: OptionIndex): { spec: OptionSpec; name: string } {
+  const exact = table.byLong.get(typed);
   if (exact) return { spec: exact, name: typed };
-  const matches = typed === "" ? [] : [...BY_LONG_NAME.keys()].filter((n) => n.startsWith(typed));
-  const specs = new Set(matches.map((n) => BY_LONG_NAME.get(n)!));
+  const matches = typed === "" ? [] : [...table.byLong.keys()].filter((n) => n.startsWith(typed));
+  const specs = new Set(matches.map((n) => table.byLong.get(n)!));
   const [only] = specs;
   if (specs.size === 1 && only) return { spec: only, name: matches[0]! };
   if (specs.size > 1) {
     const names = matches.map((n) => `--${n}`).join(", ");
     throw new UsageError(`Cannot use ${showValue(arg)}: ambiguous option, could be ${names}`);
   }
-  throw new UsageError(`Cannot use ${showValue(arg)}: unknown option${suggestionFor(typed, false)}`);
+  throw new UsageError(`Cannot use ${showValue(arg)}: unknown option${suggestionFor(typed, false, table)}`);
 }
 
 /**
  * " (did you mean --x?)" for a mistyped name, or "". With `prefixToo`, a prefix counts as a
  * match, for `-verbose` written with one dash.
  */
-function suggestionFor(typed: string, prefixToo: boolean): string {
+function suggestionFor(typed: string, prefixToo: boolean, table: OptionIndex): string {
   if (typed.length < 2) return "";
-  const visible = OPTION_SPECS.filter((s) => s.help !== undefined).flatMap((s) => [
+  const visible = table.specs.filter((s) => s.help !== undefined).flatMap((s) => [
     s.name,
     ...(s.aliases ?? []),
   ]);
@@ -251,20 +295,11 @@ interface Collected {
   positionals: string[];
 }
 
-const PARSE_ARGS_OPTIONS = Object.fromEntries(
-  OPTION_SPECS.map((s) => [
-    s.name,
-    s.kind === "flag"
-      ? { type: "boolean" as const }
-      : { type: "string" as const, multiple: s.kind === "list" },
-  ]),
-);
-
 /** Runs parseArgs over the canonical words; it cannot fail on them, so a failure is a bug here. */
-function collect(scanned: Scanned): Collected {
+function collect(scanned: Scanned, table: OptionIndex): Collected {
   const { values, positionals } = parseArgs({
     args: [...scanned.words, "--", ...scanned.positionals],
-    options: PARSE_ARGS_OPTIONS,
+    options: table.parseArgsOptions,
     strict: true,
     allowPositionals: true,
   });

@@ -4,7 +4,9 @@
  * allow` read per host besides the selection and the feature probes a run makes anyway.
  */
 import type { Host } from "../exec/host.ts";
-import { parentOf } from "../zfs/names.ts";
+import { parentOf, poolOf } from "../zfs/names.ts";
+import { poolHas } from "../zfs/features.ts";
+import { BOOKMARK_FEATURE } from "../sync/bookmarks.ts";
 import { type AllowReport, effectivePermissions, readAllow } from "../zfs/allow.ts";
 import { targetName } from "../sync/target_path.ts";
 import type { RunContext } from "../run/context.ts";
@@ -56,8 +58,13 @@ export async function checkPermissions(
     target: target ? (await ctx.features(target)).has.holds : false,
   };
   const tp = job.targetPath;
+  const sourceFeatures = await ctx.features(ctx.source);
+  const bookmarks = target !== undefined && tp !== undefined &&
+    poolHas(await ctx.features(target), poolOf(tp), BOOKMARK_FEATURE) &&
+    names.some((n) => poolHas(sourceFeatures, poolOf(n), BOOKMARK_FEATURE));
   const needs = neededPermissions(job, {
     holds,
+    bookmarks,
     sentProperties: [...new Set([...sourceReport.properties.values()].flat())].sort(),
     createsParents: tp !== undefined && names.some((n) => parentOf(targetName(tp, n, job.stripPath)) !== tp),
   });

@@ -1,7 +1,6 @@
 /**
  * Which `zfs allow` permissions a run needs on each side (pure). A table of rules, each a
- * permission, the side, when the job needs it and why; a new zfs verb (bookmarks, say) is one
- * more row. Permissions that zfs requires alongside others (`mount` for destroy, create,
+ * permission, the side, when the job needs it and why; a new zfs verb is one more row. Permissions that zfs requires alongside others (`mount` for destroy, create,
  * receive and rollback; `create` for receive) are added with the one that implies them.
  * Property permissions come from what the streams carry (`zfs send -p`) and what the receive
  * sets: a user property needs `userprop`, a native one its own name.
@@ -20,6 +19,11 @@ export interface NeedFacts {
   sentProperties: readonly string[];
   /** Some target dataset's parent is below TARGET-PATH, so a parent may have to be created. */
   createsParents: boolean;
+  /**
+   * Some selected dataset's pool and TARGET-PATH's pool both have `bookmark_written`, so the
+   * run bookmarks (unless `--no-bookmarks`, which is the rules' business).
+   */
+  bookmarks: boolean;
 }
 
 /** One needed permission and why. */
@@ -40,6 +44,9 @@ const replicates = (job: Job) => job.targetPath !== undefined;
 const sends = (job: Job) => replicates(job) && !job.noSend;
 const holds = (job: Job, facts: NeedFacts, side: Side) =>
   replicates(job) && !job.noHolds && facts.holds[side];
+const bookmarks = (job: Job, facts: NeedFacts) => sends(job) && !job.noBookmarks && facts.bookmarks;
+/** Why the source needs destroy when only bookmarks are destroyed (zfs then checks no mount). */
+const BOOKMARKS_ONLY = "older bookmarks of this target";
 
 /** The rules. Keep them in the order they are printed. */
 const RULES: readonly Rule[] = [
@@ -47,18 +54,36 @@ const RULES: readonly Rule[] = [
   { side: "source", permission: "send", when: (j) => (sends(j) ? "zfs send" : undefined) },
   {
     side: "source",
+    permission: "bookmark",
+    when: (j, f) => (bookmarks(j, f) ? "bookmarking the sent snapshot" : undefined),
+  },
+  {
+    side: "source",
     permission: "hold",
-    when: (j, f) => (holds(j, f, "source") ? "holding the common snapshot" : undefined),
+    when: (j, f) => {
+      if (!holds(j, f, "source")) return undefined;
+      // With bookmarks, only a snapshot whose bookmark cannot be made is held.
+      return bookmarks(j, f) ? "holding a snapshot that cannot be bookmarked" : "holding the common snapshot";
+    },
   },
   {
     side: "source",
     permission: "release",
-    when: (j, f) => (holds(j, f, "source") ? "releasing the previous common snapshot" : undefined),
+    when: (j, f) => {
+      if (!holds(j, f, "source")) return undefined;
+      return bookmarks(j, f) ? "releasing holds once bookmarked" : "releasing the previous common snapshot";
+    },
   },
   {
     side: "source",
     permission: "destroy",
-    when: (j) => (j.noThinning ? undefined : "thinning (--keep-source)"),
+    when: (j, f) => {
+      const why = [
+        ...(j.noThinning ? [] : ["thinning (--keep-source)"]),
+        ...(bookmarks(j, f) ? [BOOKMARKS_ONLY] : []),
+      ];
+      return why.length ? why.join(", ") : undefined;
+    },
   },
   { side: "target", permission: "receive", when: (j) => (sends(j) ? "zfs receive" : undefined) },
   { side: "target", permission: "create", when: (j) => (sends(j) ? "new datasets and parents" : undefined) },
@@ -169,6 +194,7 @@ export function neededPermissions(job: Job, facts: NeedFacts): Record<Side, Need
   for (const need of receivedProperties(job, facts)) add(out.target, need);
   for (const side of ["source", "target"] as const) {
     for (const need of [...out[side]]) {
+      if (need.why === BOOKMARKS_ONLY) continue;
       for (const implied of IMPLIES[need.permission] ?? []) {
         add(out[side], { permission: implied, why: `zfs requires it for ${need.permission}` });
       }

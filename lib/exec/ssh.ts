@@ -73,25 +73,38 @@ export function controlDirOwner(name: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** True when `pid` is a live process (a zombie is dead: it only waits to be reaped). */
-async function alive(pid: number): Promise<boolean> {
+/**
+ * The pids among `pids` that still run, from one `ps` (POSIX options, so Linux, FreeBSD and
+ * illumos alike; /proc needs more than the tool's permissions under Deno). Undefined when it cannot
+ * be told, and then nothing may be treated as dead.
+ */
+async function livePids(pids: number[]): Promise<Set<number> | undefined> {
+  const r = await spawnProcess(["ps", "-o", "pid=", "-p", pids.join(",")]).catch(() => undefined);
+  // ps exits 1 when none of the pids exists; anything else is a ps we cannot read.
+  if (!r || (r.code !== 0 && r.code !== 1)) return undefined;
+  const live = new Set<number>();
+  for (const word of r.stdout.split(/\s+/)) if (/^\d+$/.test(word)) live.add(Number(word));
+  if (r.code === 0 && live.size === 0) return undefined;
+  return live;
+}
+
+/** The running user's id, or undefined where the tool may not ask (then nothing is touched). */
+function currentUid(): number | undefined {
   try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+    return Deno.uid() ?? undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
 /**
  * Stops the masters of ControlMaster directories in `parent` whose owning run is dead and
  * removes the directories: only directories (not links) of the running user, named by a pid that
- * is not ours and not alive. Where /proc is missing nothing can be told, so nothing is touched.
- * Costs one readDir per run; `ssh -O exit` runs only for leftovers.
+ * is not ours and not alive. Where liveness or the user cannot be told, nothing is touched.
+ * Costs one readDir per run, and one `ps` only when another run's directory is there; `ssh -O
+ * exit` runs only for leftovers.
  */
 export async function removeLeftoverControlDirs(parent: string): Promise<string[]> {
-  if (!await Deno.stat("/proc/self").then(() => true, () => false)) return [];
-  const uid = Deno.uid();
   const removed: string[] = [];
   let entries: Deno.DirEntry[];
   try {
@@ -99,9 +112,16 @@ export async function removeLeftoverControlDirs(parent: string): Promise<string[
   } catch {
     return removed;
   }
-  for (const entry of entries) {
+  const others = entries.flatMap((entry) => {
     const owner = controlDirOwner(entry.name);
-    if (owner === undefined || owner === Deno.pid || !entry.isDirectory || await alive(owner)) continue;
+    return owner !== undefined && owner !== Deno.pid && entry.isDirectory ? [{ entry, owner }] : [];
+  });
+  if (others.length === 0) return removed;
+  const uid = currentUid();
+  const live = uid === undefined ? undefined : await livePids([...new Set(others.map((o) => o.owner))]);
+  if (live === undefined) return removed;
+  for (const { entry, owner } of others) {
+    if (live.has(owner)) continue;
     const dir = `${parent}/${entry.name}`;
     const info = await Deno.lstat(dir).catch(() => undefined);
     if (!info?.isDirectory || info.uid !== uid) continue;

@@ -4,7 +4,7 @@
  * host is made here, so a bad value never gets as far as touching a host.
  */
 import { errorMessage, UsageError } from "../errors.ts";
-import { SnapshotFormat } from "../snapshot/snapshot_format.ts";
+import { SnapshotFormat, type SnapshotTags } from "../snapshot/snapshot_format.ts";
 import { parseSchedule, parseTtl, type Schedule } from "../thinner/schedule.ts";
 import { COMPRESS_TYPES, type CompressType } from "../transfer/compress.ts";
 import { applyName } from "./apply_name.ts";
@@ -15,6 +15,7 @@ import {
   type Job,
   type MonitorThresholds,
   type PropertyAssignment,
+  TAG_SEPARATORS,
 } from "./job.ts";
 import { parsePropertyAssignments, parsePropertyNames } from "./property_list.ts";
 import { pythonRegex } from "./python_regex.ts";
@@ -54,6 +55,7 @@ export function buildJob(values: OptionValues, { backupName, targetPath }: JobNa
   const ignoreReplicated = raw.flag("ignore-replicated");
   const excludeUnchanged = wholeNumber(raw, "exclude-unchanged", 0);
   const minChange = wholeNumber(raw, "min-change", DEFAULTS.minChange);
+  const tags = snapshotTags(raw);
   const monitor = thresholds(raw);
   const report = outputFile(raw, "report");
   const prometheus = outputFile(raw, "prometheus");
@@ -80,7 +82,9 @@ export function buildJob(values: OptionValues, { backupName, targetPath }: JobNa
       named(raw, "snapshot-format", DEFAULTS.snapshotFormat, backupName),
       utc,
       `Cannot use --snapshot-format ${showValue(raw.string("snapshot-format") ?? DEFAULTS.snapshotFormat)}`,
+      tags,
     ),
+    tagSeparator: tags.separator,
     stripPath: wholeNumber(raw, "strip-path", 0),
     // An explicit threshold is kept; upstream would overwrite it with 1.
     excludeUnchanged: ignoreReplicated && excludeUnchanged === 0 ? 1 : excludeUnchanged,
@@ -97,6 +101,7 @@ export function buildJob(values: OptionValues, { backupName, targetPath }: JobNa
     noGuidCheck: raw.flag("no-guid-check"),
     noSend: raw.flag("no-send"),
     noHolds: raw.flag("no-holds"),
+    noBookmarks: raw.flag("no-bookmarks"),
     clearRefreservation: raw.flag("clear-refreservation"),
     clearMountpoint: raw.flag("clear-mountpoint"),
     filterProperties: parsePropertyNames(raw.string("filter-properties") ?? "", "--filter-properties"),
@@ -295,6 +300,44 @@ function commands(raw: Raw, name: string): string[] {
 function assignments(raw: Raw, name: string): PropertyAssignment[] {
   const text = raw.string(name);
   return text === undefined ? [] : parsePropertyAssignments(text, `--${name}`);
+}
+
+/**
+ * `--tag-seperator` and `--tag`. A tagged name must split back into name and tag in one way
+ * only, so TAG may not contain the separator, nor may --snapshot-format when a tag or an
+ * explicit separator is used. With neither (the default `_`), a format containing `_` keeps
+ * working as in zfs-autobackup 3.3: its names are recognised whole, and tags of other runs
+ * are still found by trying each separator in turn.
+ */
+function snapshotTags(raw: Raw): SnapshotTags {
+  const given = raw.string("tag-seperator");
+  const separator = given ?? DEFAULTS.tagSeparator;
+  if (!TAG_SEPARATORS.some((c) => c === separator)) {
+    throw new UsageError(
+      `Cannot use --tag-seperator ${showValue(separator)}: expected one of ${
+        TAG_SEPARATORS.map((c) => c === " " ? "space" : c).join(" ")
+      }`,
+    );
+  }
+  const tag = raw.string("tag");
+  if (tag !== undefined) {
+    const fail = (why: string) => new UsageError(`Cannot use --tag ${showValue(tag)}: ${why}`);
+    if (tag === "") throw fail("expected a non-empty tag");
+    if (!/^[A-Za-z0-9_.: -]+$/.test(tag)) throw fail("only letters, digits, _ . : - and space are allowed");
+    if (tag.includes(separator)) {
+      throw fail(`it contains the tag separator ${showValue(separator)} (see --tag-seperator)`);
+    }
+  }
+  const format = raw.string("snapshot-format") ?? DEFAULTS.snapshotFormat;
+  if ((given !== undefined || tag !== undefined) && format.includes(separator)) {
+    const option = given !== undefined ? "--tag-seperator" : "--tag";
+    throw new UsageError(
+      `Cannot use ${option} with --snapshot-format ${
+        showValue(format)
+      }: the format contains the tag separator ${showValue(separator)}`,
+    );
+  }
+  return { separator, tag };
 }
 
 function schedule(raw: Raw, name: string): Schedule {

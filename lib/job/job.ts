@@ -13,6 +13,9 @@ export const CLONE_POLICIES = ["never", "simple"] as const;
 /** A `--clones` policy. */
 export type ClonePolicy = (typeof CLONE_POLICIES)[number];
 
+/** The characters `--tag-seperator` accepts (those ZFS allows in names besides letters and digits). */
+export const TAG_SEPARATORS = ["_", ".", ":", "-", " "] as const;
+
 /** One `--set-properties` / `--set-snapshot-properties` entry. */
 export interface PropertyAssignment {
   name: string;
@@ -33,6 +36,7 @@ export const DEFAULTS = {
   keep: "10,1d1w,1w1m,1m1y",
   compress: "zstd-fast" as CompressType,
   minChange: 1,
+  tagSeparator: "_",
 } as const;
 
 /** Every option of a run, validated and typed. */
@@ -62,8 +66,10 @@ export interface Job {
   property: string;
   /** The hold tag, e.g. `zfs_autobackup:offsite`. */
   holdTag: string;
-  /** Snapshot names of this backup, compiled. */
+  /** Snapshot names of this backup, compiled, with the tag separator and this run's `--tag`. */
   snapshotFormat: SnapshotFormat;
+  /** `--tag-seperator`: between a snapshot name and its tag, and before the guid in bookmark names. */
+  tagSeparator: string;
   stripPath: number;
 
   // selection
@@ -88,6 +94,8 @@ export interface Job {
   // transfer
   noSend: boolean;
   noHolds: boolean;
+  /** `--no-bookmarks`: hold the source snapshot instead, as zfs-autobackup 3.3. */
+  noBookmarks: boolean;
   clearRefreservation: boolean;
   clearMountpoint: boolean;
   filterProperties: string[];

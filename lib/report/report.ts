@@ -50,6 +50,7 @@ export interface ReportDataset {
   snapshotsMade: number;
   sent: { full: number; incremental: number; resumed: number };
   destroyed: { source: number; target: number };
+  bookmarks: { created: number; destroyed: number };
   bytes: number | null;
   seconds: number;
 }
@@ -81,6 +82,7 @@ export interface Report {
     snapshotsMade: number;
     sent: { full: number; incremental: number; resumed: number };
     destroyed: { source: number; target: number };
+    bookmarks: { created: number; destroyed: number };
     bytes: number | null;
     seconds: number;
     maxLagSeconds: number | null;
@@ -108,6 +110,8 @@ function options(job: Job): Report["run"]["options"] {
     property: job.property,
     snapshotFormat: job.snapshotFormat.pattern,
     holdTag: job.noHolds ? null : job.holdTag,
+    tag: job.snapshotFormat.tags?.tag ?? null,
+    noBookmarks: job.noBookmarks,
     noSnapshot: job.noSnapshot,
     noSend: job.noSend,
     noThinning: job.noThinning,
@@ -151,6 +155,7 @@ function dataset(d: DatasetSummary, backup: boolean, now: number): ReportDataset
       resumed: d.transfers.filter((t) => t.resumed).length,
     },
     destroyed: { ...d.destroyed },
+    bookmarks: { ...d.bookmarks },
     bytes: known.length ? known.reduce((s, t) => s + t.bytes!, 0) : null,
     seconds: roundSeconds(d.transfers.reduce((s, t) => s + t.seconds, 0)),
   };
@@ -199,6 +204,10 @@ export function buildReport(job: Job, summary: RunSummary, end: RunEnd): Report 
       destroyed: {
         source: sum(datasets, (d) => d.destroyed.source),
         target: sum(datasets, (d) => d.destroyed.target) + summary.missing.snapshotsDestroyed,
+      },
+      bookmarks: {
+        created: sum(datasets, (d) => d.bookmarks.created),
+        destroyed: sum(datasets, (d) => d.bookmarks.destroyed),
       },
       bytes: withBytes.length ? sum(withBytes, (d) => d.bytes!) : null,
       seconds: roundSeconds(sum(datasets, (d) => d.seconds)),

@@ -1,13 +1,13 @@
 /**
  * The freshness check (`--monitor WARN,CRIT`): reads the selection and the listings, finds each
- * dataset's newest common snapshot on the target (its newest snapshot in snapshot-only mode)
+ * dataset's newest common snapshot on the target (by guid, among source snapshots and bookmarks) (its newest snapshot in snapshot-only mode)
  * and measures its age. Only reads: no lock, no snapshot, no change, and app.ts runs it on hosts
  * in test mode so that even a mistake here could not change anything.
  */
 import type { Host } from "../exec/host.ts";
 import { ZfsError } from "../errors.ts";
 import { type Dataset, listDatasets } from "../zfs/listing.ts";
-import { findCommonSnapshot } from "../sync/common_snapshot.ts";
+import { findCommonPoint } from "../sync/common_snapshot.ts";
 import { targetName } from "../sync/target_path.ts";
 import type { Freshness } from "../monitor/freshness.ts";
 import type { RunContext } from "./context.ts";
@@ -50,7 +50,13 @@ export async function checkFreshness(ctx: RunContext, target: Host | undefined):
   return sources.map((ds) => {
     const tgt = backups.get(ds.name);
     if (tgt === undefined) return age(ds.name, undefined, "not on target");
-    const { common } = findCommonSnapshot(ds.snapshots, tgt.snapshots, !job.noGuidCheck);
-    return age(ds.name, common, "no common snapshot");
+    // A bookmark counts too: with bookmarks the source may have thinned the snapshot it marks.
+    const { common } = findCommonPoint(ds.snapshots, ds.bookmarks, tgt.snapshots, {
+      guidCheck: !job.noGuidCheck,
+      untagged: (n) => job.snapshotFormat.untagged(n),
+      ownSuffix: undefined,
+      preferBookmark: false,
+    });
+    return age(ds.name, common?.target, "no common snapshot");
   });
 }

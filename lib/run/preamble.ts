@@ -33,6 +33,8 @@ export function printPreamble(ctx: RunContext): void {
   log.verbose(`${pad(opts.utc ? "Current time UTC" : "Current time")}: ${formatClock(ctx.now, opts.utc)}`);
   log.verbose(`${pad("Selecting dataset property")}: ${opts.property}`);
   log.verbose(`${pad("Snapshot format")}: ${opts.snapshotFormat.pattern}`);
+  const tag = opts.snapshotFormat.tags?.tag;
+  if (tag !== undefined) log.verbose(`${pad("Snapshot tag")}: ${opts.tagSeparator}${tag}`);
   log.verbose(`${pad("Timezone")}: ${opts.utc ? "UTC" : "Local"}`);
   if (!opts.noHolds) log.verbose(`${pad("Hold name")}: ${opts.holdTag}`);
   log.title("Source settings");

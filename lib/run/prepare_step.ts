@@ -23,7 +23,7 @@ export interface PreparedBackup extends SourceSelection {
 }
 
 /** Lists everything below TARGET-PATH in one call; a missing TARGET-PATH aborts the run. */
-async function listTarget(ctx: BackupContext): Promise<Map<string, Dataset>> {
+export async function listTarget(ctx: BackupContext): Promise<Map<string, Dataset>> {
   const tp = ctx.job.targetPath;
   try {
     return await listDatasets(ctx.target, await ctx.features(ctx.target), [tp], "recursive");

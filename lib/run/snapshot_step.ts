@@ -83,7 +83,7 @@ export async function takeSnapshots(
     ctx.log.verbose("[Source] No changes anywhere: not creating snapshots.");
     return undefined;
   }
-  const name = ctx.job.snapshotFormat.format(ctx.now);
+  const name = ctx.job.snapshotFormat.snapshotName(ctx.now);
   try {
     for (const cmd of ctx.job.preSnapshotCmds) {
       try {

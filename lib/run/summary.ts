@@ -20,6 +20,12 @@ export interface SideCounts {
   target: number;
 }
 
+/** Source bookmarks this run made and destroyed. */
+export interface BookmarkCounts {
+  created: number;
+  destroyed: number;
+}
+
 /**
  * Where a dataset stands: `pending` until its sync ends (a stopped run leaves the rest so),
  * then `ok` or `failed`. In snapshot-only mode only a dataset whose selection value cannot be used
@@ -46,6 +52,7 @@ export interface DatasetSummary {
   /** Finished transfers, in order. */
   transfers: TransferStats[];
   destroyed: SideCounts;
+  bookmarks: BookmarkCounts;
 }
 
 /** The whole run. */
@@ -93,6 +100,7 @@ export function pendingDataset(
     common: undefined,
     transfers: [],
     destroyed: { source: 0, target: 0 },
+    bookmarks: { created: 0, destroyed: 0 },
   };
 }
 

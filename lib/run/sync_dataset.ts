@@ -17,6 +17,16 @@ import {
 import { decideFlags, recvStages, sendStages } from "../transfer/send_recv.ts";
 import { abortReceive, recvArgv, resumeTokenSnapshot, sendArgv, snapshotExists } from "../zfs/send_recv.ts";
 import { createParent, rollback } from "../zfs/datasets.ts";
+import { poolOf } from "../zfs/names.ts";
+import { type HostFeatures, poolHas } from "../zfs/features.ts";
+import {
+  BOOKMARK_FEATURE,
+  type BookmarkChanges,
+  bookmarkChanges,
+  bookmarkVerdict,
+  NO_BOOKMARK_CHANGES,
+  ownBookmarkSuffix,
+} from "../sync/bookmarks.ts";
 import type { BackupContext } from "./context.ts";
 import { destroyedCount, destroyObsolete, destroyOn, type DestroyRequest } from "./destroy_step.ts";
 import { judgeTransfer, permissionFailure, transferReason } from "./transfer_step.ts";
@@ -24,6 +34,7 @@ import type { ZfsReason } from "../errors.ts";
 import { propertyHints } from "../doctor/hint.ts";
 import { refusedProperties } from "../zfs/failure.ts";
 import type { TargetTree } from "./target_tree.ts";
+import type { BookmarkCounts } from "./summary.ts";
 import { statsText, TransferMeter, type TransferStats } from "../transfer/meter.ts";
 
 /** A reason a dataset cannot be synced; printed as `<dataset>: FAILED: <message>`. */
@@ -41,6 +52,8 @@ export interface DatasetOutcome {
   transfers: TransferStats[];
   /** Holds to place and release once every dataset is done. */
   holds: HoldChanges;
+  /** The source bookmark to make and the older ones of this target to destroy at the end. */
+  bookmarks: BookmarkChanges;
   /** Snapshots that became obsolete during the transfers, destroyed after the holds moved. */
   obsolete: { source: DestroyRequest | undefined; target: DestroyRequest | undefined };
   /** The target, when a full receive made it (mounted at the end like `zfs mount -a`). */
@@ -49,6 +62,8 @@ export interface DatasetOutcome {
   common: string | undefined;
   /** Snapshots destroyed on each side (this sync's, then the end of the run's). */
   destroyed: { source: number; target: number };
+  /** Source bookmarks made and destroyed at the end of the run. */
+  bookmarked: BookmarkCounts;
 }
 
 /** An outcome with nothing done yet. */
@@ -56,21 +71,62 @@ export function emptyOutcome(): DatasetOutcome {
   return {
     transfers: [],
     holds: { holdSource: [], holdTarget: [], releaseSource: [], releaseTarget: [] },
+    bookmarks: NO_BOOKMARK_CHANGES,
     obsolete: { source: undefined, target: undefined },
     mount: undefined,
     common: undefined,
     destroyed: { source: 0, target: 0 },
+    bookmarked: { created: 0, destroyed: 0 },
+  };
+}
+
+/** How one dataset uses bookmarks. */
+interface BookmarkUse {
+  /** The dataset is bookmarked. */
+  on: boolean;
+  /** How this target's bookmark names end; undefined when TARGET-PATH's guid is unknown. */
+  suffix: string | undefined;
+}
+
+/** Whether `src` is bookmarked for `tname`; says once in verbose output why not, unless told so. */
+function bookmarkUse(
+  ctx: BackupContext,
+  src: string,
+  tname: string,
+  sf: HostFeatures,
+  tf: HostFeatures,
+  tree: TargetTree,
+): BookmarkUse {
+  const targetGuid = tree.get(ctx.job.targetPath)?.guid;
+  const why = bookmarkVerdict({
+    noBookmarks: ctx.job.noBookmarks,
+    sourcePool: poolOf(src),
+    targetPool: poolOf(tname),
+    sourceHas: poolHas(sf, poolOf(src), BOOKMARK_FEATURE),
+    targetHas: poolHas(tf, poolOf(tname), BOOKMARK_FEATURE),
+    targetGuid,
+  });
+  if (why !== undefined && !ctx.job.noBookmarks) {
+    const held = !ctx.job.noHolds && sf.has.holds ? ", holding the source snapshot instead" : "";
+    ctx.log.verbose(`[Source] ${src}: Not bookmarking (${why})${held}.`);
+  }
+  return {
+    on: why === undefined,
+    suffix: targetGuid === undefined ? undefined : ownBookmarkSuffix(ctx.job.tagSeparator, targetGuid),
   };
 }
 
 /** Planner rules for one dataset. */
-function planRules(ctx: BackupContext, raw: boolean): PlanRules {
+function planRules(ctx: BackupContext, raw: boolean, bookmarks: BookmarkUse): PlanRules {
   const { job } = ctx;
   const patterns = job.excludeSnapshotPatterns;
   return {
     timeOf: (n) => job.snapshotFormat.parse(n),
+    untagged: (n) => job.snapshotFormat.untagged(n),
     otherSnapshots: job.otherSnapshots,
     guidCheck: !job.noGuidCheck,
+    ownBookmarkSuffix: bookmarks.suffix,
+    bookmarks: bookmarks.on,
     raw,
     excluded: (full) => patterns.some((re) => re.test(full)),
     keepSource: job.keepSource,
@@ -274,10 +330,20 @@ export async function syncDataset(
   if (flags.send.raw && !sf.has.sendRaw) {
     throw new SyncError("Cannot send encrypted dataset: this zfs has no raw send");
   }
-  const plan = ctx.phases.timeSync("plan", () => planSync(src, tgt, planRules(ctx, flags.send.raw)));
-  outcome.common = plan.common;
+  const bookmarks = bookmarkUse(ctx, src.name, tname, sf, tf, tree);
+  const plan = ctx.phases.timeSync(
+    "plan",
+    () => planSync(src, tgt, planRules(ctx, flags.send.raw, bookmarks)),
+  );
+  outcome.common = plan.common?.target;
   for (const m of plan.guidMismatches) {
     ctx.log.note(`[Target] ${tname}@${m}: Common snapshot has invalid guid, ignoring.`);
+  }
+  for (const m of plan.bookmarkMismatches) {
+    ctx.log.note(`[Source] ${src.name}#${m}: Bookmark has another guid than the target snapshot, ignoring.`);
+  }
+  if (plan.common?.bookmark !== undefined) {
+    ctx.log.debug(`[Source] ${src.name}#${plan.common.bookmark}: Common bookmark`);
   }
   // Upstream fails here whatever --force says, before touching either side: the target's
   // snapshots are unrelated, so thinning or overwriting them would lose a history.
@@ -356,7 +422,22 @@ export async function syncDataset(
   } finally {
     const done = arrived > 0 ? plan.transfers[arrived - 1]!.snapshot : undefined;
     if (done !== undefined) outcome.common = done;
-    outcome.holds = holdChanges(src.name, tname, plan.common, done, job.noHolds);
+    const common = plan.common?.snapshot;
+    outcome.holds = holdChanges(src.name, tname, plan.common, done, {
+      noHolds: job.noHolds,
+      bookmarks: bookmarks.on,
+      commonHeldOnSource: (src.snapshots.find((s) => s.name === common)?.userrefs ?? 0) > 0,
+    });
+    if (bookmarks.on && bookmarks.suffix !== undefined) {
+      const untagged = (n: string) => job.snapshotFormat.untagged(n);
+      outcome.bookmarks = bookmarkChanges(src, done, plan.ownBookmarks, bookmarks.suffix, untagged);
+    }
+    const conflict = outcome.bookmarks.conflict;
+    if (conflict !== undefined && done !== undefined) {
+      const instead = job.noHolds ? "not bookmarking" : `holding ${src.name}@${done} instead`;
+      ctx.log.note(`[Source] ${conflict}: Bookmark exists for another snapshot, ${instead}.`);
+      if (!job.noHolds) outcome.holds.holdSource.push(`${src.name}@${done}`);
+    }
     const obsolete = obsoleteAfterTransfers(plan, arrived, cloneFrom);
     const targetDataset = tree.get(tname);
     outcome.obsolete = {

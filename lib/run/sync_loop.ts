@@ -38,6 +38,7 @@ async function syncOne(
 ): Promise<void> {
   entry.transfers = run.outcome.transfers;
   entry.destroyed = run.outcome.destroyed;
+  entry.bookmarks = run.outcome.bookmarked;
   try {
     await syncDataset(ctx, ds, run.target, tree, targetOf, run.outcome);
     entry.result = "ok";

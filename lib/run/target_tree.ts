@@ -63,7 +63,15 @@ export class TargetTree {
     const s = src.snapshots.find((x) => x.name === snapshot);
     let t = this.#datasets.get(target);
     if (!t) {
-      t = { ...src, name: target, resumeToken: undefined, origin: undefined, snapshots: [] };
+      t = {
+        ...src,
+        name: target,
+        guid: undefined,
+        resumeToken: undefined,
+        origin: undefined,
+        snapshots: [],
+        bookmarks: [],
+      };
       this.#datasets.set(target, t);
     }
     t.snapshots.push({

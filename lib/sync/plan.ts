@@ -3,17 +3,29 @@
  * what to transfer, and what the thinner destroys before and after the transfers, with
  * upstream's rules for each.
  */
-import type { Dataset, Snapshot } from "../zfs/listing.ts";
+import type { Bookmark, Dataset, Snapshot } from "../zfs/listing.ts";
 import type { Schedule } from "../thinner/schedule.ts";
 import { thinOurs } from "../thinner/thinner.ts";
-import { findCommonSnapshot } from "./common_snapshot.ts";
+import { type CommonPoint, findCommonPoint } from "./common_snapshot.ts";
 
 /** Everything the planner needs besides the two datasets. */
 export interface PlanRules {
   /** Seconds encoded in an own snapshot name, undefined when the name is not ours. */
   timeOf: (name: string) => number | undefined;
+  /** An own snapshot name without its tag (other names as they are). */
+  untagged: (name: string) => string;
   otherSnapshots: boolean;
   guidCheck: boolean;
+  /**
+   * How this target's bookmark names end (tag separator + TARGET-PATH guid), undefined when
+   * the guid is unknown. Bookmarks of the source count as common points either way.
+   */
+  ownBookmarkSuffix: string | undefined;
+  /**
+   * This dataset is bookmarked (both pools can, no --no-bookmarks): this target's bookmark is
+   * the preferred common point, and a source snapshot whose point it holds may be thinned.
+   */
+  bookmarks: boolean;
   /** The stream is raw (encrypted source without --decrypt): any newer target snapshot is incompatible. */
   raw: boolean;
   /** True when a source snapshot (full name) matches --exclude-snapshot-pattern. */
@@ -26,7 +38,10 @@ export interface PlanRules {
   now: number;
 }
 
-/** One `zfs send` of a snapshot, incremental from `from` when set. */
+/**
+ * One `zfs send` of a snapshot, incremental from `from` when set: a short snapshot name of the
+ * same dataset, or a full name (`pool/fs#bookmark`, or a clone's origin `pool/other@snap`).
+ */
 export interface TransferStep {
   snapshot: string;
   from: string | undefined;
@@ -34,8 +49,12 @@ export interface TransferStep {
 
 /** The plan for one dataset. */
 export interface SyncPlan {
-  common: string | undefined;
+  common: CommonPoint | undefined;
   guidMismatches: string[];
+  /** This target's bookmarks that name a target snapshot but have another guid (ignored, kept). */
+  bookmarkMismatches: string[];
+  /** This target's bookmarks that are points of this chain, oldest first (cleanup candidates). */
+  ownBookmarks: Bookmark[];
   /** Set when the dataset cannot be synced as things are. */
   error: string | undefined;
   /** Target snapshots after the common one that block receiving. */
@@ -77,6 +96,17 @@ export function incompatibleSnapshots(
   return first < 0 ? [] : after.slice(first).map((t) => t.name);
 }
 
+/**
+ * Index of the first source snapshot after the common point (`src.length` when none is), 0
+ * without a common point. A bookmark's point may have no snapshot left: its createtxg decides.
+ */
+function firstAfterPoint(src: readonly Snapshot[], common: CommonPoint | undefined): number {
+  if (common === undefined) return 0;
+  if (common.snapshot !== undefined) return src.findIndex((s) => s.name === common.snapshot) + 1;
+  const i = src.findIndex((s) => s.createtxg > common.createtxg);
+  return i < 0 ? src.length : i;
+}
+
 /** Plans the sync of `source` into `target` (undefined = does not exist yet). */
 export function planSync(source: Dataset, target: Dataset | undefined, rules: PlanRules): SyncPlan {
   const src = source.snapshots;
@@ -84,17 +114,27 @@ export function planSync(source: Dataset, target: Dataset | undefined, rules: Pl
   const isOurs = (n: string) => rules.timeOf(n) !== undefined;
   const wanted = (n: string) => rules.otherSnapshots || isOurs(n);
 
-  const { common, guidMismatches } = findCommonSnapshot(src, tgt, rules.guidCheck);
+  const { common, guidMismatches, bookmarkMismatches, ownBookmarks } = findCommonPoint(
+    src,
+    source.bookmarks,
+    tgt,
+    {
+      guidCheck: rules.guidCheck,
+      untagged: rules.untagged,
+      ownSuffix: rules.ownBookmarkSuffix,
+      preferBookmark: rules.bookmarks,
+    },
+  );
   let error: string | undefined;
   if (common === undefined && tgt.length > 0) error = "Cannot find common snapshot with target";
 
-  // Start: the first wanted snapshot after the common one, or from the oldest without one.
-  const commonIdx = common === undefined ? -1 : src.findIndex((s) => s.name === common);
-  const startIdx = src.findIndex((s, i) => i > commonIdx && wanted(s.name));
+  const firstAfter = firstAfterPoint(src, common);
+  // Start: the first wanted snapshot after the common point, or from the oldest without one.
+  const startIdx = src.findIndex((s, i) => i >= firstAfter && wanted(s.name));
   const start = startIdx < 0 ? undefined : src[startIdx]!.name;
   const candidates = startIdx < 0 ? [] : src.slice(startIdx).filter((s) => wanted(s.name)).map((s) => s.name);
 
-  const incompatible = incompatibleSnapshots(tgt, common, rules.raw);
+  const incompatible = incompatibleSnapshots(tgt, common?.target, rules.raw);
   const incompatibleSet = new Set(incompatible);
   const targetNames = new Set(tgt.map((t) => t.name));
 
@@ -106,27 +146,24 @@ export function planSync(source: Dataset, target: Dataset | undefined, rules: Pl
   ];
   const targetObsolete = obsolete(targetFuture, rules.keepTarget, rules);
 
+  // The common snapshot is the chain unless this target's bookmark holds its point.
+  const protectedSnapshot = rules.bookmarks && common?.bookmark !== undefined ? undefined : common?.snapshot;
   const candidateSet = new Set(candidates);
   const preDestroySource: string[] = [];
-  let afterCommon = common === undefined;
-  for (const s of src) {
-    if (s.name === common) {
-      afterCommon = true;
-      continue;
-    }
-    if (!sourceObsolete.has(s.name)) continue;
+  src.forEach((s, i) => {
+    if (s.name === protectedSnapshot || !sourceObsolete.has(s.name)) return;
     // Queued snapshots the target still wants must survive until sent (upstream #84).
-    if (!afterCommon || !candidateSet.has(s.name) || targetObsolete.has(s.name)) {
+    if (i < firstAfter || !candidateSet.has(s.name) || targetObsolete.has(s.name)) {
       preDestroySource.push(s.name);
     }
-  }
+  });
   const preDestroyTarget = tgt
-    .filter((t) => t.name !== common && targetObsolete.has(t.name) && !incompatibleSet.has(t.name))
+    .filter((t) => t.name !== common?.target && targetObsolete.has(t.name) && !incompatibleSet.has(t.name))
     .map((t) => t.name);
 
   const transfers: TransferStep[] = [];
   const skipped: SyncPlan["skipped"] = [];
-  let prev = common;
+  let prev = common?.bookmark !== undefined ? `${source.name}#${common.bookmark}` : common?.snapshot;
   for (const c of candidates) {
     if (targetObsolete.has(c)) skipped.push({ snapshot: c, why: "target-obsolete" });
     else if (rules.excluded(`${source.name}@${c}`)) skipped.push({ snapshot: c, why: "excluded" });
@@ -138,6 +175,8 @@ export function planSync(source: Dataset, target: Dataset | undefined, rules: Pl
   return {
     common,
     guidMismatches,
+    bookmarkMismatches,
+    ownBookmarks,
     error,
     incompatible,
     start,

@@ -5,6 +5,7 @@
  */
 import type { Dataset } from "../zfs/listing.ts";
 import type { SyncPlan } from "./plan.ts";
+import type { CommonPoint } from "./common_snapshot.ts";
 
 /** What to do with a target's resume token: use it, or abort it and say why. */
 export type ResumeVerdict = { use: true } | { use: false; why: string };
@@ -63,32 +64,47 @@ export interface HoldChanges {
   releaseTarget: string[];
 }
 
+/** What decides the hold changes besides the names. */
+export interface HoldRules {
+  /** --no-holds: nothing is held or released. */
+  noHolds: boolean;
+  /** The dataset is bookmarked: the source snapshot is not held (its bookmark keeps the chain). */
+  bookmarks: boolean;
+  /** The previous common snapshot carries a hold on the source (listing: userrefs > 0). */
+  commonHeldOnSource: boolean;
+}
+
 /**
  * The new common snapshot `done` (the last one that arrived) is held on both sides and the
  * previous common snapshot released; nothing moves when nothing arrived or with --no-holds.
+ * A bookmarked dataset holds nothing on the source and releases the previous common snapshot
+ * there only when it is held (a chain taken over from zfs-autobackup 3.3).
  */
 export function holdChanges(
   source: string,
   target: string,
-  common: string | undefined,
+  common: CommonPoint | undefined,
   done: string | undefined,
-  noHolds: boolean,
+  rules: HoldRules,
 ): HoldChanges {
   const none: HoldChanges = { holdSource: [], holdTarget: [], releaseSource: [], releaseTarget: [] };
-  if (done === undefined || noHolds) return none;
-  const moved = common !== undefined && common !== done;
+  if (done === undefined || rules.noHolds) return none;
+  const moved = common !== undefined && common.target !== done;
+  const releaseOnSource = moved && common.snapshot !== undefined &&
+    (!rules.bookmarks || rules.commonHeldOnSource);
   return {
-    holdSource: [`${source}@${done}`],
+    holdSource: rules.bookmarks ? [] : [`${source}@${done}`],
     holdTarget: [`${target}@${done}`],
-    releaseSource: moved ? [`${source}@${common}`] : [],
-    releaseTarget: moved ? [`${target}@${common}`] : [],
+    releaseSource: releaseOnSource ? [`${source}@${common.snapshot}`] : [],
+    releaseTarget: moved ? [`${target}@${common.target}`] : [],
   };
 }
 
 /**
  * Snapshots that became obsolete during the transfers: the incremental base of each transfer
  * that arrived, when the thinner drops it on that side. A clone's origin (another dataset's
- * snapshot) is never one of them.
+ * snapshot) and a bookmark are never one of them; the first base is the common point, whose
+ * target snapshot may have another name than the source's.
  */
 export function obsoleteAfterTransfers(
   plan: SyncPlan,
@@ -97,10 +113,11 @@ export function obsoleteAfterTransfers(
 ): { source: string[]; target: string[] } {
   const source: string[] = [];
   const target: string[] = [];
-  for (const step of plan.transfers.slice(0, arrived)) {
-    if (step.from === undefined || step.from === cloneFrom) continue;
+  plan.transfers.slice(0, arrived).forEach((step, i) => {
+    if (step.from === undefined || step.from === cloneFrom) return;
+    const onTarget = i === 0 && plan.common ? plan.common.target : step.from;
     if (plan.sourceObsolete.has(step.from) && !source.includes(step.from)) source.push(step.from);
-    if (plan.targetObsolete.has(step.from) && !target.includes(step.from)) target.push(step.from);
-  }
+    if (plan.targetObsolete.has(onTarget) && !target.includes(onTarget)) target.push(onTarget);
+  });
   return { source, target };
 }

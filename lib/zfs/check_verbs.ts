@@ -72,11 +72,26 @@ export async function unmountSnapshot(host: Host, dir: string): Promise<void> {
  * Clones a volume snapshot to `clone`, read-only and with `volmode=dev`: the clone gets its
  * whole-disk device node even where the pool or parent sets `volmode=none` (usual on backup
  * targets), and no partition devices that udev or LVM would pick up. Never interrupted, so the
- * caller knows whether it has to destroy the clone.
+ * caller knows whether it has to destroy the clone. `properties` (`name=value`) are set too.
  */
-export async function cloneVolumeSnapshot(host: Host, snapshot: string, clone: string): Promise<void> {
+export async function cloneVolumeSnapshot(
+  host: Host,
+  snapshot: string,
+  clone: string,
+  properties: readonly string[] = [],
+): Promise<void> {
   await runZfs(host, "clone", {
-    argv: ["zfs", "clone", "-o", "readonly=on", "-o", "volmode=dev", snapshot, clone],
+    argv: [
+      "zfs",
+      "clone",
+      "-o",
+      "readonly=on",
+      "-o",
+      "volmode=dev",
+      ...properties.flatMap((p) => ["-o", p]),
+      snapshot,
+      clone,
+    ],
     uninterruptible: true,
   });
 }
@@ -106,10 +121,13 @@ export function zvolDevicePath(volume: string): string {
   return `/dev/zvol/${volume}`;
 }
 
-/** The name of the temporary clone of `snapshot`: in the snapshot's pool, named after this process. */
-export function tempCloneName(snapshot: string, hostname: string, pid: number): string {
+/**
+ * The name of the temporary clone of `snapshot`: in the snapshot's pool, named after the
+ * program (`prefix`, e.g. `zfs-autoverify-source`), this host and this process.
+ */
+export function tempCloneName(snapshot: string, hostname: string, pid: number, prefix = "zfs-check"): string {
   const pool = snapshot.split(/[/@]/)[0]!;
-  return `${pool}/zfs-check-${hostname.replace(/[^A-Za-z0-9_.:-]/g, "_")}-${pid}`;
+  return `${pool}/${prefix}-${hostname.replace(/[^A-Za-z0-9_.:-]/g, "_")}-${pid}`;
 }
 
 const BUSY_TRIES = 10;

@@ -1,14 +1,14 @@
 /**
  * Batched listings. Instead of upstream's handful of commands per dataset, each side is read
- * with as few commands as possible: datasets with their snapshots and the properties the plan
- * needs, parsed into plain data as the output arrives (a listing of 100,000 snapshots is
+ * with as few commands as possible: datasets with their snapshots, bookmarks and the properties
+ * the plan needs, parsed into plain data as the output arrives (a listing of 100,000 snapshots is
  * megabytes of text, never held whole).
  *
  * Where zfs has `zfs list -p` (exact numbers), datasets are listed one line each
- * (`zfs list -H -p -o name,PROPS`) and snapshots by name only, in creation order
+ * (`zfs list -H -p -o name,PROPS`) and snapshots and bookmarks by name only, in creation order
  * (`zfs list -H -o name -s createtxg`): zfs then skips reading each snapshot's statistics, the
- * bulk of a listing's cost. The few snapshot properties a plan needs are read afterwards
- * (sync/details.ts). With `zfs get -t` the selection listing also reads the datasets' own
+ * bulk of a listing's cost. The few snapshot and bookmark properties a plan needs are read
+ * afterwards (sync/details.ts). With `zfs get -t` the selection listing also reads the datasets' own
  * properties, so the source listing that follows only lists the selected datasets' snapshots.
  * Older zfs gets one `zfs get -H -p` with every property, one line per property.
  */
@@ -49,11 +49,28 @@ export interface Snapshot {
   details?: "pending";
 }
 
-/** A filesystem or volume with its snapshots, oldest first. */
+/** A bookmark as listed. */
+export interface Bookmark {
+  /** Short name (after "#"). */
+  name: string;
+  /** The guid of the snapshot it was made from (the same on every copy of that snapshot). */
+  guid: string | undefined;
+  /**
+   * The createtxg of that snapshot; for a bookmark listed by name only, its place among the
+   * dataset's snapshots and bookmarks in creation order.
+   */
+  createtxg: number;
+  /** "pending": listed by name only; the guid is read later where a decision needs it. */
+  details?: "pending";
+}
+
+/** A filesystem or volume with its snapshots and bookmarks, each oldest first. */
 export interface Dataset {
   name: string;
   type: "filesystem" | "volume";
   createtxg: number;
+  /** Unique id of the dataset itself (names the bookmarks of a target); undefined when unknown. */
+  guid: string | undefined;
   /** Bytes written since the newest snapshot (undefined on old zfs). */
   written: number | undefined;
   /** Non-empty when an interrupted receive can be resumed. */
@@ -63,6 +80,8 @@ export interface Dataset {
   /** Origin snapshot of a clone. */
   origin: string | undefined;
   snapshots: Snapshot[];
+  /** Empty where zfs has no bookmarks. */
+  bookmarks: Bookmark[];
 }
 
 /**
@@ -74,11 +93,13 @@ export function emptyDataset(name: string, fields: Partial<Dataset> = {}): Datas
     name,
     type: "filesystem",
     createtxg: 0,
+    guid: undefined,
     written: 0,
     resumeToken: undefined,
     encryption: undefined,
     origin: undefined,
     snapshots: [],
+    bookmarks: [],
     ...fields,
   };
 }
@@ -128,27 +149,32 @@ function datasetOf(
     name,
     type,
     createtxg: numericValue(prop("createtxg")) ?? 0,
+    guid: guidOf(prop("guid")),
     written: numericValue(prop("written")),
     resumeToken: valueOrUndefined(prop("receive_resume_token")),
     encryption: valueOrUndefined(prop("encryption")),
     origin: valueOrUndefined(prop("origin")),
     snapshots: [],
+    bookmarks: [],
   };
 }
 
 /**
- * Collects listed objects into datasets. Snapshots whose dataset was not listed are ignored
- * (old zfs lists more than asked for, and a snapshot listing may cover unselected datasets);
- * snapshots are sorted by createtxg.
+ * Collects listed objects into datasets. Snapshots and bookmarks whose dataset was not listed
+ * are ignored (old zfs lists more than asked for, and a snapshot listing may cover unselected
+ * datasets); both are sorted by createtxg.
  */
 export class ListingBuilder {
   readonly #datasets: Map<string, Dataset>;
   readonly #snapshots = new Map<string, Snapshot[]>();
+  readonly #bookmarks = new Map<string, Bookmark[]>();
   /**
    * Snapshot names, each kept once: a run's snapshots share one name across all datasets, so a
    * listing of 100,000 snapshots holds a few hundred distinct names.
    */
   readonly #names = new Map<string, string>();
+  /** Creation order of objects listed by name only (the listing is sorted by createtxg). */
+  #order = 0;
 
   /** @param datasets datasets listed before (their snapshots are filled in) */
   constructor(datasets: Map<string, Dataset> = new Map()) {
@@ -158,14 +184,22 @@ export class ListingBuilder {
   /** Adds one listed object; `prop` gives its properties. */
   add(name: string, prop: (p: string) => string | undefined): void {
     const type = prop("type");
-    const at = name.indexOf("@");
     if (type === "filesystem" || type === "volume") {
       this.#datasets.set(name, datasetOf(name, type, prop));
-    } else if (type === "snapshot" && at > 0) {
-      this.#list(name.slice(0, at)).push({
-        name: this.#name(name.slice(at + 1)),
-        guid: guidOf(prop("guid")),
-        createtxg: numericValue(prop("createtxg")) ?? 0,
+      return;
+    }
+    const at = name.indexOf(type === "bookmark" ? "#" : "@");
+    if (at <= 0) return;
+    const point = {
+      name: this.#name(name.slice(at + 1)),
+      guid: guidOf(prop("guid")),
+      createtxg: numericValue(prop("createtxg")) ?? 0,
+    };
+    if (type === "bookmark") {
+      listIn(this.#bookmarks, name.slice(0, at)).push(point);
+    } else if (type === "snapshot") {
+      listIn(this.#snapshots, name.slice(0, at)).push({
+        ...point,
         written: numericValue(prop("written")),
         userrefs: numericValue(prop("userrefs")),
       });
@@ -173,43 +207,40 @@ export class ListingBuilder {
   }
 
   /**
-   * Adds a snapshot listed by name only (`pool/fs@snap`), in creation order: its properties
-   * are read later (`details: "pending"`).
+   * Adds a snapshot (`pool/fs@snap`) or bookmark (`pool/fs#mark`) listed by name only, in
+   * creation order: its properties are read later (`details: "pending"`).
    */
-  snapshotName(fullName: string): void {
-    const at = fullName.indexOf("@");
+  pointName(fullName: string): void {
+    const at = fullName.search(/[@#]/);
     if (at <= 0) return;
-    this.#list(fullName.slice(0, at)).push({
+    const point = {
       name: this.#name(fullName.slice(at + 1)),
       guid: undefined,
       createtxg: ++this.#order,
-      written: undefined,
-      userrefs: undefined,
-      details: "pending",
-    });
+      details: "pending" as const,
+    };
+    if (fullName[at] === "#") listIn(this.#bookmarks, fullName.slice(0, at)).push(point);
+    else {listIn(this.#snapshots, fullName.slice(0, at)).push({
+        ...point,
+        written: undefined,
+        userrefs: undefined,
+      });}
   }
 
-  #order = 0;
-
   /**
-   * Drops what was added of `name` (a dataset's own properties, or a snapshot), so that it can
-   * be added again from an exact read. A dataset's snapshots stay.
+   * Drops what was added of `name` (a dataset's own properties, a snapshot or a bookmark), so
+   * that it can be added again from an exact read. A dataset's snapshots and bookmarks stay.
    */
   forget(name: string): void {
-    const at = name.indexOf("@");
+    const at = name.search(/[@#]/);
     if (at < 0) {
       this.#datasets.delete(name);
       return;
     }
-    const list = this.#snapshots.get(name.slice(0, at));
+    const lists = name[at] === "#" ? this.#bookmarks : this.#snapshots;
+    const list = lists.get(name.slice(0, at));
     const short = name.slice(at + 1);
-    if (list) this.#snapshots.set(name.slice(0, at), list.filter((s) => s.name !== short));
-  }
-
-  #list(dataset: string): Snapshot[] {
-    let list = this.#snapshots.get(dataset);
-    if (!list) this.#snapshots.set(dataset, list = []);
-    return list;
+    if (list) lists.set(name.slice(0, at), list.filter((s) => s.name !== short) as Snapshot[]);
   }
 
   /** The one kept copy of a snapshot name. */
@@ -219,15 +250,28 @@ export class ListingBuilder {
     return kept;
   }
 
-  /** The datasets with their snapshots. */
+  /** The datasets with their snapshots and bookmarks. */
   result(): Map<string, Dataset> {
+    const byTxg = (x: { createtxg: number }, y: { createtxg: number }) => x.createtxg - y.createtxg;
     for (const [dataset, list] of this.#snapshots) {
       const ds = this.#datasets.get(dataset);
-      if (ds) ds.snapshots = list.sort((x, y) => x.createtxg - y.createtxg);
+      if (ds) ds.snapshots = list.sort(byTxg);
+    }
+    for (const [dataset, list] of this.#bookmarks) {
+      const ds = this.#datasets.get(dataset);
+      if (ds) ds.bookmarks = list.sort(byTxg);
     }
     this.#snapshots.clear();
+    this.#bookmarks.clear();
     return this.#datasets;
   }
+}
+
+/** The list of `key` in `lists`, made when missing. */
+function listIn<T>(lists: Map<string, T[]>, key: string): T[] {
+  let list = lists.get(key);
+  if (!list) lists.set(key, list = []);
+  return list;
 }
 
 /**
@@ -304,6 +348,19 @@ export function buildDatasets(rows: readonly GetRow[]): Map<string, Dataset> {
   return builder.result();
 }
 
+/**
+ * True when this zfs lists bookmarks: some pool of the host has the `bookmarks` feature, so
+ * its zfs knows the type (asking an older one for `-t bookmark` would fail the listing).
+ */
+export function listsBookmarks(f: HostFeatures): boolean {
+  return [...f.poolFeatures.values()].some((features) => features.has("bookmarks"));
+}
+
+/** The snapshot types a listing asks for: snapshots, and bookmarks where zfs has them. */
+function pointTypes(f: HostFeatures): string {
+  return listsBookmarks(f) ? "snapshot,bookmark" : "snapshot";
+}
+
 /** Types a listing asks for. */
 type Types = "datasets and snapshots" | "snapshots";
 
@@ -315,7 +372,7 @@ export function listingArgv(
   types: Types = "datasets and snapshots",
 ): string[] {
   const depthFlags = depth === "recursive" ? ["-r"] : ["-d", "1"];
-  const typeList = types === "snapshots" ? "snapshot" : "filesystem,volume,snapshot";
+  const typeList = types === "snapshots" ? pointTypes(f) : `filesystem,volume,${pointTypes(f)}`;
   return getArgv(listingProperties(f), roots, [...depthFlags, ...(f.has.getTypes ? ["-t", typeList] : [])]);
 }
 
@@ -331,7 +388,8 @@ export function datasetListArgv(
     "-H",
     "-p",
     "-o",
-    ["name", ...datasetProperties(f)].join(","),
+    // The dataset's own guid names the bookmarks of a target.
+    ["name", ...datasetProperties(f), "guid"].join(","),
     "-t",
     "filesystem,volume",
     ...(depth === "recursive" ? ["-r"] : ["-d", "0"]),
@@ -339,8 +397,12 @@ export function datasetListArgv(
   ];
 }
 
-/** `zfs list` of snapshot names in creation order: zfs's cheapest listing. */
-export function snapshotNamesArgv(roots: readonly string[], depth: "recursive" | "children"): string[] {
+/** `zfs list` of snapshot (and bookmark) names in creation order: zfs's cheapest listing. */
+export function snapshotNamesArgv(
+  f: HostFeatures,
+  roots: readonly string[],
+  depth: "recursive" | "children",
+): string[] {
   return [
     "zfs",
     "list",
@@ -350,7 +412,7 @@ export function snapshotNamesArgv(roots: readonly string[], depth: "recursive" |
     "-s",
     "createtxg",
     "-t",
-    "snapshot",
+    pointTypes(f),
     ...(depth === "recursive" ? ["-r"] : ["-d", "1"]),
     ...roots,
   ];
@@ -371,7 +433,7 @@ export async function listDatasets(
   // With "-d 1" a root's direct children show up without their snapshots: keep only roots.
   const wanted = depth === "children" ? new Set(roots) : undefined;
   const keep = (name: string) => {
-    const at = name.indexOf("@");
+    const at = name.search(/[@#]/);
     return !wanted || wanted.has(at < 0 ? name : name.slice(0, at));
   };
   const builder = new ListingBuilder(known);
@@ -382,10 +444,10 @@ export async function listDatasets(
     if (f.has.listParsable) {
       // A name cannot hold a tab or a newline: a line that is no snapshot name is no row.
       const names = runZfs(host, "list", {
-        argv: snapshotNamesArgv(chunk, depth),
+        argv: snapshotNamesArgv(f, chunk, depth),
         readonly: true,
         onStdoutLine: (line) => {
-          if (line.includes("@") && isZfsName(line) && keep(line)) builder.snapshotName(line);
+          if (/[@#]/.test(line) && isZfsName(line) && keep(line)) builder.pointName(line);
         },
       });
       if (known) {

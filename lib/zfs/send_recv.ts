@@ -27,9 +27,10 @@ export interface RecvFlags {
 }
 
 /**
- * `zfs send` argv for `dataset@snapshot`, incremental from `from` (a short snapshot name, or a
- * full `ds@snap` origin of a clone), or the stream a resume token describes. `range`: `-I`, the
- * stream also carries every snapshot between `from` and `snapshot`.
+ * `zfs send` argv for `dataset@snapshot`, incremental from `from` (a short snapshot name, a full
+ * `ds#bookmark`, or a full `ds@snap` origin of a clone), or the stream a resume token describes.
+ * `range`: `-I`, the stream also carries every snapshot between `from` and `snapshot` (zfs sends
+ * no range from a bookmark).
  */
 export function sendArgv(
   flags: SendFlags,
@@ -47,7 +48,8 @@ export function sendArgv(
   if (flags.progress) argv.push("-v", "-P");
   if (resumeToken !== undefined) return [...argv, "-t", resumeToken];
   if (flags.properties) argv.push("-p");
-  if (from !== undefined) argv.push(range ? "-I" : "-i", from.includes("@") ? from : `@${from}`);
+  // A full name (a bookmark `ds#bm`, a clone's origin `other@snap`) goes as it is.
+  if (from !== undefined) argv.push(range ? "-I" : "-i", /[@#]/.test(from) ? from : `@${from}`);
   argv.push(`${dataset}@${snapshot}`);
   return argv;
 }

@@ -18,6 +18,8 @@ import { HEADER } from "../../lib/version.ts";
 /** A job as plain data: the compiled snapshot format as its pattern, patterns as their text. */
 type View = Omit<Job, "snapshotFormat" | "excludeSnapshotPatterns"> & {
   snapshotFormat: string;
+  /** `--tag`, kept in the compiled snapshot format. */
+  snapshotTag: string | undefined;
   excludeSnapshotPatterns: string[];
 };
 
@@ -25,6 +27,7 @@ function view(job: Job): View {
   return {
     ...job,
     snapshotFormat: job.snapshotFormat.pattern,
+    snapshotTag: job.snapshotFormat.tags?.tag,
     excludeSnapshotPatterns: job.excludeSnapshotPatterns.map(String),
   };
 }
@@ -67,6 +70,8 @@ const BASE: View = {
   property: "autobackup:name",
   holdTag: "zfs_autobackup:name",
   snapshotFormat: "name-%Y%m%d%H%M%S",
+  snapshotTag: undefined,
+  tagSeparator: "_",
   stripPath: 0,
   excludeUnchanged: 0,
   excludeReceived: false,
@@ -82,6 +87,7 @@ const BASE: View = {
   noGuidCheck: false,
   noSend: false,
   noHolds: false,
+  noBookmarks: false,
   clearRefreservation: false,
   clearMountpoint: false,
   filterProperties: [],
@@ -161,6 +167,12 @@ const OPTION_CASES: ReadonlyArray<readonly [readonly string[], Partial<View>]> =
   [["--strip-path", "2", "name"], { stripPath: 2 }],
   [["--strip-path=0", "name"], { stripPath: 0 }],
   [["--strip-path", "007", "name"], { stripPath: 7 }],
+  [["--tag", "nas1", "name"], { snapshotTag: "nas1" }],
+  [["--tag-seperator", ".", "--tag", "nas_1", "name"], { tagSeparator: ".", snapshotTag: "nas_1" }],
+  [["--tag-seperator", " ", "name"], { tagSeparator: " " }],
+  [["--tag-seperator", ":", "--snapshot-format", "{}-%Y%m%d%H%M%S", "name"], { tagSeparator: ":" }],
+  // Without --tag and --tag-seperator a format with "_" still works, as in zfs-autobackup 3.3.
+  [["--snapshot-format", "{}_%Y%m%d", "name"], { snapshotFormat: "name_%Y%m%d" }],
   // selection
   [["--exclude-unchanged", "1048576", "name"], { excludeUnchanged: 1048576 }],
   [["--ignore-replicated", "name"], { excludeUnchanged: 1, deprecationNotes: [NOTE_IGNORE_REPLICATED] }],
@@ -201,6 +213,7 @@ const OPTION_CASES: ReadonlyArray<readonly [readonly string[], Partial<View>]> =
   // transfer
   [["--no-send", "name"], { noSend: true }],
   [["--no-holds", "name"], { noHolds: true }],
+  [["--no-bookmarks", "name"], { noBookmarks: true }],
   [["--clear-refreservation", "name"], { clearRefreservation: true }],
   [["--clear-mountpoint", "name"], { clearMountpoint: true }],
   [
@@ -448,7 +461,7 @@ const ERROR_CASES: ReadonlyArray<readonly [readonly string[], string]> = [
   [
     ["--no-", "name"],
     'Cannot use "--no-": ambiguous option, could be --no-progress, --no-snapshot, --no-guid-check, ' +
-    "--no-send, --no-holds, --no-thinning",
+    "--no-send, --no-holds, --no-bookmarks, --no-thinning",
   ],
   [["--ver", "name"], 'Cannot use "--ver": ambiguous option, could be --verbose, --version'],
   [["--ra", "1", "name"], 'Cannot use "--ra": ambiguous option, could be --raw, --rate'],
@@ -486,6 +499,23 @@ const ERROR_CASES: ReadonlyArray<readonly [readonly string[], string]> = [
   // choices
   [["--clones", "full", "name"], 'Cannot use --clones "full": expected never or simple'],
   [["--clones", "", "name"], 'Cannot use --clones "": expected never or simple'],
+  // tags
+  [["--tag-seperator", "__", "name"], 'Cannot use --tag-seperator "__": expected one of _ . : - space'],
+  [["--tag-seperator", "", "name"], 'Cannot use --tag-seperator "": expected one of _ . : - space'],
+  [["--tag", "", "name"], 'Cannot use --tag "": expected a non-empty tag'],
+  [["--tag", "a/b", "name"], 'Cannot use --tag "a/b": only letters, digits, _ . : - and space are allowed'],
+  [
+    ["--tag", "nas_1", "name"],
+    'Cannot use --tag "nas_1": it contains the tag separator "_" (see --tag-seperator)',
+  ],
+  [
+    ["--tag-seperator", "-", "name"],
+    'Cannot use --tag-seperator with --snapshot-format "{}-%Y%m%d%H%M%S": the format contains the tag separator "-"',
+  ],
+  [
+    ["--snapshot-format", "{}_%Y%m%d", "--tag", "nas", "name"],
+    'Cannot use --tag with --snapshot-format "{}_%Y%m%d": the format contains the tag separator "_"',
+  ],
   [
     ["--compress=bzip2", "name"],
     'Cannot use --compress "bzip2": expected one of gzip, pigz-fast, pigz-slow, zstd-fast, zstd-slow, ' +

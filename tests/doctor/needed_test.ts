@@ -14,6 +14,7 @@ const FACTS: NeedFacts = {
   holds: { source: true, target: true },
   sentProperties: ["autobackup:offsite", "compression"],
   createsParents: true,
+  bookmarks: false,
 };
 
 function perms(args: string[], facts: NeedFacts = FACTS): { source: string[]; target: string[] } {
@@ -105,4 +106,33 @@ Deno.test("needed: every permission has a reason, and an implied one names what 
   for (const need of [...n.source, ...n.target]) assert.ok(need.why.length > 0, need.permission);
   assert.equal(n.source.find((x) => x.permission === "mount")!.why, "zfs requires it for destroy");
   assert.equal(n.target.find((x) => x.permission === "mount")!.why, "zfs requires it for receive");
+});
+
+Deno.test("needed: with bookmarks the source needs bookmark, and destroy even without thinning", () => {
+  const withBookmarks = { ...FACTS, bookmarks: true };
+  const base = perms(["offsite", "backup"]);
+  const n = neededPermissions(job(["offsite", "backup"]), withBookmarks);
+  assert.deepEqual(n.source.map((x) => x.permission).sort(), [...base.source, "bookmark"].sort());
+  assert.equal(n.source.find((x) => x.permission === "bookmark")!.why, "bookmarking the sent snapshot");
+  assert.equal(
+    n.source.find((x) => x.permission === "hold")!.why,
+    "holding a snapshot that cannot be bookmarked",
+  );
+  assert.deepEqual(
+    n.target,
+    neededPermissions(job(["offsite", "backup"]), FACTS).target,
+    "the target is as before",
+  );
+  assert.deepEqual(
+    perms(["offsite", "backup", "--no-thinning"], withBookmarks).source,
+    ["bookmark", "destroy", "hold", "release", "send", "snapshot"],
+    "older bookmarks are destroyed whatever the thinning; zfs wants no mount for that",
+  );
+  assert.deepEqual(
+    perms(["offsite", "backup", "--no-bookmarks"], withBookmarks),
+    base,
+    "--no-bookmarks: as 3.3",
+  );
+  assert.ok(!perms(["offsite", "backup", "--no-send"], withBookmarks).source.includes("bookmark"));
+  assert.ok(!perms(["offsite"], withBookmarks).source.includes("bookmark"), "snapshot-only mode");
 });

@@ -112,8 +112,8 @@ Deno.test("ReplayHost strict order: an out-of-order command fails the run like a
 Deno.test("ReplayScript strict order: swapping the hold and the release of a real incremental run fails", async () => {
   const fixture = parseFixture(await Deno.readTextFile(fixturePath("ozfs_incremental")));
   const keys = fixture.entries.map((e) => e.key);
-  const hold = keys.findIndex((k) => k.startsWith("[Source] zfs hold "));
-  const release = keys.findIndex((k) => k.startsWith("[Source] zfs release "));
+  const hold = keys.findIndex((k) => k.startsWith("[Target] zfs hold "));
+  const release = keys.findIndex((k) => k.startsWith("[Target] zfs release "));
   assert.ok(hold >= 0 && release > hold, keys.join("\n"));
   // The recorded order replays completely.
   const ok = new ReplayScript(fixture);

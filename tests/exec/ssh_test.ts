@@ -153,6 +153,33 @@ Deno.test("removeLeftoverControlDirs: only our user's directories of dead runs g
   }
 });
 
+Deno.test("removeLeftoverControlDirs: works with the compiled binary's permissions (no --allow-all)", async () => {
+  const parent = await Deno.makeTempDir();
+  try {
+    const leftover = join(parent, `zab-ssh-${await deadPid()}-abc`);
+    const live = join(parent, "zab-ssh-1-abc");
+    for (const dir of [leftover, live]) await Deno.mkdir(dir, { mode: 0o700 });
+    const module = new URL("../../lib/exec/ssh.ts", import.meta.url).href;
+    const code = `import { removeLeftoverControlDirs } from ${JSON.stringify(module)};\n` +
+      `console.log(JSON.stringify(await removeLeftoverControlDirs(${JSON.stringify(parent)})));`;
+    const script = join(parent, "run.ts");
+    await Deno.writeTextFile(script, code);
+    // Exactly the permissions that the compile task in deno.json bakes into the binary.
+    const tasks = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url))).tasks;
+    const flags = String(tasks.compile).split(/\s+/).filter((w) => /^--(allow|unstable)-/.test(w));
+    assert.ok(flags.includes("--allow-run") && !flags.includes("--allow-all"), tasks.compile);
+    const r = await spawnProcess([Deno.execPath(), "run", "--no-lock", ...flags, script]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), [leftover]);
+    assert.deepEqual((await Array.fromAsync(Deno.readDir(parent))).map((e) => e.name).sort(), [
+      "run.ts",
+      "zab-ssh-1-abc",
+    ]);
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
+});
+
 Deno.test("controlDirOwner: the pid in our directory names, nothing for other names", () => {
   assert.equal(controlDirOwner("zab-ssh-1234-a1b2c3"), 1234);
   assert.equal(controlDirOwner("zab-ssh-a1b2c3"), undefined);

@@ -17,6 +17,12 @@ export const BAD_VALUES: ReadonlyArray<readonly [readonly string[], RegExp]> = [
   [["--snapshot-format", "{}-%Q"], /--snapshot-format "\{\}-%Q": unknown directive "%Q"/],
   [["--snapshot-format", "{}{}-%Y"], /--snapshot-format .*"\{\}" may appear only once/],
   [["--hold-format", ""], /--hold-format "": expected a non-empty format/],
+  [["--tag-seperator", "/"], /--tag-seperator "\/": expected one of _ \. : - space/],
+  [["--tag", "a_b"], /--tag "a_b": it contains the tag separator "_"/],
+  [
+    ["--tag-seperator", "-", "--tag", "x"],
+    /--tag-seperator with --snapshot-format .*contains the tag separator "-"/,
+  ],
   [["--strip-path", "-1"], /--strip-path "-1": expected a whole number/],
   [["--exclude-unchanged", "1M"], /--exclude-unchanged "1M": expected a whole number/],
   [["--exclude-snapshot-pattern", "("], /--exclude-snapshot-pattern "\(": not a valid regular expression/],

@@ -34,7 +34,7 @@ import { createFusePools, zfs } from "../harness/zfs_fuse.ts";
 // ---------------------------------------------------------------------------------------------
 // Tests
 
-Deno.test("local backup on zfs-fuse: full then incremental, one note on missing features, no hold commands", async () => {
+Deno.test("local backup on zfs-fuse: full then incremental, one note on missing features, no hold or bookmark commands", async () => {
   await using pools = await createFusePools(["src", "dst"], 64);
   const [src, dst] = pools.names as [string, string];
   const n = backupName(pools);
@@ -66,6 +66,14 @@ Deno.test("local backup on zfs-fuse: full then incremental, one note on missing 
     "the second run is incremental",
   );
   assert.deepEqual(linesWith(second.stdout, /zfs (hold|release) /), [], "no hold commands on zfs-fuse");
+  // No bookmarks either: not listed, not made; each dataset says why once.
+  assert.deepEqual(linesWith(second.stdout, /CMD.*bookmark/), [], "no bookmark commands on zfs-fuse");
+  assert.match(
+    second.stdout,
+    new RegExp(
+      `${re(src)}/fs1: Not bookmarking \\(source pool "${re(src)}" and target pool "${re(dst)}" lack`,
+    ),
+  );
 
   const t = `${dst}/backup/${src}`;
   assert.deepEqual(await fuseAll(dst), [

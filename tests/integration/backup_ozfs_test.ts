@@ -1,6 +1,6 @@
 /**
  * Replication against real OpenZFS 2.3 (the qemu guest, reached over ssh): same-host and
- * pull+push transfers, holds, parents, "destination modified", resume, raw encrypted sends,
+ * pull+push transfers, holds and bookmarks, parents, "destination modified", resume, raw encrypted sends,
  * --decrypt and --encrypt, zvols, incompatible snapshots, taking over a chain zfs_autobackup 3.3
  * left behind, --no-holds, --strip-path, --test, a missing TARGET-PATH and --destroy-missing.
  * The last two scenarios cross the tiers: zfs-fuse 0.7 on this machine as the other end of a
@@ -161,12 +161,21 @@ async function expectTwoRunResult(pools: OzfsPools, name: string): Promise<void>
   assert.deepEqual(snapshotsBelow(st, dst), twoRuns(t));
   assert.deepEqual(datasetsBelow(st, dst), [dst, `${dst}/backup`, t, `${t}/fs1`, `${t}/fs1/sub`]);
   assert.deepEqual(snapshotsBelow(st, src), twoRuns(src));
+  // The target holds its newest snapshot; the source bookmarked it instead of holding it.
   const refs: Record<string, string> = {};
-  for (const snap of [...twoRuns(src), ...twoRuns(t)]) refs[snap] = snap.endsWith(S1) ? "1" : "0";
+  for (const snap of twoRuns(src)) refs[snap] = "0";
+  for (const snap of twoRuns(t)) refs[snap] = snap.endsWith(S1) ? "1" : "0";
   expectUserrefs(st, refs);
   assert.equal(prop(st, t, "canmount"), "off", "a parent created by the tool has canmount=off");
-  const holds = await ozfsOk(`zfs holds -H ${t}/fs1@${name}-${S1} ${src}/fs1@${name}-${S1}`);
-  assert.equal(linesWith(holds, `\tzfs_autobackup:${name}\t`).length, 2, holds);
+  const holds = await ozfsOk(`zfs holds -H ${t}/fs1@${name}-${S1}`);
+  assert.equal(linesWith(holds, `\tzfs_autobackup:${name}\t`).length, 1, holds);
+  const guid = (await ozfsOk(`zfs get -H -o value guid ${dst}/backup`)).trim();
+  const marks = await ozfsOk(`zfs list -H -o name -t bookmark -r ${src}`);
+  assert.deepEqual(
+    marks.split("\n").filter(Boolean).sort(),
+    [`${src}/fs1#${name}-${S1}_${guid}`, `${src}/fs1/sub#${name}-${S1}_${guid}`],
+    "one bookmark per dataset, of the newest snapshot (the older one was cleaned up)",
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -364,7 +373,7 @@ scenario({
     assert.equal(prop(st, t, "receive_resume_token"), "-");
     assert.deepEqual(snapshotsBelow(st, t), [`${t}@${n}-${S0}`]);
     assert.ok(Number(prop(st, `${t}@${n}-${S0}`, "referenced")) > 3_000_000, "all data arrived");
-    expectUserrefs(st, { [`${t}@${n}-${S0}`]: "1", [`${src}/fs@${n}-${S0}`]: "1" });
+    expectUserrefs(st, { [`${t}@${n}-${S0}`]: "1", [`${src}/fs@${n}-${S0}`]: "0" });
   },
 });
 
@@ -390,7 +399,7 @@ scenario({
     assert.equal(linesWith(first.stdout, /CMD.*zfs send .*--raw.*zfs recv/).length, 1, first.stdout);
     const second = await zab(args, T1);
     expectCode(second, 0);
-    assert.match(second.stdout, /zfs send .*--raw.* -i @/);
+    assert.match(second.stdout, new RegExp(`zfs send .*--raw.* -i '${re(src)}/enc#${re(n)}-${S0}_\\d+' `));
 
     const t = `${dst}/backup/${src}/enc`;
     const st = await guestState([dst], ["encryption", "keystatus", "encryptionroot", "userrefs"]);
@@ -424,8 +433,8 @@ scenario({
     }
     assert.match(
       transferTo(second, t).send,
-      new RegExp(` -i @${re(n)}-${S0} `),
-      "the second run is incremental",
+      new RegExp(` -i '${re(src)}/enc#${re(n)}-${S0}_\\d+' `),
+      "the second run is incremental, from the bookmark",
     );
 
     const st = await guestState([src, dst], ["encryption", "userrefs"]);
@@ -479,8 +488,8 @@ scenario({
     }
     assert.match(
       transferTo(second, t).send,
-      new RegExp(` -i @${re(n)}-${S0} `),
-      "the second run is incremental",
+      new RegExp(` -i '${re(src)}/plain#${re(n)}-${S0}_\\d+' `),
+      "the second run is incremental, from the bookmark",
     );
 
     const st = await guestState([src, dst], ["encryption", "encryptionroot", "userrefs"]);
@@ -523,8 +532,8 @@ scenario({
     }
     assert.match(
       transferTo(second, `${base}/vol`).send,
-      new RegExp(` -i @${re(n)}-${S0} ${re(src)}/vol@${re(n)}-${S1}$`),
-      "the second run is incremental",
+      new RegExp(` -i '${re(src)}/vol#${re(n)}-${S0}_\\d+' ${re(src)}/vol@${re(n)}-${S1}$`),
+      "the second run is incremental, from the bookmark",
     );
 
     const st = await guestState([dst], ["type", "userrefs"]);
@@ -571,7 +580,7 @@ scenario({
 
 scenario({
   name:
-    "takes over a chain left by zfs_autobackup 3.3: sends incrementally from its snapshot and moves its holds [OpenZFS guest]",
+    "takes over a chain left by zfs_autobackup 3.3: sends incrementally from its snapshot, releases its source hold and bookmarks the new one [OpenZFS guest]",
   runs: 1,
   async fn() {
     await using pools = await sourceAndTarget();
@@ -610,10 +619,13 @@ scenario({
     assert.deepEqual(snapshotsBelow(st, t), [`${t}@${old}`, `${t}@${n}-${S0}`]);
     expectUserrefs(st, {
       [`${src}/fs@${old}`]: "0",
-      [`${src}/fs@${n}-${S0}`]: "1",
+      [`${src}/fs@${n}-${S0}`]: "0",
       [`${t}@${old}`]: "0",
       [`${t}@${n}-${S0}`]: "1",
     });
+    const guid = (await ozfsOk(`zfs get -H -o value guid ${dst}/backup`)).trim();
+    const marks = await ozfsOk(`zfs list -H -o name -t bookmark -r ${src}`);
+    assert.deepEqual(marks.split("\n").filter(Boolean), [`${src}/fs#${n}-${S0}_${guid}`]);
   },
 });
 

@@ -1,8 +1,8 @@
 /**
  * Monitoring against real OpenZFS 2.3 (the qemu guest over ssh): the report of a success, of a
  * failed dataset (target modified), of a run stopped by SIGTERM midway and of a fatal error,
- * each checked against the schema and what zfs shows (snapshots, holds, byte counts from
- * `zfs send -P`); the metrics; and the `--monitor` check over ssh.
+ * each checked against the schema and what zfs shows (snapshots, holds, bookmarks, byte counts
+ * from `zfs send -P`); the metrics; and the `--monitor` check over ssh.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -76,12 +76,12 @@ Deno.test({
       const doc = await readReport(report);
       assert.equal(doc.run.result, "fatal");
       assert.match(doc.run.error.message, /^Target path '.*\/backup' does not exist/);
-      // The target is checked before the first change: no snapshot was made, no dataset began.
+      // The target is checked before the first change: no dataset began.
       assert.deepEqual(doc.datasets, []);
       await ozfsOk(`zfs create ${dst}/backup`);
     });
 
-    await t.step("success: byte counts from zfs send -P, the held common snapshot", async () => {
+    await t.step("success: byte counts from zfs send -P, the common snapshot", async () => {
       const r = await zab(args, T0);
       expectCode(r, 0);
       const doc = await readReport(report);
@@ -91,14 +91,18 @@ Deno.test({
         const d = entry(doc, `${src}/${fs}`);
         assert.deepEqual(d.commonSnapshot.name, `${n}-${S0}`);
         assert.deepEqual(d.sent, { full: 1, incremental: 0, resumed: 0 });
+        assert.deepEqual(d.bookmarks, { created: 1, destroyed: 0 });
         assert.ok(d.bytes > 0);
       }
+      assert.deepEqual(doc.totals.bookmarks, { created: 2, destroyed: 0 });
       assert.ok(entry(doc, `${src}/fs1`).bytes >= 1048576, "the 1 MiB file was counted");
-      // The common snapshot the report names is the one held on both sides.
+      // The common snapshot the report names is held on the target and bookmarked on the source.
       assert.deepEqual(await userrefs([`${src}/fs1@${n}-${S0}`, `${b}/fs1@${n}-${S0}`]), {
-        [`${src}/fs1@${n}-${S0}`]: "1",
+        [`${src}/fs1@${n}-${S0}`]: "0",
         [`${b}/fs1@${n}-${S0}`]: "1",
       });
+      const marks = await ozfsOk(`zfs list -H -t bookmark -o name -r ${src}/fs1`);
+      assert.match(marks, new RegExp(`^${src}/fs1#${n}-${S0}_\\d+$`, "m"));
       const families = parseExposition(await Deno.readTextFile(metrics));
       const bytes = families.get("zfs_autobackup_last_run_sent_bytes")!.samples[0]!;
       assert.deepEqual(bytes.labels, { backup: n, target: `ozfs:${dst}/backup` });
@@ -120,6 +124,8 @@ Deno.test({
         const fs1 = entry(doc, `${src}/fs1`);
         assert.equal(fs1.result, "ok");
         assert.deepEqual(fs1.sent, { full: 0, incremental: 1, resumed: 0 });
+        assert.deepEqual(fs1.bookmarks, { created: 1, destroyed: 1 }, "the new bookmark replaced the old");
+        assert.deepEqual(fs2.bookmarks, { created: 0, destroyed: 0 }, "a failed dataset keeps its bookmark");
         assert.equal(fs1.commonSnapshot.name, `${n}-${S1}`);
         assert.deepEqual(await userrefs([`${b}/fs1@${n}-${S1}`, `${b}/fs2@${n}-${S0}`]), {
           [`${b}/fs1@${n}-${S1}`]: "1",

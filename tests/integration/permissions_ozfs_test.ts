@@ -3,7 +3,8 @@
  * guest reached over ssh as `zabuser@ozfs` while the tool runs here as root:
  *
  * - a push (this machine's zfs-fuse, root, into the guest as zabuser) and a pull (from the
- *   guest as zabuser into this machine's zfs-fuse, root);
+ *   guest as zabuser into this machine's zfs-fuse, root); then OpenZFS to OpenZFS with the source
+ *   as zabuser, where the run bookmarks instead of holding the source snapshot;
  * - the user first has no permission (the doctor prints the full set, exit 1, and a real run
  *   fails with the one-line hint), then some of them (the doctor prints only the rest), then
  *   exactly what the doctor printed (exit 0);
@@ -227,6 +228,60 @@ Deno.test({
       const t = `${dst}/backup/${src}/fs`;
       assert.deepEqual(await fuseSnapshots(dst), [`${t}@${n}-${S2}`, `${t}@${n}-${S3}`]);
       assert.ok(!lines(snaps).some((l) => l.includes(S1)), "the non-root user thinned the source");
+    });
+
+    await t.step("OpenZFS to OpenZFS from a non-root source: bookmark is printed, and enough", async () => {
+      await using pools = await createOzfsPools(["src", "dst"]);
+      const [src, dst] = pools.names as [string, string];
+      const n = backupName(pools);
+      await ozfsOk(
+        [
+          "set -e",
+          `zfs create ${src}/fs`,
+          `zfs set autobackup:${n}=true ${src}/fs`,
+          `dd if=/dev/urandom of=/${src}/fs/data bs=64k count=2 status=none`,
+          `zfs create ${dst}/backup`,
+        ].join("\n"),
+      );
+      // The target is root; the source is the user, on pools with bookmark_written.
+      const args = [
+        n,
+        `${dst}/backup`,
+        "--ssh-source",
+        ADDRESS,
+        "--ssh-target",
+        "ozfs",
+        "--keep-source=1",
+        "--keep-target=2",
+        "--allow-empty",
+        // One host: the received copy carries the selection property; never back it up.
+        "--exclude-received",
+      ];
+      const none = await zab([...args, "--check-permissions"], T0);
+      expectCode(none, 1);
+      const full = printedGrants(none);
+      assert.deepEqual(full.map(permsOf), [[
+        "bookmark",
+        "destroy",
+        "hold",
+        "mount",
+        "release",
+        "send",
+        "snapshot",
+      ]]);
+      await grant(full);
+      expectCode(await zab([...args, "--check-permissions"], T0), 0);
+
+      for (const [time, i] of [[T1, 1], [T2, 2], [T3, 3]] as const) {
+        const r = await zab([...args, "--verbose"], time);
+        expectCode(r, 0);
+        assert.equal(r.stderr, "", `run ${i}: no error line`);
+        if (i > 1) assert.doesNotMatch(r.stdout, /\(new\)/, `run ${i} is incremental`);
+      }
+      const points = lines(await ozfsOk(`zfs list -H -t snapshot,bookmark -o name,userrefs -r ${src}`));
+      const guid = (await ozfsOk(`zfs get -H -o value guid ${dst}/backup`)).trim();
+      // The newest snapshot is bookmarked, not held; the older bookmarks were destroyed.
+      assert.deepEqual(points.sort(), [`${src}/fs#${n}-${S3}_${guid}\t-`, `${src}/fs@${n}-${S3}\t0`]);
     });
   },
 });

@@ -511,7 +511,8 @@ Deno.test({
               await twoNameConfig(dir),
             );
             const line = transferLine(second);
-            assert.match(line.send, / -i @.* \| lz4 \| mbuffer -q -s128k -m8M -R100M$/);
+            // Incremental from the first run's bookmark.
+            assert.match(line.send, / -i '\S+#\S+' \S+@\S+ \| lz4 \| mbuffer -q -s128k -m8M -R100M$/);
             assert.match(line.recv, /^lz4 -dc \| mbuffer -q -s128k -m8M \| zfs recv /);
           } finally {
             await Deno.remove(dir, { recursive: true });

@@ -42,6 +42,7 @@ Deno.test("report: run, per-dataset facts and totals", () => {
     snapshotsMade: 1,
     sent: { full: 1, incremental: 1, resumed: 1 },
     destroyed: { source: 2, target: 3 },
+    bookmarks: { created: 1, destroyed: 2 },
     bytes: 1500,
     seconds: 1.75,
   });
@@ -65,6 +66,7 @@ Deno.test("report: run, per-dataset facts and totals", () => {
     snapshotsMade: 3,
     sent: { full: 1, incremental: 1, resumed: 1 },
     destroyed: { source: 2, target: 3 + 4 },
+    bookmarks: { created: 1, destroyed: 2 },
     bytes: 1500,
     seconds: 1.75,
     maxLagSeconds: 86490,
@@ -80,6 +82,11 @@ Deno.test("report: options that shape the run; snapshot-only mode measures the l
   assert.equal(r.run.options.compress, "zstd-fast");
   assert.equal(r.run.options.destroyMissingSeconds, 30 * 86400);
   assert.equal(r.run.options.snapshotFormat, "offsite-%Y%m%d%H%M%S");
+  assert.equal(r.run.options.tag, null);
+  assert.equal(r.run.options.noBookmarks, false);
+  const tagged = buildReport(sampleJob(["--tag", "nas1", "--no-bookmarks"]), sampleSummary(), END);
+  assert.equal(tagged.run.options.tag, "nas1");
+  assert.equal(tagged.run.options.noBookmarks, true);
 
   const parsed = sampleJob();
   const snapOnly = { ...parsed, targetPath: undefined, sshTarget: undefined };

@@ -27,6 +27,7 @@ function entry(fields: Partial<DatasetSummary> & { dataset: string }): DatasetSu
     common: { name: "offsite-20101111000000", time: T },
     transfers: [],
     destroyed: { source: 0, target: 0 },
+    bookmarks: { created: 0, destroyed: 0 },
     ...fields,
   };
 }
@@ -61,6 +62,7 @@ export function sampleSummary(): RunSummary {
         },
       ],
       destroyed: { source: 2, target: 3 },
+      bookmarks: { created: 1, destroyed: 2 },
     }),
     entry({
       dataset: "pool/b",

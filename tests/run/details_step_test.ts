@@ -15,7 +15,17 @@ import { MemorySink } from "../../lib/log/term.ts";
 import { shellJoin } from "../../lib/exec/quote.ts";
 import { probeArgv, PROBES } from "../../lib/zfs/features.ts";
 import { type Dataset, emptyDataset, type Snapshot } from "../../lib/zfs/listing.ts";
-import { findCommonSnapshot } from "../../lib/sync/common_snapshot.ts";
+import { findCommonPoint } from "../../lib/sync/common_snapshot.ts";
+
+/** The common snapshot of `source` and `target` as a backup plan finds it. */
+function commonOf(source: Dataset, target: Snapshot[]): string | undefined {
+  return findCommonPoint(source.snapshots, source.bookmarks, target, {
+    guidCheck: true,
+    untagged: (n) => n,
+    ownSuffix: "_77",
+    preferBookmark: true,
+  }).common?.target;
+}
 
 const probe = (label: string) =>
   `$ [${label}] ${shellJoin(probeArgv())}
@@ -93,8 +103,7 @@ Deno.test("readDetails: a guid mismatch reads the next older name; newer target 
   ]);
   // s3 was never needed: still pending.
   assert.deepEqual(src.snapshots.map((s) => s.details), [undefined, undefined, "pending"]);
-  const found = findCommonSnapshot(src.snapshots, t.snapshots, true);
-  assert.equal(found.common, "s1");
+  assert.equal(commonOf(src, t.snapshots), "s1");
 });
 
 Deno.test("readDetails: a snapshot destroyed since the listing leaves its list, so it is never the common one", async () => {
@@ -116,7 +125,7 @@ Deno.test("readDetails: a snapshot destroyed since the listing leaves its list, 
   await readDetails(ctx, ctx.target, [src], targetOf);
   assert.deepEqual(script.unused(), []);
   assert.deepEqual(tree.get("backup/p/a")!.snapshots.map((s) => s.name), ["s1"]);
-  assert.equal(findCommonSnapshot(src.snapshots, tree.get("backup/p/a")!.snapshots, true).common, "s1");
+  assert.equal(commonOf(src, tree.get("backup/p/a")!.snapshots), "s1");
 });
 
 Deno.test("readDetails: nothing is read for a dataset whose target does not exist or has no snapshots", async () => {
@@ -125,4 +134,37 @@ Deno.test("readDetails: nothing is read for a dataset whose target does not exis
   const { ctx, script, targetOf } = setup("", [emptyDataset("backup/p/b")]);
   await readDetails(ctx, ctx.target, [a, b], targetOf);
   assert.deepEqual(script.asked, []);
+});
+
+Deno.test("readDetails: bookmarks are read with the common snapshot in the same gets; one thinned on the source is the point", async () => {
+  // s1 was thinned on the source; its bookmark stays. The newest shared name, s2, has another guid.
+  const src = emptyDataset("p/a", {
+    snapshots: pending("s2", "s3"),
+    bookmarks: [{ name: "s1_77", guid: undefined, createtxg: 0, details: "pending" }],
+  });
+  const tgt = emptyDataset("backup/p/a", { snapshots: pending("s1", "s2") });
+  const fixture = [
+    probe("Source"),
+    get("Source", ["p/a@s2", "'p/a#s1_77'"], [
+      "p/a@s2 guid 22",
+      "p/a@s2 userrefs 0",
+      "p/a@s2 written 0",
+      "p/a#s1_77 guid 11",
+      "p/a#s1_77 userrefs -",
+      "p/a#s1_77 written -",
+    ]),
+    get("Target", ["backup/p/a@s1", "backup/p/a@s2"], [
+      "backup/p/a@s1 guid 11",
+      "backup/p/a@s1 userrefs 0",
+      "backup/p/a@s1 written 0",
+      "backup/p/a@s2 guid 99",
+      "backup/p/a@s2 userrefs 0",
+      "backup/p/a@s2 written 0",
+    ]),
+  ].join("\n");
+  const { ctx, script, tree, targetOf } = setup(fixture, [tgt]);
+  await readDetails(ctx, ctx.target, [src], targetOf);
+  assert.deepEqual(script.unused(), []);
+  assert.deepEqual(src.bookmarks, [{ name: "s1_77", guid: "11", createtxg: 0 }]);
+  assert.equal(commonOf(src, tree.get("backup/p/a")!.snapshots), "s1");
 });

@@ -4,13 +4,28 @@
  * in the recorded order per host (ReplayScript is strict), and print what a user would see.
  */
 import assert from "node:assert/strict";
-import { replayFixture } from "../harness/replay.ts";
+import { fixturePath, replayFixture } from "../harness/replay.ts";
 
 function lines(text: string, re: RegExp): string[] {
   return text.split("\n").filter((l) => re.test(l));
 }
 
-Deno.test("replay: first run on OpenZFS sends every selected dataset in full and holds the snapshots", async () => {
+/** The `sh -c` loop that makes bookmarks, as recorded: its pairs (snapshot, bookmark). */
+function bookmarkPairs(asked: string[]): string[][] {
+  const loops = asked.filter((c) => c.startsWith("[Source] sh -c 'while") && c.includes("zfs bookmark"));
+  return loops.flatMap((c) => {
+    const args = c.slice(c.indexOf("' sh ") + 5).split(" ").map((a) => a.replace(/^'|'$/g, ""));
+    return Array.from({ length: args.length / 2 }, (_, i) => [args[2 * i]!, args[2 * i + 1]!]);
+  });
+}
+
+/** The bookmarks the `sh -c` destroy loops destroy, as recorded. */
+function destroyedBookmarks(asked: string[]): string[] {
+  return asked.filter((c) => c.startsWith("[Source] sh -c 'while") && c.includes("zfs destroy"))
+    .flatMap((c) => c.slice(c.indexOf("' sh ") + 5).split(" ").map((a) => a.replace(/^'|'$/g, "")));
+}
+
+Deno.test("replay: first run on OpenZFS sends every selected dataset in full, holds the target and bookmarks the source", async () => {
   const r = await replayFixture("ozfs_first_run");
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.unused, []);
@@ -25,7 +40,16 @@ Deno.test("replay: first run on OpenZFS sends every selected dataset in full and
   assert.deepEqual(r.asked.filter((c) => c.startsWith("[Source] zfs snapshot")), [
     "[Source] zfs snapshot -r zfx_src/fs1@test-20101111000000 zfx_src/fs2/sub@test-20101111000000",
   ]);
-  assert.equal(r.asked.filter((c) => c.includes(" zfs hold ")).length, 2);
+  // The target holds its snapshots, the source bookmarks them (one loop for all datasets).
+  assert.deepEqual(r.asked.filter((c) => c.includes(" zfs hold ")).map((c) => c.slice(0, 17)), [
+    "[Target] zfs hold",
+  ]);
+  assert.deepEqual(
+    bookmarkPairs(r.asked).map(([snap, mark]) => `${snap} ${mark!.replace(/_\d+$/, "_<guid>")}`),
+    ["zfx_src/fs1", "zfx_src/fs1/sub", "zfx_src/fs2/sub"].map((d) =>
+      `${d}@test-20101111000000 ${d}#test-20101111000000_<guid>`
+    ),
+  );
   assert.ok(r.asked.includes("[Target] zfs create -o canmount=off zfx_tgt/zfx_src"));
   assert.ok(r.asked.includes("[Target] zfs create -o canmount=off zfx_tgt/zfx_src/fs2"));
   assert.ok(
@@ -37,29 +61,36 @@ Deno.test("replay: first run on OpenZFS sends every selected dataset in full and
   );
 });
 
-Deno.test("replay: incremental run sends from the common snapshot and moves the holds", async () => {
+Deno.test("replay: incremental run sends from the bookmark, moves the target hold and replaces the bookmarks", async () => {
   const r = await replayFixture("ozfs_incremental");
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.unused, []);
   assert.ok(
     r.asked.some((c) =>
-      c.includes("zfs send -L -e -v -P -p -i @test-20101111000000 zfx_src/fs1@test-20101111000001")
+      /zfs send -L -e -v -P -p -i 'zfx_src\/fs1#test-20101111000000_\d+' zfx_src\/fs1@test-20101111000001 /
+        .test(c)
     ),
+    r.asked.join("\n"),
   );
-  assert.ok(
-    r.asked.some((c) =>
-      c.startsWith("[Source] zfs release zfs_autobackup:test zfx_src/fs1@test-20101111000000")
-    ),
-  );
+  assert.ok(!r.asked.some((c) => c.startsWith("[Source] zfs release")), "the source held nothing");
   assert.ok(
     r.asked.some((c) =>
       c.startsWith("[Target] zfs release zfs_autobackup:test zfx_tgt/zfx_src/fs1@test-20101111000000")
     ),
   );
-  // Batched: the whole run is 16 commands for 3 datasets, as many for 300 (upstream needs about
-  // 10 per dataset): the probe, the selection and the names it is checked against, both sides'
-  // datasets and snapshot names, one zfs get of the common snapshots' details per side, then the
-  // snapshot, one send per dataset, the holds and the releases.
+  // The new bookmarks exist before the old ones go.
+  const made = r.asked.findIndex((c) => c.includes("zfs bookmark"));
+  const gone = r.asked.findIndex((c) => c.includes("zfs destroy"));
+  assert.ok(made >= 0 && gone > made, r.asked.join("\n"));
+  assert.deepEqual(
+    destroyedBookmarks(r.asked).map((b) => b.replace(/_\d+$/, "")),
+    ["zfx_src/fs1", "zfx_src/fs1/sub", "zfx_src/fs2/sub"].map((d) => `${d}#test-20101111000000`),
+  );
+  // Batched: the whole run is 16 commands for 3 datasets, as many for 300 (upstream needs
+  // about 10 per dataset): the probe, the selection and the names it is checked against, both
+  // sides' datasets and snapshot and bookmark names, one zfs get of the common points' details
+  // per side, then the snapshot, one send per dataset, and the source's bookmark and
+  // bookmark-destroy in place of its hold and release.
   assert.ok(r.asked.length <= 16, `${r.asked.length} commands`);
   assert.match(r.stdout, /16 commands run/);
 });
@@ -150,6 +181,8 @@ Deno.test("replay: zfs-fuse degrades without holds, resume, -L/-e and multi-snap
     ),
   );
   assert.equal(first.asked.filter((c) => c.includes("zfs hold")).length, 0);
+  // No bookmarks on zfs-fuse: not listed, not made, not mentioned beyond the verbose notes.
+  assert.deepEqual(first.asked.filter((c) => c.includes("bookmark")), []);
   const second = await replayFixture("fuse_incremental");
   assert.equal(second.code, 0, second.stderr);
   assert.deepEqual(second.unused, []);
@@ -351,4 +384,178 @@ Deno.test("replay: a resume token for a snapshot the source no longer has is abo
     "  [Source] zfa_src/fs1@test-20101111000002: -> zfa_tgt/zfa_src/fs1",
   ]);
   assert.doesNotMatch(r.stdout, /resuming/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Bookmarks: the common point (recorded by the "ozfs_bookmarks" scenario: one source dataset,
+// targets zfb_tgt/a and zfb_tgt/b, each TARGET-PATH with its own guid)
+
+/** The guid of TARGET-PATH zfb_tgt/a, from the recorded target listing. */
+async function guidOfA(fixture: string): Promise<string> {
+  const m = /^> zfb_tgt\/a\tguid\t(\d+)$/m.exec(await Deno.readTextFile(fixturePath(fixture)));
+  assert.ok(m, `no guid of zfb_tgt/a in ${fixture}`);
+  return m[1]!;
+}
+
+Deno.test("replay: bookmarks: the incremental goes from this target's bookmark, whose successor replaces it", async () => {
+  const r = await replayFixture("ozfs_bookmark_incremental");
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.unused, []);
+  const a = await guidOfA("ozfs_bookmark_incremental");
+  assert.deepEqual(actions(r.asked).filter((c) => !c.includes("sh -c")), [
+    "[Source] zfs snapshot zfb_src/fs1@test-20101111000001",
+    `[Source] zfs send -L -e -v -P -p -i 'zfb_src/fs1#test-20101111000000_${a}' zfb_src/fs1@test-20101111000001 | [Target] zfs recv -u -v -s zfb_tgt/a/zfb_src/fs1`,
+    "[Target] zfs hold zfs_autobackup:test zfb_tgt/a/zfb_src/fs1@test-20101111000001",
+    "[Target] zfs release zfs_autobackup:test zfb_tgt/a/zfb_src/fs1@test-20101111000000",
+  ]);
+  assert.deepEqual(bookmarkPairs(r.asked), [[
+    "zfb_src/fs1@test-20101111000001",
+    `zfb_src/fs1#test-20101111000001_${a}`,
+  ]]);
+  assert.deepEqual(destroyedBookmarks(r.asked), [`zfb_src/fs1#test-20101111000000_${a}`]);
+  assert.match(r.stdout, new RegExp(`\\[Source\\] zfb_src/fs1#test-20101111000001_${a}: Bookmarking`));
+});
+
+Deno.test("replay: bookmarks: a snapshot destroyed by hand, two targets' bookmarks of it: this target's is used", async () => {
+  const r = await replayFixture("ozfs_bookmark_hand_destroyed");
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.unused, []);
+  const a = await guidOfA("ozfs_bookmark_hand_destroyed");
+  // The source listing has both targets' bookmarks of test-20101111000002 and no such snapshot.
+  const text = await Deno.readTextFile(fixturePath("ozfs_bookmark_hand_destroyed"));
+  const marks = [...text.matchAll(/^> (zfb_src\/fs1#test-20101111000002_\d+)\ttype\tbookmark$/gm)].map((m) =>
+    m[1]
+  );
+  assert.equal(marks.length, 2, "both targets' bookmarks are listed");
+  assert.doesNotMatch(text, /^> zfb_src\/fs1@test-20101111000002\t/m);
+  const sends = r.asked.filter((c) => c.includes("zfs send -L"));
+  assert.deepEqual(sends.map((c) => c.split(" | ")[0]), [
+    `[Source] zfs send -L -e -v -P -p -i 'zfb_src/fs1#test-20101111000002_${a}' zfb_src/fs1@test-20101111000004`,
+  ]);
+  // Only this target's older bookmark goes; the other target's stays.
+  assert.deepEqual(destroyedBookmarks(r.asked), [`zfb_src/fs1#test-20101111000002_${a}`]);
+});
+
+Deno.test("replay: bookmarks: this target's bookmark name with another guid is ignored, reported and kept", async () => {
+  const r = await replayFixture("ozfs_bookmark_wrong_guid");
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.unused, []);
+  const a = await guidOfA("ozfs_bookmark_wrong_guid");
+  assert.match(
+    r.stdout,
+    new RegExp(
+      `zfb_src/fs1#test-20101111000004_${a}: Bookmark has another guid than the target snapshot, ignoring\\.`,
+    ),
+  );
+  // The snapshot of that time is the common point instead.
+  assert.ok(
+    r.asked.some((c) =>
+      c.startsWith(
+        "[Source] zfs send -L -e -v -P -p -i @test-20101111000004 zfb_src/fs1@test-20101111000005 |",
+      )
+    ),
+    r.asked.join("\n"),
+  );
+  assert.deepEqual(bookmarkPairs(r.asked), [[
+    "zfb_src/fs1@test-20101111000005",
+    `zfb_src/fs1#test-20101111000005_${a}`,
+  ]]);
+  assert.deepEqual(destroyedBookmarks(r.asked), [], "the wrong bookmark is never destroyed");
+});
+
+Deno.test("replay: --no-bookmarks continues a chain from its bookmark, holds the source and touches no bookmark", async () => {
+  const r = await replayFixture("ozfs_no_bookmarks");
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.unused, []);
+  const a = await guidOfA("ozfs_no_bookmarks");
+  assert.deepEqual(actions(r.asked), [
+    "[Source] zfs snapshot zfb_src/fs1@test-20101111000006",
+    `[Source] zfs send -L -e -v -P -p -i 'zfb_src/fs1#test-20101111000005_${a}' zfb_src/fs1@test-20101111000006 | [Target] zfs recv -u -v -s zfb_tgt/a/zfb_src/fs1`,
+    "[Target] zfs hold zfs_autobackup:test zfb_tgt/a/zfb_src/fs1@test-20101111000006",
+    "[Source] zfs hold zfs_autobackup:test zfb_src/fs1@test-20101111000006",
+    "[Target] zfs release zfs_autobackup:test zfb_tgt/a/zfb_src/fs1@test-20101111000005",
+  ]);
+  assert.doesNotMatch(r.stdout, /Not bookmarking/, "--no-bookmarks needs no note");
+});
+
+Deno.test("replay: bookmarks take over a held chain under --keep-source=0: bookmark, release, then destroy", async () => {
+  const r = await replayFixture("ozfs_bookmark_takeover");
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.unused, []);
+  const a = await guidOfA("ozfs_bookmark_takeover");
+  const acts = actions(r.asked).map((
+    c,
+  ) => (c.includes("sh -c") ? c.replace(/sh -c '.*done' sh/, "LOOP") : c));
+  assert.deepEqual(acts, [
+    "[Source] zfs snapshot zfb_src/fs1@test-20101111000007",
+    // The pre-clean spares the held common snapshot: no bookmark of this target holds its point.
+    "[Source] zfs destroy zfb_src/fs1@test-20101111000000,test-20101111000001,test-20101111000004",
+    "[Source] zfs send -L -e -v -P -p -i @test-20101111000006 zfb_src/fs1@test-20101111000007 | [Target] zfs recv -u -v -s zfb_tgt/a/zfb_src/fs1",
+    "[Target] zfs hold zfs_autobackup:test zfb_tgt/a/zfb_src/fs1@test-20101111000007",
+    `[Source] LOOP zfb_src/fs1@test-20101111000007 'zfb_src/fs1#test-20101111000007_${a}'`,
+    "[Source] zfs release zfs_autobackup:test zfb_src/fs1@test-20101111000006",
+    "[Target] zfs release zfs_autobackup:test zfb_tgt/a/zfb_src/fs1@test-20101111000006",
+    // This target's older bookmark of its chain; the one of another snapshot stays.
+    `[Source] LOOP 'zfb_src/fs1#test-20101111000005_${a}'`,
+    "[Source] zfs destroy zfb_src/fs1@test-20101111000006",
+  ]);
+});
+
+Deno.test("replay: bookmarks: a bookmark that cannot be made holds its snapshot instead and keeps the old one", async () => {
+  const a = await guidOfA("ozfs_bookmark_incremental");
+  const bookmark = `zfb_src/fs1#test-20101111000001_${a}`;
+  // The recorded run, with `zfs bookmark` failing (as on a full pool) and the consequences asked for.
+  const edit = (text: string) => {
+    const entries = text.split("\n\n");
+    const at = entries.findIndex((e) =>
+      e.startsWith("$ [Source] sh -c 'while") && e.includes("zfs bookmark")
+    );
+    const destroy = entries.findIndex((e) =>
+      e.startsWith("$ [Source] sh -c 'while") && e.includes("zfs destroy")
+    );
+    assert.ok(at > 0 && destroy > at);
+    entries[at] = entries[at]!.replace(
+      /\n= 0$/,
+      `\n> ${bookmark}\tcannot create bookmark: out of space\n= 0`,
+    );
+    entries.splice(at + 1, 0, "$ [Source] zfs hold zfs_autobackup:test zfb_src/fs1@test-20101111000001\n= 0");
+    return entries.filter((e) => !(e.startsWith("$ [Source] sh -c 'while") && e.includes("zfs destroy")))
+      .join("\n\n");
+  };
+  const r = await replayFixture("ozfs_bookmark_incremental", undefined, { edit });
+  assert.equal(r.code, 0, "logged like a failed hold: the snapshot arrived, the chain is held");
+  assert.deepEqual(r.unused, []);
+  assert.equal(
+    r.stderr,
+    `! [Source] ${bookmark}: Cannot create bookmark: cannot create bookmark: out of space\n`,
+  );
+  assert.ok(r.asked.includes("[Source] zfs hold zfs_autobackup:test zfb_src/fs1@test-20101111000001"));
+  assert.deepEqual(destroyedBookmarks(r.asked), [], "the old bookmark still protects the chain");
+  const doc = await reportOf("ozfs_bookmark_incremental", edit);
+  assert.deepEqual(doc.totals.bookmarks, { created: 0, destroyed: 0 }, "the report counts none");
+});
+
+/** The recorded run again without --verbose and with `--report -`: the report it prints. */
+async function reportOf(fixture: string, edit?: (text: string) => string) {
+  const recorded = (await replayFixture(fixture, undefined, edit ? { edit } : {})).args;
+  const args = [...recorded.filter((a) => a !== "--verbose"), "--report", "-"];
+  const r = await replayFixture(fixture, args, edit ? { edit } : {});
+  assert.deepEqual(r.unused, []);
+  return JSON.parse(r.stdout);
+}
+
+Deno.test("replay: the report counts the bookmarks each dataset made and destroyed", async () => {
+  const doc = await reportOf("ozfs_incremental");
+  // deno-lint-ignore no-explicit-any
+  const counts = doc.datasets.map((d: any) => [d.dataset, d.bookmarks]);
+  assert.deepEqual(counts, [
+    ["zfx_src/fs1", { created: 1, destroyed: 1 }],
+    ["zfx_src/fs1/sub", { created: 1, destroyed: 1 }],
+    ["zfx_src/fs2/sub", { created: 1, destroyed: 1 }],
+  ]);
+  assert.deepEqual(doc.totals.bookmarks, { created: 3, destroyed: 3 });
+  assert.equal(doc.run.options.noBookmarks, false);
+  const held = await reportOf("ozfs_no_bookmarks");
+  assert.deepEqual(held.totals.bookmarks, { created: 0, destroyed: 0 }, "--no-bookmarks touches none");
+  assert.equal(held.run.options.noBookmarks, true);
 });

@@ -655,3 +655,39 @@ Deno.test("parse in local mode (TZ=UTC): years below 100 are years 0001-0099, no
 console.log(JSON.stringify(["0050-01-01 00:00:00", "0099-12-31 23:59:59"].map((n) => f.parse(n))));`;
   assert.deepEqual(await inZone("UTC", body), [-60589296000, -59011459201]);
 });
+
+Deno.test("SnapshotFormat: a tagged name is the snapshot of the same time, whatever the tag", () => {
+  const f = new SnapshotFormat("test-%Y%m%d%H%M%S", true, undefined, { separator: "_", tag: undefined });
+  assert.equal(f.parse("test-20101111000000_nas1"), 1289433600);
+  assert.equal(f.parse("test-20101111000000_other:tag"), 1289433600);
+  assert.equal(f.untagged("test-20101111000000_nas1"), "test-20101111000000");
+  assert.equal(f.untagged("test-20101111000000"), "test-20101111000000");
+  // Not ours, tagged or not: the name stays as it is.
+  assert.equal(f.parse("manual_test-20101111000000"), undefined);
+  assert.equal(f.untagged("manual_x"), "manual_x");
+  assert.equal(f.parse("test-20101111_000000"), undefined);
+  // Another separator is part of the name, not a tag.
+  assert.equal(f.parse("test-20101111000000.nas1"), undefined);
+});
+
+Deno.test("SnapshotFormat: without tags configured, tagged names are not ours (the old behaviour)", () => {
+  const f = new SnapshotFormat("test-%Y%m%d%H%M%S", true);
+  assert.equal(f.parse("test-20101111000000_nas1"), undefined);
+  assert.equal(f.untagged("test-20101111000000_nas1"), "test-20101111000000_nas1");
+});
+
+Deno.test("SnapshotFormat: a backup name that contains the separator still splits off the tag", () => {
+  const f = new SnapshotFormat("my_backup-%Y%m%d%H%M%S", true, undefined, { separator: "_", tag: undefined });
+  assert.equal(f.parse("my_backup-20101111000000"), 1289433600);
+  assert.equal(f.parse("my_backup-20101111000000_nas1"), 1289433600);
+  assert.equal(f.untagged("my_backup-20101111000000_nas1"), "my_backup-20101111000000");
+});
+
+Deno.test("SnapshotFormat: snapshotName appends the separator and this run's tag", () => {
+  const t = Date.UTC(2010, 10, 11, 0, 0, 1);
+  const tagged = new SnapshotFormat("test-%Y%m%d%H%M%S", true, undefined, { separator: " ", tag: "nas1" });
+  assert.equal(tagged.snapshotName(t), "test-20101111000001 nas1");
+  assert.equal(tagged.parse(tagged.snapshotName(t)), t / 1000);
+  const plain = new SnapshotFormat("test-%Y%m%d%H%M%S", true, undefined, { separator: "_", tag: undefined });
+  assert.equal(plain.snapshotName(t), "test-20101111000001");
+});

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
-import { detailsNeeded, NEW_SNAPSHOT_TXG } from "../../lib/sync/details.ts";
-import type { Snapshot } from "../../lib/zfs/listing.ts";
+import {
+  alignBookmarks,
+  bookmarkStemOf,
+  detailsNeeded,
+  type DetailsRules,
+  NEW_SNAPSHOT_TXG,
+} from "../../lib/sync/details.ts";
+import { type Bookmark, emptyDataset, type Snapshot } from "../../lib/zfs/listing.ts";
+import { findCommonPoint } from "../../lib/sync/common_snapshot.ts";
 
 // Snapshots are written "a" (listed by name only: properties pending), "a=g1" (guid g1 known),
 // "a!" (made by this run).
@@ -22,41 +29,124 @@ function snaps(...specs: string[]): Snapshot[] {
   });
 }
 
+function rules(guidCheck: boolean): DetailsRules {
+  // Tags are written "name:tag" here.
+  return { guidCheck, untagged: (n) => n.replace(/:.*$/, ""), bookmarkStem: bookmarkStemOf("_") };
+}
+
+/** What detailsNeeded asks for a source without bookmarks, bookmark list left out. */
+function needed(source: Snapshot[], target: Snapshot[], guidCheck: boolean) {
+  const { sourceBookmarks, ...rest } = detailsNeeded(
+    { snapshots: source, bookmarks: [] },
+    target,
+    rules(guidCheck),
+  );
+  assert.deepEqual(sourceBookmarks, []);
+  return rest;
+}
+
 Deno.test("detailsNeeded: the newest common name needs its guid on both sides, newer target snapshots their written", () => {
-  const need = detailsNeeded(snaps("a", "b", "c", "d!"), snaps("a", "b", "x", "y"), true);
+  const need = needed(snaps("a", "b", "c", "d!"), snaps("a", "b", "x", "y"), true);
   assert.deepEqual(need, { source: ["b"], target: ["b", "x", "y"] });
 });
 
 Deno.test("detailsNeeded: nothing once the common snapshot's guids are known and match", () => {
-  assert.deepEqual(detailsNeeded(snaps("a", "b=1", "c"), snaps("a", "b=1"), true), {
+  assert.deepEqual(needed(snaps("a", "b=1", "c"), snaps("a", "b=1"), true), {
     source: [],
     target: [],
   });
   // Known and matching, but a newer target snapshot's written is still unknown.
-  assert.deepEqual(detailsNeeded(snaps("a", "b=1"), snaps("a", "b=1", "x"), true), {
+  assert.deepEqual(needed(snaps("a", "b=1"), snaps("a", "b=1", "x"), true), {
     source: [],
     target: ["x"],
   });
 });
 
 Deno.test("detailsNeeded: a known mismatch moves on to the next older name both sides have", () => {
-  const need = detailsNeeded(snaps("a", "b=1", "c"), snaps("a", "b=2"), true);
+  const need = needed(snaps("a", "b=1", "c"), snaps("a", "b=2"), true);
   assert.deepEqual(need, { source: ["a"], target: ["a"] });
   // A snapshot made by this run is never a copy of a target snapshot of the same name.
-  assert.deepEqual(detailsNeeded(snaps("a", "b!"), snaps("a", "b"), true), {
+  assert.deepEqual(needed(snaps("a", "b!"), snaps("a", "b"), true), {
     source: ["a"],
     target: ["a", "b"],
   });
 });
 
 Deno.test("detailsNeeded: without the guid check the newest common name is the common snapshot", () => {
-  assert.deepEqual(detailsNeeded(snaps("a", "b", "c"), snaps("a", "b", "x"), false), {
+  assert.deepEqual(needed(snaps("a", "b", "c"), snaps("a", "b", "x"), false), {
     source: [],
     target: ["x"],
   });
 });
 
 Deno.test("detailsNeeded: no target snapshots or no common name, nothing to read", () => {
-  assert.deepEqual(detailsNeeded(snaps("a", "b"), [], true), { source: [], target: [] });
-  assert.deepEqual(detailsNeeded(snaps("a", "b"), snaps("x", "y"), true), { source: [], target: [] });
+  assert.deepEqual(needed(snaps("a", "b"), [], true), { source: [], target: [] });
+  assert.deepEqual(needed(snaps("a", "b"), snaps("x", "y"), true), { source: [], target: [] });
+});
+
+/** Bookmarks written "name=guid" (known) or "name" (listed by name only), at listing places `at`. */
+function marks(...specs: [string, number][]): Bookmark[] {
+  return specs.map(([spec, at]) => {
+    const [name, guid] = spec.split("=") as [string, string | undefined];
+    const b: Bookmark = { name, guid, createtxg: at };
+    if (guid === undefined) b.details = "pending";
+    return b;
+  });
+}
+
+Deno.test("detailsNeeded: every listed bookmark's guid, with the snapshots named like it on both sides", () => {
+  // Source: a, b thinned away, c; bookmark of b for target guid 77. Target: a, b.
+  const need = detailsNeeded(
+    { snapshots: snaps("a", "c"), bookmarks: marks(["b_77", 2]) },
+    snaps("a", "b"),
+    rules(true),
+  );
+  assert.deepEqual(need, { source: ["a"], sourceBookmarks: ["b_77"], target: ["a", "b"] });
+});
+
+Deno.test("detailsNeeded: a bookmark matched by guid is the point when no snapshot name is shared", () => {
+  const need = detailsNeeded(
+    { snapshots: snaps("c=3"), bookmarks: marks(["b_77=2", 2]) },
+    snaps("a", "b=2", "x"),
+    rules(true),
+  );
+  // b's guid is known on both sides: what the target has after it needs its written.
+  assert.deepEqual(need, { source: [], sourceBookmarks: [], target: ["x"] });
+});
+
+Deno.test("detailsNeeded: tagged and untagged names match, for snapshots and bookmark stems", () => {
+  const need = detailsNeeded(
+    { snapshots: snaps("a:nas", "b:nas"), bookmarks: marks(["a_77", 2]) },
+    snaps("a", "b:usb"),
+    rules(true),
+  );
+  assert.deepEqual(need, { source: ["b:nas", "a:nas"], sourceBookmarks: ["a_77"], target: ["a", "b:usb"] });
+});
+
+Deno.test("bookmarkStemOf: the separator and trailing digits go, anything else stays", () => {
+  const stem = bookmarkStemOf(".");
+  assert.equal(stem("bak-20101111000000.12345"), "bak-20101111000000");
+  assert.equal(stem("bak-20101111000000x12345"), "bak-20101111000000x12345");
+  assert.equal(stem("other"), "other");
+});
+
+Deno.test("alignBookmarks: a bookmark takes its snapshot's place; the common point is the snapshot, not the bookmark", () => {
+  // Listed by name: the snapshot b at place 2, its bookmark right after it at place 3.
+  const ds = emptyDataset("p/fs", {
+    snapshots: [
+      { name: "a", guid: "1", createtxg: 1, written: 0, userrefs: 0 },
+      { name: "b", guid: "2", createtxg: 2, written: 0, userrefs: 0 },
+    ],
+    bookmarks: marks(["b_77=2", 3], ["gone_77=9", 4]),
+  });
+  alignBookmarks(ds);
+  assert.deepEqual(ds.bookmarks.map((b) => [b.name, b.createtxg]), [["b_77", 2], ["gone_77", 4]]);
+  const target = [{ name: "b", guid: "2", createtxg: 5, written: 0, userrefs: 0 }];
+  const { common } = findCommonPoint(ds.snapshots, ds.bookmarks, target, {
+    guidCheck: true,
+    untagged: (n) => n,
+    ownSuffix: "_77",
+    preferBookmark: true,
+  });
+  assert.deepEqual(common, { target: "b", snapshot: "b", bookmark: "b_77", createtxg: 2 });
 });

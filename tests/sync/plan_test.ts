@@ -2,13 +2,18 @@ import assert from "node:assert/strict";
 import { incompatibleSnapshots, type PlanRules, planSync, type SyncPlan } from "../../lib/sync/plan.ts";
 import { SnapshotFormat } from "../../lib/snapshot/snapshot_format.ts";
 import { parseSchedule } from "../../lib/thinner/schedule.ts";
-import { type Dataset, emptyDataset, type Snapshot } from "../../lib/zfs/listing.ts";
+import { type Bookmark, type Dataset, emptyDataset, type Snapshot } from "../../lib/zfs/listing.ts";
 
 // Snapshots are written as short labels: "s3" is our snapshot taken 3 hours after T0; any other
 // label ("manual") is a foreign snapshot. Options after a colon: "s3:g=x" (guid), "s3:w=5" (written),
 // "s3:w=?" (written unknown). Plans are translated back into labels for the assertions.
+// Bookmarks are written "s3#own" (this target's bookmark of s3) or "s3#other" (another target's),
+// with "s3#own:g=x" for another guid; a bookmark's createtxg is the one its snapshot has (or had)
+// in the source list. In plans a transfer from a bookmark shows as "#s3>s4".
 
-const FORMAT = new SnapshotFormat("test-%Y%m%d%H%M%S", true);
+const FORMAT = new SnapshotFormat("test-%Y%m%d%H%M%S", true, undefined, { separator: "_", tag: undefined });
+/** How this target's bookmark names end in these tests ("_" and the guid of TARGET-PATH). */
+const OWN = "_4242";
 const T0 = Date.UTC(2010, 10, 10) / 1000; // 2010-11-10 00:00:00 UTC
 const H = 3600;
 const NOW = T0 + 48 * H;
@@ -37,8 +42,20 @@ function snapshots(specs: string[]): Snapshot[] {
   });
 }
 
-function dataset(name: string, specs: string[]): Dataset {
-  return emptyDataset(name, { createtxg: 1, encryption: "off", snapshots: snapshots(specs) });
+function dataset(name: string, specs: string[], marks: string[] = [], txgOf?: Map<string, number>): Dataset {
+  const bookmarks: Bookmark[] = marks.map((spec) => {
+    const [head, ...opts] = spec.split(":");
+    const [l, whose] = head!.split("#") as [string, string];
+    const o = new Map(opts.map((x) => x.split("=") as [string, string]));
+    const txg = txgOf?.get(l);
+    if (txg === undefined) throw new Error(`bookmark ${spec}: no createtxg for ${l}`);
+    return {
+      name: `${fullName(l)}${whose === "own" ? OWN : "_9999"}`,
+      guid: o.get("g") ?? `guid-${l}`,
+      createtxg: txg,
+    };
+  });
+  return emptyDataset(name, { createtxg: 1, encryption: "off", snapshots: snapshots(specs), bookmarks });
 }
 
 /** Keeps everything: no thinning pressure unless a test asks for it. */
@@ -51,8 +68,11 @@ function rules(
   const { keepSource = KEEP_ALL, keepTarget = KEEP_ALL, ...rest } = o;
   return {
     timeOf: (n) => FORMAT.parse(n),
+    untagged: (n) => FORMAT.untagged(n),
     otherSnapshots: false,
     guidCheck: true,
+    ownBookmarkSuffix: OWN,
+    bookmarks: true,
     raw: false,
     excluded: () => false,
     keepSource: parseSchedule(keepSource),
@@ -64,7 +84,10 @@ function rules(
 }
 
 interface ShortPlan {
+  /** The target's snapshot at the common point. */
   common: string | undefined;
+  /** The source side of the common point: "s3" (snapshot) or "#s3" (bookmark). */
+  commonFrom: string | undefined;
   error: string | undefined;
   start: string | undefined;
   transfers: string[];
@@ -75,18 +98,51 @@ interface ShortPlan {
   sourceObsolete: string[];
   targetObsolete: string[];
   guidMismatches: string[];
+  bookmarkMismatches: string[];
+  ownBookmarks: string[];
 }
 
-/** Plans `src` into `tgt` (undefined = target does not exist) and returns labels. */
-function plan(src: string[], tgt: string[] | undefined, r: PlanRules = rules()): ShortPlan {
-  const p: SyncPlan = planSync(dataset("src/fs", src), tgt && dataset("dst/src/fs", tgt), r);
+/** A bookmark name as a label: "#s3" (this target's), "#s3 other" (another target's). */
+function markLabel(name: string): string {
+  const own = name.endsWith(OWN);
+  return `#${label(name.slice(0, name.lastIndexOf("_")))}${own ? "" : " other"}`;
+}
+
+/** A `from` as a label: a short snapshot name, or `src/fs#bookmark`. */
+function fromLabel(from: string): string {
+  const hash = from.indexOf("#");
+  return hash < 0 ? label(from) : markLabel(from.slice(hash + 1));
+}
+
+/**
+ * Plans `src` into `tgt` (undefined = target does not exist) and returns labels. `marks` are the
+ * source's bookmarks; `history` lists every snapshot the source ever had, in order, when the
+ * bookmarks refer to snapshots that `src` no longer has (default: `src`).
+ */
+function plan(
+  src: string[],
+  tgt: string[] | undefined,
+  r: PlanRules = rules(),
+  marks: string[] = [],
+  history: string[] = src,
+): ShortPlan {
+  const txgOf = new Map(history.map((l, i) => [l.split(":")[0]!, 100 + i]));
+  const source = dataset("src/fs", src, marks, txgOf);
+  // Listed source snapshots keep their createtxg from the history.
+  source.snapshots = source.snapshots.map((s) => ({
+    ...s,
+    createtxg: txgOf.get(label(s.name)) ?? s.createtxg,
+  }));
+  const p: SyncPlan = planSync(source, tgt && dataset("dst/src/fs", tgt), r);
   return {
-    common: p.common && label(p.common),
+    common: p.common && label(p.common.target),
+    commonFrom: p.common &&
+      (p.common.bookmark !== undefined ? markLabel(p.common.bookmark) : label(p.common.snapshot!)),
     error: p.error,
     start: p.start && label(p.start),
     transfers: p.transfers.map((
       t,
-    ) => (t.from === undefined ? `${label(t.snapshot)} full` : `${label(t.from)}>${label(t.snapshot)}`)),
+    ) => (t.from === undefined ? `${label(t.snapshot)} full` : `${fromLabel(t.from)}>${label(t.snapshot)}`)),
     skipped: p.skipped.map((s) => `${label(s.snapshot)} ${s.why}`),
     incompatible: p.incompatible.map(label),
     preDestroySource: p.preDestroySource.map(label),
@@ -94,6 +150,8 @@ function plan(src: string[], tgt: string[] | undefined, r: PlanRules = rules()):
     sourceObsolete: [...p.sourceObsolete].map(label),
     targetObsolete: [...p.targetObsolete].map(label),
     guidMismatches: p.guidMismatches.map(label),
+    bookmarkMismatches: p.bookmarkMismatches.map(markLabel),
+    ownBookmarks: p.ownBookmarks.map((b) => markLabel(b.name)),
   };
 }
 
@@ -355,4 +413,74 @@ Deno.test("planSync: excluded snapshots still count for thinning and may be the 
   const c = plan(["s1", "s2", "s3"], ["s1", "s2"], rules({ excluded }));
   assert.equal(c.common, "s2");
   assert.deepEqual(c.transfers, ["s2>s3"]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Bookmarks and tags
+
+Deno.test("planSync: this target's bookmark at the common point is the incremental base", () => {
+  const p = plan(["s1", "s2", "s3"], ["s1", "s2"], rules(), ["s2#own"]);
+  assert.equal(p.common, "s2");
+  assert.equal(p.commonFrom, "#s2");
+  assert.deepEqual(p.transfers, ["#s2>s3"]);
+  assert.deepEqual(p.ownBookmarks, ["#s2"]);
+  // Not bookmarking this dataset (--no-bookmarks, a pool without the feature): the snapshot.
+  const off = plan(["s1", "s2", "s3"], ["s1", "s2"], rules({ bookmarks: false }), ["s2#own"]);
+  assert.equal(off.commonFrom, "s2");
+  assert.deepEqual(off.transfers, ["s2>s3"]);
+});
+
+Deno.test("planSync: a source snapshot destroyed by hand: the chain goes on from its bookmark", () => {
+  const history = ["s1", "s2", "s3"];
+  const p = plan(["s1", "s3"], ["s1", "s2"], rules(), ["s2#own"], history);
+  assert.equal(p.common, "s2");
+  assert.equal(p.commonFrom, "#s2");
+  assert.equal(p.start, "s3");
+  assert.deepEqual(p.transfers, ["#s2>s3"]);
+  assert.equal(p.error, undefined);
+  // Also with bookmarks off: existing bookmarks still carry a chain (--no-bookmarks takeover).
+  const off = plan(["s1", "s3"], ["s1", "s2"], rules({ bookmarks: false }), ["s2#own"], history);
+  assert.deepEqual(off.transfers, ["#s2>s3"]);
+  // And another target's bookmark of that point, when nothing else is left.
+  assert.deepEqual(plan(["s3"], ["s1", "s2"], rules(), ["s2#other"], history).transfers, ["#s2 other>s3"]);
+});
+
+Deno.test("planSync: --keep-source 0 with bookmarks destroys the previous common snapshot before sending", () => {
+  // s1 was sent and bookmarked; s2 is new. The schedule drops s1 and the bookmark holds its point.
+  const p = plan(["s1", "s2"], ["s1"], rules({ keepSource: "0" }), ["s1#own"]);
+  assert.deepEqual(p.sourceObsolete, ["s1"]);
+  assert.deepEqual(p.preDestroySource, ["s1"]);
+  assert.deepEqual(p.transfers, ["#s1>s2"]);
+  // Without this target's bookmark the common snapshot is the chain and stays (3.3's rule).
+  assert.deepEqual(plan(["s1", "s2"], ["s1"], rules({ keepSource: "0" })).preDestroySource, []);
+  assert.deepEqual(plan(["s1", "s2"], ["s1"], rules({ keepSource: "0" }), ["s1#other"]).preDestroySource, []);
+  const off = plan(["s1", "s2"], ["s1"], rules({ keepSource: "0", bookmarks: false }), ["s1#own"]);
+  assert.deepEqual(off.preDestroySource, []);
+  assert.deepEqual(off.transfers, ["s1>s2"]);
+});
+
+Deno.test("planSync: the target's newest common snapshot is never destroyed, bookmark or not", () => {
+  const p = plan(["s1", "s2"], ["s0", "s1"], rules({ keepSource: "0", keepTarget: "0" }), ["s1#own"]);
+  assert.equal(p.common, "s1");
+  assert.deepEqual(p.preDestroyTarget, ["s0"]);
+  assert.ok(p.targetObsolete.includes("s1"), "it goes only after s2 arrived");
+});
+
+Deno.test("planSync: a bookmark of this target's name with the wrong guid is ignored and reported", () => {
+  const history = ["s1", "s2", "s3"];
+  const p = plan(["s1", "s3"], ["s1", "s2"], rules(), ["s2#own:g=wrong"], history);
+  assert.equal(p.common, "s1");
+  assert.deepEqual(p.bookmarkMismatches, ["#s2"]);
+  assert.deepEqual(p.ownBookmarks, [], "it is never cleaned up");
+  // The target's s2 is after the common point and has no data: sent over it from s1.
+  assert.deepEqual(p.transfers, ["s1>s3"]);
+});
+
+Deno.test("planSync: tagged snapshots are ours and thinned like the snapshot of the same time", () => {
+  const tagged = `${fullName("s1")}_nas1`;
+  const p = plan([tagged, "s2", "s3"], [tagged], rules({ keepSource: "1", keepTarget: "1" }));
+  assert.equal(p.common, tagged);
+  assert.deepEqual(p.sourceObsolete, [tagged, "s2"]);
+  assert.deepEqual(p.transfers, [`${tagged}>s3`]);
+  assert.deepEqual(p.skipped, ["s2 target-obsolete"]);
 });

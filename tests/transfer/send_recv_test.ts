@@ -312,6 +312,17 @@ Deno.test("sendArgv: a range sends every snapshot between base and snapshot (-I)
   );
 });
 
+Deno.test("sendArgv: a bookmark is passed by its full name, raw too", () => {
+  assert.deepEqual(
+    sendArgv(NO_SEND, "p/fs", "s2", "p/fs#s1_4242"),
+    words("zfs send -i p/fs#s1_4242 p/fs@s2"),
+  );
+  assert.deepEqual(
+    sendArgv(ALL_SEND, "p/fs", "s2", "p/fs#s1_4242"),
+    words("zfs send -L -e -c --raw -v -P -p -i p/fs#s1_4242 p/fs@s2"),
+  );
+});
+
 Deno.test("sendArgv: resuming sends only the token after the flags", () => {
   assert.deepEqual(
     sendArgv(ALL_SEND, "p/fs", "s2", "s1", "1-abc-def"),

@@ -8,15 +8,18 @@ import {
   ListingBuilder,
   listingProperties,
   listLineReader,
+  listsBookmarks,
   snapshotNamesArgv,
 } from "../../lib/zfs/listing.ts";
 import { type GetRow, groupRows, numericValue } from "../../lib/zfs/get_rows.ts";
 import { readTable } from "../../lib/zfs/tabular.ts";
 import { type HostFeatures, parseProbeOutput, PROBES } from "../../lib/zfs/features.ts";
 
-/** Features with every probe answering `code` (1 = supported). */
-function features(code = 1, overrides: Record<string, number> = {}): HostFeatures {
-  return parseProbeOutput(Object.values(PROBES).map((p) => `#probe ${p}:${overrides[p] ?? code}`).join("\n"));
+/** Features with every probe answering `code` (1 = supported), and these `zpool get` feature lines. */
+function features(code = 1, overrides: Record<string, number> = {}, pools: string[] = []): HostFeatures {
+  return parseProbeOutput(
+    [...Object.values(PROBES).map((p) => `#probe ${p}:${overrides[p] ?? code}`), ...pools].join("\n"),
+  );
 }
 
 /** Every property these tests list. */
@@ -72,28 +75,47 @@ function words(line: string): string[] {
   return line.split(" ");
 }
 
-Deno.test("datasetListArgv/snapshotNamesArgv: OpenZFS lists datasets one line each, snapshots by name only", () => {
-  const f = features();
+Deno.test("datasetListArgv/snapshotNamesArgv: OpenZFS lists datasets one line each, snapshots and bookmarks by name only", () => {
+  const f = features(1, {}, ["tank\tfeature@async_destroy\tenabled", "rpool\tfeature@bookmarks\tactive"]);
   assert.deepEqual(
     datasetListArgv(f, ["rpool/data", "tank"], "recursive"),
     words(
-      "zfs list -H -p -o name,type,createtxg,origin,written,receive_resume_token,encryption -t filesystem,volume -r rpool/data tank",
+      "zfs list -H -p -o name,type,createtxg,origin,written,receive_resume_token,encryption,guid -t filesystem,volume -r rpool/data tank",
     ),
   );
   assert.deepEqual(datasetListArgv(f, ["b/fs"], "children").slice(-3), ["-d", "0", "b/fs"]);
   assert.deepEqual(
-    snapshotNamesArgv(["b/fs", "b/x"], "children"),
-    words("zfs list -H -o name -s createtxg -t snapshot -d 1 b/fs b/x"),
+    snapshotNamesArgv(f, ["b/fs", "b/x"], "children"),
+    words("zfs list -H -o name -s createtxg -t snapshot,bookmark -d 1 b/fs b/x"),
   );
-  assert.deepEqual(snapshotNamesArgv(["t"], "recursive").slice(-2), ["-r", "t"]);
+  assert.deepEqual(snapshotNamesArgv(f, ["t"], "recursive").slice(-2), ["-r", "t"]);
+  // The old zfs path asks for bookmarks too, with every property.
+  const props = "type,createtxg,origin,written,receive_resume_token,encryption,guid,userrefs";
+  assert.deepEqual(listingProperties(f), props.split(","));
+  assert.deepEqual(
+    listingArgv(f, ["rpool/data", "tank"], "recursive"),
+    words(
+      `zfs get -H -p -o name,property,value -r -t filesystem,volume,snapshot,bookmark ${props} rpool/data tank`,
+    ),
+  );
 });
 
-Deno.test("ListingBuilder: snapshots listed by name keep their listed order and wait for their details", () => {
+Deno.test("ListingBuilder: snapshots and bookmarks listed by name keep their listed order and wait for their details", () => {
   const b = new ListingBuilder(new Map([["p/a", emptyDataset("p/a")]]));
-  for (const n of ["p/a@s1", "p/a@s3", "p/a@s2", "p/other@x"]) b.snapshotName(n);
-  const snaps = b.result().get("p/a")!.snapshots;
-  assert.deepEqual(snaps.map((s) => s.name), ["s1", "s3", "s2"]);
-  assert.ok(snaps.every((s) => s.details === "pending" && s.guid === undefined && s.userrefs === undefined));
+  for (const n of ["p/a@s1", "p/a#s1_9", "p/a@s3", "p/a@s2", "p/other@x", "p/other#y"]) b.pointName(n);
+  const a = b.result().get("p/a")!;
+  assert.deepEqual(a.snapshots.map((s) => s.name), ["s1", "s3", "s2"]);
+  assert.ok(
+    a.snapshots.every((s) => s.details === "pending" && s.guid === undefined && s.userrefs === undefined),
+  );
+  assert.deepEqual(a.bookmarks, [{ name: "s1_9", guid: undefined, createtxg: 2, details: "pending" }]);
+});
+
+Deno.test("listingArgv: no bookmark type where no pool of the host has the bookmarks feature", () => {
+  const f = features(1, {}, ["tank\tfeature@async_destroy\tenabled", "old\tfeature@bookmarks\tdisabled"]);
+  assert.equal(listsBookmarks(f), false);
+  assert.ok(listingArgv(f, ["tank"], "recursive").includes("filesystem,volume,snapshot"));
+  assert.ok(snapshotNamesArgv(f, ["tank"], "recursive").includes("snapshot"));
 });
 
 Deno.test("listingArgv: old zfs without list -p, get -t, written, resume tokens or encryption", () => {
@@ -220,13 +242,14 @@ const LISTING = rows(
   }),
 );
 
-Deno.test("buildDatasets: filesystems and volumes with their snapshots sorted by createtxg", () => {
+Deno.test("buildDatasets: filesystems and volumes with their snapshots and bookmarks sorted by createtxg", () => {
   const ds = buildDatasets(LISTING);
   assert.deepEqual([...ds.keys()], ["p/fs", "p/vol"]);
   assert.deepEqual(ds.get("p/fs"), {
     name: "p/fs",
     type: "filesystem",
     createtxg: 10,
+    guid: "111",
     written: 4096,
     resumeToken: undefined,
     encryption: "off",
@@ -235,6 +258,7 @@ Deno.test("buildDatasets: filesystems and volumes with their snapshots sorted by
       { name: "a", guid: "221", createtxg: 20, written: 8192, userrefs: 0 },
       { name: "b", guid: "222", createtxg: 30, written: 0, userrefs: 1 },
     ],
+    bookmarks: [],
   });
   const vol = ds.get("p/vol")!;
   assert.equal(vol.type, "volume");
@@ -242,6 +266,7 @@ Deno.test("buildDatasets: filesystems and volumes with their snapshots sorted by
   assert.equal(vol.encryption, "aes-256-gcm");
   assert.equal(vol.origin, "p/fs@a");
   assert.deepEqual(vol.snapshots, [], "bookmarks are not snapshots");
+  assert.deepEqual(vol.bookmarks, [{ name: "bm", guid: "334", createtxg: 13 }]);
 });
 
 Deno.test("buildDatasets: old zfs output lacks written, tokens and encryption", () => {
