@@ -565,8 +565,8 @@ async function listNames(host: Host, f: HostFeatures): Promise<string[]> {
 
 /**
  * The selection property of every filesystem and volume, with its source (`local`, `inherited
- * from X`, `received`, ...), checked against a listing of the names that exist, taken right
- * after it: a forged row is never believed, and a dataset whose value holds control characters is
+ * from X`, `received`, ...), checked against a listing of the names that exist, taken at the
+ * same time: a forged row is never believed, and a dataset whose value holds control characters is
  * returned as unreadable. With `zfs get -t` the datasets' own properties come along (the same
  * objects are read anyway), checked the same way. Old zfs has no `-t` and lists snapshots too;
  * they are dropped here. The output is one row per dataset and property, never per snapshot, so
@@ -589,9 +589,10 @@ export async function listSelection(
     "name,property,value,source",
     props.join(","),
   ];
-  // One after the other: a replayed run asks for one host's commands in the recorded order.
-  const r = await runZfs(host, "get", { argv, readonly: true });
-  const names = await listNames(host, f);
+  // Both at once (two sessions): neither depends on the other, and each costs a walk over
+  // every dataset of the host. A dataset made while they run may miss the names: it is then
+  // not believed, and left for the next run.
+  const [r, names] = await Promise.all([runZfs(host, "get", { argv, readonly: true }), listNames(host, f)]);
   const shape = { props: new Set(props), withSource: true, names: new Set(names) };
   const read = await believedRows(host, r.stdout, shape, withDatasets);
   const isDataset = (name: string) => !name.includes("@");
