@@ -1,6 +1,7 @@
 /**
  * `deno task bench:memory`: the tool's peak memory (VmHWM, the resident set's high-water mark),
- * each figure from a fresh child process so nothing else is counted.
+ * each figure from a fresh child process so nothing else is counted, run with the V8 flags the
+ * compile task gives the binary.
  *
  * 1. Planning: a whole no-change backup run (`runApp`, the real program) over a generated
  *    source and target of `--datasets` x `--snapshots` snapshots each, answered by generated
@@ -201,12 +202,19 @@ async function transferChild(gib: number): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Parent
 
+/** The V8 flags the compile task bakes into the binary: the children run as the program does. */
+async function programV8Flags(): Promise<string> {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  const m = /--v8-flags=(\S+)/.exec(String(config.tasks.compile));
+  return m ? `,${m[1]}` : "";
+}
+
 async function child(kind: string, arg: string): Promise<Record<string, number>> {
   const r = await spawnProcess([
     Deno.execPath(),
     "run",
     "-A",
-    "--v8-flags=--expose-gc",
+    `--v8-flags=--expose-gc${await programV8Flags()}`,
     new URL(import.meta.url).pathname,
     "--child",
     kind,
