@@ -1,6 +1,6 @@
 /**
  * Everything a backup checks before its first change: a run that cannot transfer makes no
- * snapshot. Both hosts are reached, the target is listed while the source is selected, every
+ * snapshot. Both hosts are reached, the target is listed while the source is read, every
  * target name is computed (strip-path and collisions), the snapshot properties the plans need
  * are read (details_step.ts), and the pipeline's programs and receive options are checked on the
  * hosts that run them. Only then does the backup snapshot.
@@ -42,10 +42,17 @@ export async function listTarget(ctx: BackupContext): Promise<Map<string, Datase
 export async function prepareBackup(ctx: BackupContext): Promise<PreparedBackup> {
   await ctx.features(ctx.source);
   await ctx.features(ctx.target);
-  // The two listings are most of a quiet run's time: read at the same time.
+  // The listings are most of a quiet run's time: the target is read while the source is. On
+  // one machine they share its zfs and CPUs, and the selection is on the way to the source's
+  // listing: the target's then waits for the selection and runs beside the source's.
+  const sameMachine = ctx.source.sameMachineAs(ctx.target);
+  let decided!: (go: boolean) => void;
+  const gate = sameMachine ? new Promise<boolean>((resolve) => decided = resolve) : Promise.resolve(true);
   const [selection, listed] = await Promise.allSettled([
-    selectSource(ctx),
-    ctx.phases.time("read target", () => listTarget(ctx)),
+    selectSource(ctx, () => decided?.(true)).finally(() => decided?.(false)),
+    gate.then((go) =>
+      go ? ctx.phases.time("read target", () => listTarget(ctx)) : new Map<string, Dataset>()
+    ),
   ]);
   // The selection's failure first: it is what the run was doing in the output.
   if (selection.status === "rejected") throw selection.reason;

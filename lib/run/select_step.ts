@@ -48,8 +48,11 @@ function logDecision(ctx: RunContext, d: SelectionDecision): void {
   } else if (d.reason) ctx.log.verbose(`${prefix} ${EXCLUSION_TEXT[d.reason]}`);
 }
 
-/** Runs the selection listing and the batched listing of the selected datasets. */
-export async function selectSource(ctx: RunContext): Promise<SourceSelection> {
+/**
+ * Runs the selection listing and the batched listing of the selected datasets. `decided` is
+ * called once the selection is decided, before the selected datasets' snapshots are listed.
+ */
+export async function selectSource(ctx: RunContext, decided?: () => void): Promise<SourceSelection> {
   ctx.log.title("Selecting");
   const features = await ctx.describeFeatures(ctx.source);
   const property = ctx.job.property;
@@ -72,6 +75,7 @@ export async function selectSource(ctx: RunContext): Promise<SourceSelection> {
   }
   decisions.sort((a, b) => compareDatasetNames(a.name, b.name));
   const candidates = decisions.filter((d) => d.selected).map((d) => d.name);
+  decided?.();
   // The selection read the datasets already (where zfs can): only their snapshots are left.
   const known = listing.listed && new Map(candidates.flatMap((n) => {
     const ds = listing.listed!.get(n);
