@@ -3,6 +3,7 @@
  * listings, parallel transfers), reported as the time during which the phase was active. Shown
  * with --debug at the end of a run; `scripts/bench_scale.ts` reads it.
  */
+import { coveredSeconds } from "./spans.ts";
 
 /** The phases of a run, in report order. */
 export const PHASES = [
@@ -56,15 +57,7 @@ export class PhaseClock {
 
   /** Seconds during which `phase` was active (overlapping spans counted once). */
   seconds(phase: Phase): number {
-    const spans = [...(this.#spans.get(phase) ?? [])].sort((a, b) => a[0] - b[0]);
-    let total = 0;
-    let end = -Infinity;
-    for (const [from, to] of spans) {
-      if (to <= end) continue;
-      total += to - Math.max(from, end);
-      end = to;
-    }
-    return total / 1000;
+    return coveredSeconds(this.#spans.get(phase) ?? []);
   }
 
   /** "select 1.20 s, read source 3.41 s, ...": the phases that ran, in report order. */

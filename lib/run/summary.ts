@@ -6,6 +6,7 @@
 import type { ZfsReason } from "../errors.ts";
 import type { TransferStats } from "../transfer/meter.ts";
 import type { Logger } from "../log/logger.ts";
+import { coveredSeconds } from "./spans.ts";
 
 /** A snapshot's short name and the time its name tells (undefined for names not of ours). */
 export interface SnapshotRef {
@@ -112,20 +113,6 @@ export function snapshotRef(
   return name === undefined ? undefined : { name, time: timeOf(name) };
 }
 
-/** Seconds covered by at least one of the transfers. */
-function coveredSeconds(transfers: readonly TransferStats[]): number {
-  const spans = transfers.map((t) => [t.startedAt, t.startedAt + t.seconds * 1000] as const)
-    .sort((a, b) => a[0] - b[0]);
-  let total = 0;
-  let end = -Infinity;
-  for (const [from, to] of spans) {
-    if (to <= end) continue;
-    total += to - Math.max(from, end);
-    end = to;
-  }
-  return total / 1000;
-}
-
 /** Sums the transfers of a run. */
 export function totals(datasets: readonly DatasetSummary[]): RunSummary["totals"] {
   const all = datasets.flatMap((d) => d.transfers);
@@ -133,7 +120,8 @@ export function totals(datasets: readonly DatasetSummary[]): RunSummary["totals"
     transfers: all.reduce((s, t) => s + t.snapshots, 0),
     streams: all.length,
     bytes: all.some((t) => t.bytes !== undefined) ? all.reduce((s, t) => s + (t.bytes ?? 0), 0) : undefined,
-    seconds: coveredSeconds(all),
+    // Transfers that ran at the same time (--parallel) count their common time once.
+    seconds: coveredSeconds(all.map((t) => [t.startedAt, t.startedAt + t.seconds * 1000] as const)),
     failed: datasets.filter((d) => d.failed !== undefined).length,
   };
 }

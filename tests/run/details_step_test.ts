@@ -44,6 +44,11 @@ function pending(...names: string[]): Snapshot[] {
   }));
 }
 
+/** The three rows `zfs get` prints for one snapshot (or bookmark): guid, userrefs, written. */
+function props(name: string, guid: string, userrefs: string, written: string): string[] {
+  return [`${name} guid ${guid}`, `${name} userrefs ${userrefs}`, `${name} written ${written}`];
+}
+
 /** `zfs get` of `props` for `names`, answered with `rows` ("name prop value"). */
 function get(label: string, names: string[], rows: string[], code = 0): string {
   return `$ [${label}] zfs get -H -p -o name,property,value guid,userrefs,written ${names.join(" ")}
@@ -76,20 +81,14 @@ Deno.test("readDetails: a guid mismatch reads the next older name; newer target 
   const tgt = emptyDataset("backup/p/a", { snapshots: pending("s1", "s2", "x") });
   const fixture = [
     probe("Source"),
-    get("Source", ["p/a@s2"], ["p/a@s2 guid 22", "p/a@s2 userrefs 0", "p/a@s2 written 0"]),
-    get("Source", ["p/a@s1"], ["p/a@s1 guid 11", "p/a@s1 userrefs 0", "p/a@s1 written 0"]),
+    get("Source", ["p/a@s2"], props("p/a@s2", "22", "0", "0")),
+    get("Source", ["p/a@s1"], props("p/a@s1", "11", "0", "0")),
     get("Target", ["backup/p/a@s2", "backup/p/a@x"], [
-      "backup/p/a@s2 guid 99",
-      "backup/p/a@s2 userrefs 1",
-      "backup/p/a@s2 written 0",
-      "backup/p/a@x guid 5",
-      "backup/p/a@x userrefs 0",
-      "backup/p/a@x written 4096",
+      ...props("backup/p/a@s2", "99", "1", "0"),
+      ...props("backup/p/a@x", "5", "0", "4096"),
     ]),
     get("Target", ["backup/p/a@s1"], [
-      "backup/p/a@s1 guid 11",
-      "backup/p/a@s1 userrefs 0",
-      "backup/p/a@s1 written 0",
+      ...props("backup/p/a@s1", "11", "0", "0"),
     ]),
   ].join("\n");
   const { ctx, script, tree, targetOf } = setup(fixture, [tgt]);
@@ -111,14 +110,12 @@ Deno.test("readDetails: a snapshot destroyed since the listing leaves its list, 
   const tgt = emptyDataset("backup/p/a", { snapshots: pending("s1", "s2") });
   const fixture = [
     probe("Source"),
-    get("Source", ["p/a@s2"], ["p/a@s2 guid 22", "p/a@s2 userrefs 0", "p/a@s2 written 0"]),
-    get("Source", ["p/a@s1"], ["p/a@s1 guid 11", "p/a@s1 userrefs 0", "p/a@s1 written 0"]),
+    get("Source", ["p/a@s2"], props("p/a@s2", "22", "0", "0")),
+    get("Source", ["p/a@s1"], props("p/a@s1", "11", "0", "0")),
     // zfs get of a name that is gone: the others are printed, the exit code is 1.
     get("Target", ["backup/p/a@s2"], [], 1),
     get("Target", ["backup/p/a@s1"], [
-      "backup/p/a@s1 guid 11",
-      "backup/p/a@s1 userrefs 0",
-      "backup/p/a@s1 written 0",
+      ...props("backup/p/a@s1", "11", "0", "0"),
     ]),
   ].join("\n");
   const { ctx, script, tree, targetOf } = setup(fixture, [tgt]);
@@ -146,20 +143,12 @@ Deno.test("readDetails: bookmarks are read with the common snapshot in the same 
   const fixture = [
     probe("Source"),
     get("Source", ["p/a@s2", "'p/a#s1_77'"], [
-      "p/a@s2 guid 22",
-      "p/a@s2 userrefs 0",
-      "p/a@s2 written 0",
-      "p/a#s1_77 guid 11",
-      "p/a#s1_77 userrefs -",
-      "p/a#s1_77 written -",
+      ...props("p/a@s2", "22", "0", "0"),
+      ...props("p/a#s1_77", "11", "-", "-"),
     ]),
     get("Target", ["backup/p/a@s1", "backup/p/a@s2"], [
-      "backup/p/a@s1 guid 11",
-      "backup/p/a@s1 userrefs 0",
-      "backup/p/a@s1 written 0",
-      "backup/p/a@s2 guid 99",
-      "backup/p/a@s2 userrefs 0",
-      "backup/p/a@s2 written 0",
+      ...props("backup/p/a@s1", "11", "0", "0"),
+      ...props("backup/p/a@s2", "99", "0", "0"),
     ]),
   ].join("\n");
   const { ctx, script, tree, targetOf } = setup(fixture, [tgt]);
