@@ -1,7 +1,8 @@
 /**
  * Reading the snapshot properties the plans need (sync/details.ts): the guids of the common
- * point candidates (snapshots and bookmarks) on both sides and `written` of the target snapshots after them, for all
- * datasets in one `zfs get` per side, again only when a candidate's guid did not match.
+ * point candidates (snapshots and bookmarks) on both sides and `written` of the target snapshots
+ * after them, for all datasets in one `zfs get` per side, again only when a candidate's guid did
+ * not match.
  */
 import type { Bookmark, Dataset, Snapshot } from "../zfs/listing.ts";
 import { getSnapshotDetails } from "../zfs/listing.ts";

@@ -46,7 +46,7 @@ export async function prepareBackup(ctx: BackupContext): Promise<PreparedBackup>
   // one machine they share its zfs and CPUs, and the selection is on the way to the source's
   // listing: the target's then waits for the selection and runs beside the source's.
   const sameMachine = ctx.source.sameMachineAs(ctx.target);
-  let decided!: (go: boolean) => void;
+  let decided: ((go: boolean) => void) | undefined;
   const gate = sameMachine ? new Promise<boolean>((resolve) => decided = resolve) : Promise.resolve(true);
   const [selection, listed] = await Promise.allSettled([
     selectSource(ctx, () => decided?.(true)).finally(() => decided?.(false)),
