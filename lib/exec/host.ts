@@ -78,6 +78,11 @@ export interface Host {
   transfer(to: Host, spec: TransferSpec): Promise<TransferResult>;
   /** A same-host test: true when both run commands on the same machine. */
   sameMachineAs(other: Host): boolean;
+  /**
+   * Opens the connection ahead of the first command (ssh: the master connection), so that its
+   * handshake overlaps other work; failures show up with the first command instead.
+   */
+  connect(): Promise<void>;
   /** Releases connections. */
   close(): Promise<void>;
 }
@@ -151,6 +156,11 @@ export abstract class BaseHost implements Host {
     const result = await this.executeTransfer(to, spec, text);
     if (log.opts.debugOutput) log.debug(`[${this.label}] EXIT   > ${result.codes.join(" ")}`);
     return { ...result, skipped: false };
+  }
+
+  /** See `Host.connect`: nothing to open by default. */
+  connect(): Promise<void> {
+    return Promise.resolve();
   }
 
   /** See `Host.sameMachineAs`: same ssh address string (both unset counts as the same). */

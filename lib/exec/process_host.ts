@@ -55,7 +55,7 @@ export class ProcessHost extends BaseHost {
   protected override async execute(cmd: Cmd, text: string): Promise<Omit<CmdResult, "skipped">> {
     // Remotely guarded too; its heartbeat lines never reach the result.
     const heartbeat = this.#heartbeat;
-    const argv = this.ssh ? await this.ssh.argv(remoteGuarded(cmd.argv, heartbeat)) : cmd.argv;
+    const argv = this.ssh ? await this.ssh.argv(remoteGuarded(cmd.argv, heartbeat, cmd.readonly)) : cmd.argv;
     const r = await withSessions(this.ssh ? [this.ssh] : [], () =>
       spawnProcess(argv, {
         ...(this.ssh ? { filterStderrLine: (line: string) => dropHeartbeat(line, heartbeat) } : {}),
@@ -114,12 +114,20 @@ export class ProcessHost extends BaseHost {
     return result;
   }
 
+  /** See `Host.connect`: starts the ssh master connection. */
+  override async connect(): Promise<void> {
+    await this.ssh?.prefix().catch(() => {});
+  }
+
   override async close(): Promise<void> {
     await this.ssh?.close();
   }
 }
 
-/** The command line ssh runs: argv under a guard that writes `heartbeat` lines to stderr. */
-function remoteGuarded(argv: readonly string[], heartbeat: string): string {
-  return shellJoin(guarded(argv, { kind: "heartbeat", line: heartbeat }));
+/**
+ * The command line ssh runs: argv under a guard that writes `heartbeat` lines to stderr, slowly
+ * for a read-only command (watchdog.ts).
+ */
+function remoteGuarded(argv: readonly string[], heartbeat: string, readonly = false): string {
+  return shellJoin(guarded(argv, { kind: "heartbeat", line: heartbeat, lazy: readonly }));
 }

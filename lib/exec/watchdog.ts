@@ -16,10 +16,15 @@
  * fail at once.
  *
  * On another host the lifeline is the ssh session: the remote watchdog writes a heartbeat line to
- * stderr every 0.3 s, and those writes fail once sshd has closed the session. sshd does so
+ * stderr every 0.3 s (every 2 s for a read-only command), and those writes fail once sshd has
+ * closed the session. sshd does so
  * when our master connection dies (ssh.ts runs it as a guarded child of ours, so it dies with
  * the tool) and when the local ssh of the command dies with nothing left to deliver. The
- * heartbeat lines are dropped on our side (`dropHeartbeat`, MarkerReader).
+ * heartbeat lines are dropped on our side (`dropHeartbeat`, MarkerReader). Each heartbeat starts
+ * a `sleep` process: on a slow host (an emulated one measured 36 ms per fork and exec) four
+ * listings beating every 0.3 s took a fifth of its CPU from the listings themselves. A read-only
+ * command that outlives a killed tool by a few seconds changes nothing, so it beats every 2 s;
+ * whatever changes anything (transfers, receives, destroys) keeps the quick beat.
  *
  * Only a closed lifeline kills. When the command ends by itself the guard stops the watchdog, so
  * anything the command left running in the background is left alone, as without the guard.
@@ -29,20 +34,28 @@
 export type Lifeline =
   /** stdin is the lifeline; the command gets /dev/null (a local command). */
   | { kind: "stdin" }
-  /** The watchdog writes `line` to stderr until that fails; stdin stays (a remote command). */
-  | { kind: "heartbeat"; line: string };
+  /**
+   * The watchdog writes `line` to stderr until that fails; stdin stays (a remote command).
+   * `lazy`: every 2 s instead of every 0.3 s (a read-only command, see the module comment).
+   */
+  | { kind: "heartbeat"; line: string; lazy?: boolean };
 
 /** Seconds between heartbeat lines ("sleep 1" where sleep takes no fractions). */
 const HEARTBEAT_S = "0.3";
+/** Seconds between the heartbeat lines of a read-only command. */
+const LAZY_HEARTBEAT_S = "2";
 
 /** The watchdog: waits for the end of the lifeline, then kills the process group. */
-function watchdog(kind: Lifeline["kind"]): string {
+function watchdog(kind: Lifeline["kind"], every = HEARTBEAT_S): string {
   // Ignoring TERM keeps it alive through an abort's SIGTERM, so a command that ignores SIGTERM
   // still dies when the tool does during the grace period before its SIGKILL.
   // Two failed heartbeats in a row: a write into a full pipe that a command made non-blocking
   // fails once (EAGAIN) but not again after sshd has drained it; a closed session stays closed.
   if (kind === "heartbeat") {
-    return `{ trap "" HUP INT TERM PIPE; f=0; while [ $f -lt 2 ]; do sleep ${HEARTBEAT_S} || sleep 1; ` +
+    // sleep gets no fd 4: when the command ends, the guard kills the watchdog but not its
+    // sleep, and a sleep still holding the session's stderr would keep the session (and the
+    // caller) waiting for it.
+    return `{ trap "" HUP INT TERM PIPE; f=0; while [ $f -lt 2 ]; do sleep ${every} 4>&- || sleep 1 4>&-; ` +
       `if echo "$n" >&4; then f=0; else f=$((f+1)); fi; done; kill -s KILL 0; } </dev/null >/dev/null &`;
   }
   return `{ trap "" HUP INT TERM; while read -r x; do :; done; kill -s KILL 0; } <&3 >/dev/null 4>&- &`;
@@ -58,7 +71,7 @@ function watchdog(kind: Lifeline["kind"]): string {
  * so our caller sees the signal as it would without the guard; sh reports a missing program as
  * `X: command not found` with 127, as before.
  */
-function guardScript(kind: Lifeline["kind"]): string {
+function guardScript(kind: Lifeline["kind"], every?: string): string {
   const setup = kind === "heartbeat"
     ? "n=$1; shift; exec 4>&2 2>/dev/null"
     : "exec 4>&2 2>/dev/null 3<&0 </dev/null";
@@ -66,14 +79,18 @@ function guardScript(kind: Lifeline["kind"]): string {
     `${setup}; `,
     `command -v "$1" >/dev/null || { printf "%s: command not found\\n" "$1" >&4; exit 127; }; `,
     `trap : HUP INT TERM; `,
-    `${watchdog(kind)} w=$!; `,
+    `${watchdog(kind, every)} w=$!; `,
     `( "$@" ) 2>&4 3<&- 4>&-; s=$?; `,
     `kill -s KILL $w; wait $w; `,
     `case $s in 129|130|137|141|143) trap - HUP INT TERM; kill -s $(kill -l $s) $$;; esac; exit $s`,
   ].join("");
 }
 
-const SCRIPTS = { stdin: guardScript("stdin"), heartbeat: guardScript("heartbeat") };
+const SCRIPTS = {
+  stdin: guardScript("stdin"),
+  heartbeat: guardScript("heartbeat"),
+  lazy: guardScript("heartbeat", LAZY_HEARTBEAT_S),
+};
 
 /**
  * `argv` run under a guard: `sh -c GUARD sh [LINE] argv...`. The result is an argv like any
@@ -82,7 +99,8 @@ const SCRIPTS = { stdin: guardScript("stdin"), heartbeat: guardScript("heartbeat
 export function guarded(argv: readonly string[], lifeline: Lifeline): string[] {
   if (argv.length === 0) throw new TypeError("Cannot guard an empty command");
   const line = lifeline.kind === "heartbeat" ? [lifeline.line] : [];
-  return ["sh", "-c", SCRIPTS[lifeline.kind], "sh", ...line, ...argv];
+  const script = lifeline.kind === "heartbeat" && lifeline.lazy ? SCRIPTS.lazy : SCRIPTS[lifeline.kind];
+  return ["sh", "-c", script, "sh", ...line, ...argv];
 }
 
 /**

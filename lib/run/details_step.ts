@@ -12,6 +12,7 @@ import {
   detailsNeeded,
   detailsPending,
   type DetailsRules,
+  writtenPending,
 } from "../sync/details.ts";
 import type { Host } from "../exec/host.ts";
 import type { RunContext } from "./context.ts";
@@ -89,9 +90,9 @@ export async function readDetails(
   for (const ds of selected) {
     if (!settled) {
       // Give up on what is left: an unknown guid never matches, unknown written counts as written.
-      for (const s of ds.snapshots) if (detailsPending(s)) delete s.details;
+      for (const s of ds.snapshots) if (writtenPending(s)) delete s.details;
       for (const b of ds.bookmarks) if (detailsPending(b)) delete b.details;
-      for (const s of targetOf(ds.name)?.snapshots ?? []) if (detailsPending(s)) delete s.details;
+      for (const s of targetOf(ds.name)?.snapshots ?? []) if (writtenPending(s)) delete s.details;
     }
     alignBookmarks(ds);
   }

@@ -7,7 +7,7 @@
  */
 import { errorMessage, rethrowIfAborted } from "../errors.ts";
 import type { Host } from "../exec/host.ts";
-import { hold, release } from "../zfs/holds.ts";
+import { hold, listHolds, release } from "../zfs/holds.ts";
 import { createBookmarks, destroyBookmarks } from "../zfs/bookmarks.ts";
 import { markSent, sentMarkProperty } from "../zfs/sent_mark.ts";
 import { mountable, mountAll } from "../zfs/mount.ts";
@@ -86,6 +86,21 @@ async function destroyOldBookmarks(
 }
 
 /**
+ * Looks up, in one `zfs holds`, the snapshots whose holds the listing did not read, and moves
+ * those that carry our tag to their outcome's releases.
+ */
+async function releaseIfHeld(host: Host, tag: string, outcomes: readonly DatasetOutcome[]): Promise<void> {
+  const unknown = outcomes.flatMap((o) => o.holds.releaseSourceIfHeld ?? []);
+  if (unknown.length === 0) return;
+  const holds = await listHolds(host, unknown);
+  for (const o of outcomes) {
+    for (const name of o.holds.releaseSourceIfHeld ?? []) {
+      if (holds.get(name)?.has(tag)) o.holds.releaseSource.push(name);
+    }
+  }
+}
+
+/**
  * Moves each chain's protection to its new common point in a few calls: the target hold, the
  * source bookmark (or hold), then the releases of the old holds, then the old bookmarks.
  */
@@ -98,7 +113,10 @@ export async function moveHolds(ctx: BackupContext, outcomes: readonly DatasetOu
   const { holdInstead, keepOld } = await makeBookmarks(ctx, outcomes);
   if (await ctx.holdsOn(source)) {
     await logged(ctx, source, () => hold(source, tag, [...all((o) => o.holds.holdSource), ...holdInstead]));
-    await logged(ctx, source, () => release(source, tag, all((o) => o.holds.releaseSource)));
+    await logged(ctx, source, async () => {
+      await releaseIfHeld(source, tag, outcomes);
+      await release(source, tag, all((o) => o.holds.releaseSource));
+    });
   } else if (!ctx.job.noHolds) {
     // No holds on this zfs: the mark tells snapshot-only thinning what the next backup needs.
     const mark = sentMarkProperty(ctx.job.property);

@@ -40,7 +40,10 @@ export async function listTarget(ctx: BackupContext): Promise<Map<string, Datase
  * cannot run. Both hosts are probed one after the other, so their notes keep their order.
  */
 export async function prepareBackup(ctx: BackupContext): Promise<PreparedBackup> {
-  await ctx.features(ctx.source);
+  // The target's connection opens while the source is probed (a handshake costs seconds on a
+  // slow host); it is awaited before the run goes on, so nothing is left running on a failure.
+  const connecting = ctx.target.connect();
+  await ctx.features(ctx.source).finally(() => connecting);
   await ctx.features(ctx.target);
   // The listings are most of a quiet run's time: the target is read while the source is. On
   // one machine they share its zfs and CPUs, and the selection is on the way to the source's

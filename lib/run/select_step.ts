@@ -9,6 +9,7 @@ import {
   EXCLUSION_TEXT,
   invalid,
   type SelectionDecision,
+  selectionRoots,
 } from "../select/selection.ts";
 import { showValue } from "../job/show_value.ts";
 import type { RunContext } from "./context.ts";
@@ -56,7 +57,8 @@ export async function selectSource(ctx: RunContext, decided?: () => void): Promi
   ctx.log.title("Selecting");
   const features = await ctx.describeFeatures(ctx.source);
   const property = ctx.job.property;
-  const listing = await ctx.phases.time("select", () => listSelection(ctx.source, features, property));
+  const roots = selectionRoots(features.pools, excludePaths(ctx));
+  const listing = await ctx.phases.time("select", () => listSelection(ctx.source, features, property, roots));
   const allDatasets = listing.datasets;
   let decisions = [
     ...decideSelection(listing.rows, property, {

@@ -4,7 +4,7 @@
  * them out in order and records what happened in the dataset's own `DatasetOutcome`, so the
  * syncs of different datasets share nothing but the TargetTree.
  */
-import type { Dataset } from "../zfs/listing.ts";
+import type { Dataset, Snapshot } from "../zfs/listing.ts";
 import { type PlanRules, planSync, type SyncPlan, type TransferStep } from "../sync/plan.ts";
 import { groupStreams, type SendStream } from "../sync/streams.ts";
 import {
@@ -426,7 +426,7 @@ export async function syncDataset(
     outcome.holds = holdChanges(src.name, tname, plan.common, done, {
       noHolds: job.noHolds,
       bookmarks: bookmarks.on,
-      commonHeldOnSource: (src.snapshots.find((s) => s.name === common)?.userrefs ?? 0) > 0,
+      commonHeldOnSource: heldOnSource(src, src.snapshots.find((s) => s.name === common)),
     });
     if (bookmarks.on && bookmarks.suffix !== undefined) {
       const untagged = (n: string) => job.snapshotFormat.untagged(n);
@@ -447,4 +447,15 @@ export async function syncDataset(
         : undefined,
     };
   }
+}
+
+/**
+ * Whether snapshot `s` of `src` is held: unknown (undefined) when its userrefs were not read,
+ * unless a bookmark of it exists (a bookmarked chain holds nothing on the source, so only a chain
+ * taken over from zfs-autobackup 3.3 needs the look-up).
+ */
+function heldOnSource(src: Dataset, s: Snapshot | undefined): boolean | undefined {
+  if (s === undefined) return false;
+  if (s.userrefs !== undefined) return s.userrefs > 0;
+  return s.guid !== undefined && src.bookmarks.some((b) => b.guid === s.guid) ? false : undefined;
 }

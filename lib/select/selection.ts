@@ -53,6 +53,20 @@ export function isAtOrBelow(name: string, path: string): boolean {
 }
 
 /**
+ * The pools the selection listing reads, or undefined for every dataset of the host: a pool
+ * that is wholly an excluded path (a backup into another pool's root on the same host) cannot
+ * hold a selected dataset, and reading its datasets costs as much as reading the source's.
+ * Without the host's pool list (`pools` undefined) nothing is left out.
+ */
+export function selectionRoots(
+  pools: readonly string[] | undefined,
+  excludePaths: readonly string[],
+): string[] | undefined {
+  if (pools === undefined || !pools.some((p) => excludePaths.includes(p))) return undefined;
+  return pools.filter((p) => !excludePaths.includes(p));
+}
+
+/**
  * Decides for every dataset that has the property (rows in listing order). Datasets where the
  * property is unset are left out of the result. An illegal value or source makes that dataset
  * "invalid" (upstream aborts the whole run, so one user who may set the property on one

@@ -22,9 +22,14 @@ export function madeThisRun(s: Snapshot): boolean {
   return s.createtxg === NEW_SNAPSHOT_TXG;
 }
 
-/** A listed snapshot or bookmark whose properties were not read yet. */
+/** A listed snapshot or bookmark whose properties (its guid among them) were not read yet. */
 export function detailsPending(s: Snapshot | Bookmark): boolean {
   return s.details === "pending";
+}
+
+/** A listed snapshot whose `written` was not read yet (listed by name, or with its guid only). */
+export function writtenPending(s: Snapshot): boolean {
+  return s.details !== undefined;
 }
 
 /** Short snapshot and bookmark names whose properties are still needed, per side. */
@@ -106,7 +111,7 @@ export function detailsNeeded(
 
   const start = commonIndex >= 0 ? commonIndex : bookmarkIndex;
   if (start >= 0) {
-    for (let ti = start + 1; ti < target.length; ti++) if (detailsPending(target[ti]!)) pendingTarget.add(ti);
+    for (let ti = start + 1; ti < target.length; ti++) if (writtenPending(target[ti]!)) pendingTarget.add(ti);
   }
   needed.source = [...pendingSource];
   needed.target = [...pendingTarget].sort((a, b) => a - b).map((ti) => target[ti]!.name);

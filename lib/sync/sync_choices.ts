@@ -62,6 +62,11 @@ export interface HoldChanges {
   holdTarget: string[];
   releaseSource: string[];
   releaseTarget: string[];
+  /**
+   * Source snapshots to release only if `zfs holds` shows our tag (the listing did not read
+   * their holds); optional, as most plans have none.
+   */
+  releaseSourceIfHeld?: string[];
 }
 
 /** What decides the hold changes besides the names. */
@@ -70,15 +75,19 @@ export interface HoldRules {
   noHolds: boolean;
   /** The dataset is bookmarked: the source snapshot is not held (its bookmark keeps the chain). */
   bookmarks: boolean;
-  /** The previous common snapshot carries a hold on the source (listing: userrefs > 0). */
-  commonHeldOnSource: boolean;
+  /**
+   * The previous common snapshot carries a hold on the source (listing: userrefs > 0);
+   * undefined when its holds were not read (zfs that lists guids cheaply skips reading them).
+   */
+  commonHeldOnSource: boolean | undefined;
 }
 
 /**
  * The new common snapshot `done` (the last one that arrived) is held on both sides and the
  * previous common snapshot released; nothing moves when nothing arrived or with --no-holds.
  * A bookmarked dataset holds nothing on the source and releases the previous common snapshot
- * there only when it is held (a chain taken over from zfs-autobackup 3.3).
+ * there only when it is held (a chain taken over from zfs-autobackup 3.3), or, where that is
+ * not known, only if `zfs holds` shows it held (`releaseSourceIfHeld`).
  */
 export function holdChanges(
   source: string,
@@ -90,13 +99,14 @@ export function holdChanges(
   const none: HoldChanges = { holdSource: [], holdTarget: [], releaseSource: [], releaseTarget: [] };
   if (done === undefined || rules.noHolds) return none;
   const moved = common !== undefined && common.target !== done;
-  const releaseOnSource = moved && common.snapshot !== undefined &&
-    (!rules.bookmarks || rules.commonHeldOnSource);
+  const oldSource = moved && common.snapshot !== undefined ? [`${source}@${common.snapshot}`] : [];
+  const known = !rules.bookmarks || rules.commonHeldOnSource !== undefined;
   return {
     holdSource: rules.bookmarks ? [] : [`${source}@${done}`],
     holdTarget: [`${target}@${done}`],
-    releaseSource: releaseOnSource ? [`${source}@${common.snapshot}`] : [],
+    releaseSource: !rules.bookmarks || rules.commonHeldOnSource === true ? oldSource : [],
     releaseTarget: moved ? [`${target}@${common.target}`] : [],
+    ...(known ? {} : { releaseSourceIfHeld: oldSource }),
   };
 }
 

@@ -9,8 +9,8 @@
  * cached on this machine (feature_cache.ts) under the host's zfs identity: `zfs version`, the
  * kernel module's version and a checksum of the zfs program. The probe command is handed the
  * identity the cache expects and probes the options only when the host's differs, so a run
- * still needs one command per host, and an upgraded zfs is probed again. Pool features are read
- * on every run.
+ * still needs one command per host, and an upgraded zfs is probed again. Pool features and the
+ * names of the imported pools are read on every run.
  */
 import type { Host } from "../exec/host.ts";
 import { splitLines } from "../exec/lines.ts";
@@ -49,6 +49,9 @@ const PROBE_DATASET = "zfs_autobackup%probe";
 const PROBE_TAG = "#probe";
 const VERSION_TAG = "#version";
 const IDENTITY_TAG = "#identity";
+/** Marks that the pool list follows, complete (`zpool list` worked), one `#pool NAME` line each. */
+const POOLS_TAG = "#pools";
+const POOL_TAG = "#pool ";
 
 /** What one host supports. */
 export interface HostFeatures {
@@ -56,6 +59,11 @@ export interface HostFeatures {
   has: Record<ProbedFeature, boolean>;
   /** Pool name → enabled or active pool features (without the "feature@" prefix). */
   poolFeatures: Map<string, Set<string>>;
+  /**
+   * Every imported pool, from `zpool list`; undefined when the probe could not list them (then
+   * nothing may be left out for lack of a pool name).
+   */
+  pools: string[] | undefined;
   /** `zfs version` first line, or "" on zfs without that command. */
   version: string;
   /** What the zfs is (see the module comment); the cache key of `has`. */
@@ -82,6 +90,8 @@ export function probeScript(): string {
     `for p in ${plain}; do zfs $p ${PROBE_DATASET} </dev/null >/dev/null 2>&1; echo "${PROBE_TAG} $p:$?"; done; ` +
     `if zfs snapshot ${PROBE_DATASET}@a ${PROBE_DATASET}/b@a 2>&1 </dev/null | grep -q "too many arguments"; ` +
     `then echo "${PROBE_TAG} ${PROBES.snapshotMany}:2"; else echo "${PROBE_TAG} ${PROBES.snapshotMany}:1"; fi; fi; ` +
+    `if p="$(zpool list -H -o name 2>/dev/null)"; then echo "${POOLS_TAG}"; ` +
+    `[ -z "$p" ] || printf '%s\\n' "$p" | sed 's/^/${POOL_TAG}/'; fi; ` +
     `zpool get -H -o name,property,value all 2>/dev/null | grep feature@ || true`;
 }
 
@@ -99,8 +109,11 @@ export function parseProbeOutput(stdout: string, known?: ProbedOptions): HostFea
   const poolFeatures = new Map<string, Set<string>>();
   let version = "";
   let identity = "";
+  let pools: string[] | undefined;
   for (const line of splitLines(stdout)) {
-    if (line.startsWith(`${PROBE_TAG} `)) {
+    if (line === POOLS_TAG) pools = [];
+    else if (line.startsWith(POOL_TAG)) pools?.push(line.slice(POOL_TAG.length));
+    else if (line.startsWith(`${PROBE_TAG} `)) {
       const body = line.slice(PROBE_TAG.length + 1);
       const colon = body.lastIndexOf(":");
       codes.set(body.slice(0, colon), Number(body.slice(colon + 1)));
@@ -117,7 +130,7 @@ export function parseProbeOutput(stdout: string, known?: ProbedOptions): HostFea
     }
   }
   if (codes.size === 0 && known && known.identity === identity) {
-    return { has: { ...known.has }, poolFeatures, version, identity };
+    return { has: { ...known.has }, poolFeatures, pools, version, identity };
   }
   const has = Object.fromEntries(
     Object.entries(PROBES).map(([name, args]) => {
@@ -125,7 +138,7 @@ export function parseProbeOutput(stdout: string, known?: ProbedOptions): HostFea
       return [name, code === 0 || code === 1];
     }),
   ) as Record<ProbedFeature, boolean>;
-  return { has, poolFeatures, version, identity };
+  return { has, poolFeatures, pools, version, identity };
 }
 
 /**
@@ -160,6 +173,19 @@ export const FEATURE_NAMES: Record<ProbedFeature, string> = {
 /** Lists what a host lacks, in a stable order. */
 export function missingFeatures(f: HostFeatures): string[] {
   return (Object.keys(PROBES) as ProbedFeature[]).filter((k) => !f.has[k]).map((k) => FEATURE_NAMES[k]);
+}
+
+/**
+ * True when both this zfs's programs and its kernel module are OpenZFS 2.2 or newer: `zfs list`
+ * then reads a snapshot's guid and createtxg as cheaply as its name (measured on the 2.3 guest:
+ * 57 s with both, 58 s by name only, for 6,000 snapshots). Older ones read every snapshot's
+ * statistics for them. Told from the identity (`zfs version`: `zfs-X.Y...` and `zfs-kmod-X.Y...`).
+ */
+export function listsGuidsCheaply(f: HostFeatures): boolean {
+  const atLeast22 = (m: RegExpExecArray | null) =>
+    m !== null && (Number(m[1]) > 2 || (Number(m[1]) === 2 && Number(m[2]) >= 2));
+  return atLeast22(/(?:^|\s)zfs-(\d+)\.(\d+)/.exec(f.identity)) &&
+    atLeast22(/(?:^|\s)zfs-kmod-(\d+)\.(\d+)/.exec(f.identity));
 }
 
 /** True when `feature` is enabled or active on `pool` (a pool that was not listed has none). */

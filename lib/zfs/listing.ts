@@ -13,7 +13,7 @@
  * Older zfs gets one `zfs get -H -p` with every property, one line per property.
  */
 import type { Host } from "../exec/host.ts";
-import type { HostFeatures } from "./features.ts";
+import { type HostFeatures, listsGuidsCheaply } from "./features.ts";
 import {
   believedRows,
   getArgv,
@@ -27,7 +27,7 @@ import {
 import { getRowClaim, isZfsName, listRowClaim, StreamedTable } from "./tabular.ts";
 import { chunkByLength } from "./batch.ts";
 import { runZfs } from "./failure.ts";
-import { FatalError } from "../errors.ts";
+import { FatalError, ZfsError } from "../errors.ts";
 import { showValue } from "../job/show_value.ts";
 import { splitLines } from "../exec/lines.ts";
 
@@ -44,9 +44,10 @@ export interface Snapshot {
   userrefs: number | undefined;
   /**
    * "pending": listed by name only; guid, written and userrefs are read later where a decision
-   * needs them (sync/details.ts).
+   * needs them (sync/details.ts). "written": listed with its guid, only written and userrefs
+   * are left to read.
    */
-  details?: "pending";
+  details?: "pending" | "written";
 }
 
 /** A bookmark as listed. */
@@ -228,6 +229,25 @@ export class ListingBuilder {
   }
 
   /**
+   * Adds a snapshot or bookmark listed with its guid and createtxg (zfs that lists them as
+   * cheaply as names): only a snapshot's written and userrefs are left to read.
+   */
+  point(fullName: string, guid: string, createtxg: number): void {
+    const at = fullName.search(/[@#]/);
+    if (at <= 0) return;
+    const point = { name: this.#name(fullName.slice(at + 1)), guid: guidOf(guid), createtxg };
+    if (fullName[at] === "#") listIn(this.#bookmarks, fullName.slice(0, at)).push(point);
+    else {
+      listIn(this.#snapshots, fullName.slice(0, at)).push({
+        ...point,
+        written: undefined,
+        userrefs: undefined,
+        details: "written",
+      });
+    }
+  }
+
+  /**
    * Drops what was added of `name` (a dataset's own properties, a snapshot or a bookmark), so
    * that it can be added again from an exact read. A dataset's snapshots and bookmarks stay.
    */
@@ -237,10 +257,14 @@ export class ListingBuilder {
       this.#datasets.delete(name);
       return;
     }
-    const lists = name[at] === "#" ? this.#bookmarks : this.#snapshots;
-    const list = lists.get(name.slice(0, at));
+    const dataset = name.slice(0, at);
     const short = name.slice(at + 1);
-    if (list) lists.set(name.slice(0, at), list.filter((s) => s.name !== short) as Snapshot[]);
+    const drop = <T extends { name: string }>(lists: Map<string, T[]>) => {
+      const list = lists.get(dataset);
+      if (list) lists.set(dataset, list.filter((s) => s.name !== short));
+    };
+    if (name[at] === "#") drop(this.#bookmarks);
+    else drop(this.#snapshots);
   }
 
   /** The one kept copy of a snapshot name. */
@@ -397,7 +421,10 @@ export function datasetListArgv(
   ];
 }
 
-/** `zfs list` of snapshot (and bookmark) names in creation order: zfs's cheapest listing. */
+/**
+ * `zfs list` of snapshot (and bookmark) names in creation order: zfs's cheapest listing. Where
+ * zfs reads guids and createtxg as cheaply as names (`listsGuidsCheaply`), with those two.
+ */
 export function snapshotNamesArgv(
   f: HostFeatures,
   roots: readonly string[],
@@ -407,8 +434,7 @@ export function snapshotNamesArgv(
     "zfs",
     "list",
     "-H",
-    "-o",
-    "name",
+    ...(listsGuidsCheaply(f) ? ["-p", "-o", "name,guid,createtxg"] : ["-o", "name"]),
     "-s",
     "createtxg",
     "-t",
@@ -442,13 +468,23 @@ export async function listDatasets(
   };
   for (const chunk of chunkByLength(roots)) {
     if (f.has.listParsable) {
-      // A name cannot hold a tab or a newline: a line that is no snapshot name is no row.
+      // A name cannot hold a tab or a newline, and nothing else listed here is a user's value:
+      // a line that is no snapshot name (with a number for guid and createtxg) is no row.
+      const withGuids = listsGuidsCheaply(f);
       const names = runZfs(host, "list", {
         argv: snapshotNamesArgv(f, chunk, depth),
         readonly: true,
-        onStdoutLine: (line) => {
-          if (/[@#]/.test(line) && isZfsName(line) && keep(line)) builder.pointName(line);
-        },
+        onStdoutLine: withGuids
+          ? (line) => {
+            const [name = "", guid = "", txg = "", extra] = line.split("\t");
+            if (
+              extra === undefined && /[@#]/.test(name) && isZfsName(name) && /^\d+$/.test(guid) &&
+              /^\d+$/.test(txg) && keep(name)
+            ) builder.point(name, guid, Number(txg));
+          }
+          : (line) => {
+            if (/[@#]/.test(line) && isZfsName(line) && keep(line)) builder.pointName(line);
+          },
       });
       if (known) {
         await names;
@@ -550,22 +586,32 @@ export interface SelectionListing extends GetResult {
   listed: Map<string, Dataset> | undefined;
 }
 
+/** `-r` and the roots; nothing for every dataset of the host. */
+function rootsArgs(roots: readonly string[] | undefined): string[] {
+  return roots?.length ? ["-r", ...roots] : [];
+}
+
 /**
- * Every filesystem and volume (and, where `zfs get` cannot leave them out, snapshot) by name.
+ * Every filesystem and volume (and, where `zfs get` cannot leave them out, snapshot) by name,
+ * below `roots` (none: on the host).
  * Names cannot hold tabs or newlines, so this listing is what the others are checked against.
  */
-async function listNames(host: Host, f: HostFeatures): Promise<string[]> {
+async function listNames(
+  host: Host,
+  f: HostFeatures,
+  roots: readonly string[] | undefined,
+): Promise<string[]> {
   const types = f.has.getTypes ? "filesystem,volume" : "filesystem,volume,snapshot";
   const r = await runZfs(host, "list", {
-    argv: ["zfs", "list", "-H", "-o", "name", "-t", types],
+    argv: ["zfs", "list", "-H", "-o", "name", "-t", types, ...rootsArgs(roots)],
     readonly: true,
   });
   return splitLines(r.stdout);
 }
 
 /**
- * The selection property of every filesystem and volume, with its source (`local`, `inherited
- * from X`, `received`, ...), checked against a listing of the names that exist, taken at the
+ * The selection property of every filesystem and volume (below `roots`, when given: pools, see
+ * selectionRoots), with its source (`local`, `inherited from X`, `received`, ...), checked against a listing of the names that exist, taken at the
  * same time: a forged row is never believed, and a dataset whose value holds control characters is
  * returned as unreadable. With `zfs get -t` the datasets' own properties come along (the same
  * objects are read anyway), checked the same way. Old zfs has no `-t` and lists snapshots too;
@@ -576,7 +622,9 @@ export async function listSelection(
   host: Host,
   f: HostFeatures,
   property: string,
+  roots?: readonly string[],
 ): Promise<SelectionListing> {
+  if (roots?.length === 0) return { rows: [], unreadable: [], datasets: [], listed: new Map() };
   const withDatasets = f.has.getTypes;
   const props = withDatasets ? [property, ...datasetProperties(f).filter((p) => p !== property)] : [property];
   const argv = [
@@ -588,11 +636,24 @@ export async function listSelection(
     "-o",
     "name,property,value,source",
     props.join(","),
+    ...rootsArgs(roots),
   ];
   // Both at once (two sessions): neither depends on the other, and each costs a walk over
   // every dataset of the host. A dataset made while they run may miss the names: it is then
   // not believed, and left for the next run.
-  const [r, names] = await Promise.all([runZfs(host, "get", { argv, readonly: true }), listNames(host, f)]);
+  const [got, named] = await Promise.allSettled([
+    runZfs(host, "get", { argv, readonly: true }),
+    listNames(host, f, roots),
+  ]);
+  const gone = [got, named].some((s) =>
+    s.status === "rejected" && s.reason instanceof ZfsError && s.reason.reason === "not-found"
+  );
+  // A pool exported since the probe listed it: read the whole host instead.
+  if (roots !== undefined && gone) return listSelection(host, f, property);
+  if (got.status === "rejected") throw got.reason;
+  if (named.status === "rejected") throw named.reason;
+  const r = got.value;
+  const names = named.value;
   const shape = { props: new Set(props), withSource: true, names: new Set(names) };
   const read = await believedRows(host, r.stdout, shape, withDatasets);
   const isDataset = (name: string) => !name.includes("@");

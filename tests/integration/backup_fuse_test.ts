@@ -30,6 +30,7 @@ import {
 } from "../harness/expect.ts";
 import { runTool } from "../harness/tool.ts";
 import { createFusePools, zfs } from "../harness/zfs_fuse.ts";
+import { spawnProcess } from "../../lib/exec/process.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Tests
@@ -173,4 +174,57 @@ Deno.test("a failed dataset does not stop the others: exit 1, FAILED line and fi
 
   const t = `${dst}/backup/${src}`;
   assert.deepEqual(await fuseSnapshots(dst), [`${t}/a@${n}-${S0}`, `${t}/c@${n}-${S0}`]);
+});
+
+Deno.test("a backup into another pool's root on this machine reads only the other pools; a pool gone since the probe reads them all", async () => {
+  await using pools = await createFusePools(["src", "dst"], 64);
+  const [src, dst] = pools.names as [string, string];
+  const n = backupName(pools);
+  await zfs(["create", `${src}/fs1`]);
+  await zfs(["set", `autobackup:${n}=true`, `${src}/fs1`]);
+  // A dataset of the target pool that carries the property is never selected, nor read.
+  await zfs(["create", `${dst}/local`]);
+  await zfs(["set", `autobackup:${n}=true`, `${dst}/local`]);
+
+  const selection = (out: string) => linesWith(out, new RegExp(`CMD    > zfs get .*autobackup:${re(n)}`));
+  const first = await runTool([n, dst, "--verbose", "--debug"], { fakeTime: T0 });
+  expectCode(first, 0);
+  const [get, ...more] = selection(first.stdout);
+  assert.deepEqual(more, [], first.stdout);
+  assert.match(get!, new RegExp(` -r .*${re(src)}`));
+  assert.doesNotMatch(get!, new RegExp(`${re(dst)}( |$)`), "the target's pool is not read");
+  assert.deepEqual(linesWith(first.stdout, "Excluded (path in exclude list)"), []);
+  assert.match(first.stdout, new RegExp(`${re(src)}/fs1@${n}-${S0}: -> ${re(dst)}/${re(src)}/fs1 \\(new\\)`));
+
+  // zpool lists a pool that is gone when the selection reads it (exported meanwhile): the
+  // selection then reads every dataset of the host, and the backup goes on.
+  const bin = await Deno.makeTempDir({ prefix: "zab-zpool-" });
+  try {
+    const real = (await spawnProcess(["sh", "-c", "command -v zpool"])).stdout.trim();
+    await Deno.writeTextFile(
+      `${bin}/zpool`,
+      `#!/bin/sh\nif [ "$*" = "list -H -o name" ]; then ${real} "$@"; echo ${n}_gone; else exec ${real} "$@"; fi\n`,
+    );
+    await Deno.chmod(`${bin}/zpool`, 0o755);
+    const second = await runTool([n, dst, "--verbose", "--debug", "--allow-empty"], {
+      fakeTime: T1,
+      env: { PATH: `${bin}:${Deno.env.get("PATH")}` },
+    });
+    expectCode(second, 0);
+    const gets = selection(second.stdout);
+    assert.equal(gets.length, 2, second.stdout);
+    assert.match(gets[0]!, new RegExp(` -r .*${re(n)}_gone`));
+    assert.doesNotMatch(gets[1]!, / -r /, "the second reads the whole host");
+    assert.match(second.stdout, new RegExp(`${re(src)}/fs1@${n}-${S1}: -> ${re(dst)}/${re(src)}/fs1$`, "m"));
+  } finally {
+    await Deno.remove(bin, { recursive: true });
+  }
+  assert.deepEqual(await fuseAll(dst), [
+    dst,
+    `${dst}/local`,
+    `${dst}/${src}`,
+    `${dst}/${src}/fs1`,
+    `${dst}/${src}/fs1@${n}-${S0}`,
+    `${dst}/${src}/fs1@${n}-${S1}`,
+  ]);
 });

@@ -7,6 +7,7 @@ import {
   isAtOrBelow,
   type PropertyRow,
   type SelectionDecision,
+  selectionRoots,
   type SelectionRules,
 } from "../../lib/select/selection.ts";
 
@@ -294,4 +295,18 @@ Deno.test("compareDatasetNames: parents first, then siblings by name, component-
   assert.equal(compareDatasetNames("p/a", "p/a"), 0);
   assert.ok(compareDatasetNames("p", "p/a") < 0);
   assert.ok(compareDatasetNames("p/a", "p") > 0);
+});
+
+Deno.test("selectionRoots: a pool that is wholly an excluded path is left out; otherwise every dataset", () => {
+  // Backing up into another pool's root on the same host: only the other pools are read.
+  assert.deepEqual(selectionRoots(["rpool", "backup", "tank"], ["backup"]), ["rpool", "tank"]);
+  // Into a dataset below a pool's root: that pool can still hold selected datasets.
+  assert.equal(selectionRoots(["rpool", "backup"], ["backup/host1"]), undefined);
+  assert.equal(selectionRoots(["rpool", "backup"], []), undefined);
+  // Without the pool list nothing is left out.
+  assert.equal(selectionRoots(undefined, ["backup"]), undefined);
+  // Only the target's pool: nothing is left to read.
+  assert.deepEqual(selectionRoots(["backup"], ["backup"]), []);
+  // Names are compared whole: "back" is not "backup".
+  assert.equal(selectionRoots(["rpool", "backup"], ["back"]), undefined);
 });

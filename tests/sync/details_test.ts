@@ -150,3 +150,18 @@ Deno.test("alignBookmarks: a bookmark takes its snapshot's place; the common poi
   });
   assert.deepEqual(common, { target: "b", snapshot: "b", bookmark: "b_77", createtxg: 2 });
 });
+
+Deno.test("detailsNeeded: snapshots listed with their guids need only the written of newer target snapshots", () => {
+  // Listed with guid and createtxg (zfs 2.2 and newer): written and userrefs stay unread.
+  const listed = (...specs: string[]) =>
+    snaps(...specs).map((s): Snapshot => ({ ...s, written: undefined, details: "written" }));
+  // A quiet run: the common snapshot is the newest on both sides, nothing is read.
+  assert.deepEqual(needed(listed("a=1", "b=2"), listed("a=1", "b=2"), true), { source: [], target: [] });
+  // Target snapshots after the common one need their written (the incompatible check).
+  assert.deepEqual(needed(listed("a=1", "b=2"), listed("a=1", "x=7", "y=8"), true), {
+    source: [],
+    target: ["x", "y"],
+  });
+  // A name match whose guids differ is not common: the older match is.
+  assert.deepEqual(needed(listed("a=1", "b=2"), listed("a=1", "b=5"), true), { source: [], target: ["b"] });
+});

@@ -15,6 +15,33 @@ Deno.test("holdChanges: without bookmarks the new common snapshot is held on bot
   });
 });
 
+Deno.test("holdChanges: a bookmarked dataset whose old source snapshot's holds were not read releases it only if held", () => {
+  const unknown = holdChanges("p/fs", "b/p/fs", AT_S1, "s2", {
+    ...RULES,
+    bookmarks: true,
+    commonHeldOnSource: undefined,
+  });
+  assert.deepEqual(unknown, {
+    holdSource: [],
+    holdTarget: ["b/p/fs@s2"],
+    releaseSource: [],
+    releaseTarget: ["b/p/fs@s1"],
+    releaseSourceIfHeld: ["p/fs@s1"],
+  });
+  // Without bookmarks the old source snapshot is ours to release, whatever the listing read.
+  assert.deepEqual(
+    holdChanges("p/fs", "b/p/fs", AT_S1, "s2", { ...RULES, commonHeldOnSource: undefined }).releaseSource,
+    ["p/fs@s1"],
+  );
+  // Nothing arrived: nothing to look up.
+  const none = holdChanges("p/fs", "b/p/fs", AT_S1, undefined, {
+    ...RULES,
+    bookmarks: true,
+    commonHeldOnSource: undefined,
+  });
+  assert.equal(none.releaseSourceIfHeld, undefined);
+});
+
 Deno.test("holdChanges: a bookmarked dataset holds only the target; a held old source snapshot is released", () => {
   const taken = holdChanges("p/fs", "b/p/fs", AT_S1, "s2", { ...RULES, bookmarks: true });
   assert.deepEqual(taken, {

@@ -21,6 +21,9 @@ function probeLines(code: number, overrides: Partial<Record<string, number>> = {
 const OPENZFS_23 = [
   ...probeLines(1),
   "#version zfs-2.3.2-2~bpo12+2",
+  "#pools",
+  "#pool rpool",
+  "#pool backup",
   "rpool\tfeature@async_destroy\tenabled",
   "rpool\tfeature@empty_bpobj\tactive",
   "rpool\tfeature@embedded_data\tactive",
@@ -54,6 +57,8 @@ Deno.test("probeScript: probes every option against a dataset that cannot exist"
   assert.ok(s.includes('v="$(zfs version 2>/dev/null)"'));
   assert.ok(s.includes(`echo "#version $(echo "$v" | head -n 1)"`));
   assert.ok(s.includes("zpool get -H -o name,property,value all"));
+  // The pool list is marked complete only when zpool list worked.
+  assert.ok(s.includes(`if p="$(zpool list -H -o name 2>/dev/null)"; then echo "#pools";`));
   // The options are probed only when the identity differs from the one given as $1.
   assert.ok(s.includes('if [ -z "$1" ] || [ "$id" != "$1" ]; then for p in'));
   // A host without pools (or without zpool get -o) must not fail the probe.
@@ -65,6 +70,7 @@ Deno.test("parseProbeOutput: OpenZFS 2.3 supports everything and lists pool feat
   for (const k of ALL) assert.equal(f.has[k], true, k);
   assert.equal(f.version, "zfs-2.3.2-2~bpo12+2");
   assert.deepEqual([...f.poolFeatures.keys()], ["rpool", "backup"]);
+  assert.deepEqual(f.pools, ["rpool", "backup"]);
   assert.deepEqual(
     [...f.poolFeatures.get("rpool")!].sort(),
     [
@@ -119,6 +125,15 @@ Deno.test("parseProbeOutput: a probe that printed nothing counts as unsupported"
   assert.equal(f.has.sendLargeBlocks, true);
   for (const k of ALL.filter((k) => k !== "sendLargeBlocks")) assert.equal(f.has[k], false, k);
   assert.equal(parseProbeOutput("").version, "");
+});
+
+Deno.test("parseProbeOutput: the pool list is known only after its marker; names may hold spaces", () => {
+  assert.equal(parseProbeOutput(ZFS_FUSE_07).pools, undefined);
+  assert.equal(parseProbeOutput("#pool stray\n").pools, undefined, "no marker: unknown, not empty");
+  assert.deepEqual(parseProbeOutput("#pools\n").pools, [], "zpool list worked and found no pool");
+  const f = parseProbeOutput("#pools\n#pool my pool\n#pool tank\n#probe list -p:1\n");
+  assert.deepEqual(f.pools, ["my pool", "tank"]);
+  assert.equal(f.has.listParsable, true);
 });
 
 Deno.test("parseProbeOutput: only enabled or active feature@ lines count", () => {

@@ -13,7 +13,7 @@ import {
 } from "../../lib/zfs/listing.ts";
 import { type GetRow, groupRows, numericValue } from "../../lib/zfs/get_rows.ts";
 import { readTable } from "../../lib/zfs/tabular.ts";
-import { type HostFeatures, parseProbeOutput, PROBES } from "../../lib/zfs/features.ts";
+import { type HostFeatures, listsGuidsCheaply, parseProbeOutput, PROBES } from "../../lib/zfs/features.ts";
 
 /** Features with every probe answering `code` (1 = supported), and these `zpool get` feature lines. */
 function features(code = 1, overrides: Record<string, number> = {}, pools: string[] = []): HostFeatures {
@@ -98,6 +98,39 @@ Deno.test("datasetListArgv/snapshotNamesArgv: OpenZFS lists datasets one line ea
       `zfs get -H -p -o name,property,value -r -t filesystem,volume,snapshot,bookmark ${props} rpool/data tank`,
     ),
   );
+});
+
+Deno.test("snapshotNamesArgv: OpenZFS 2.2 and newer lists guid and createtxg with the names; older ones names only", () => {
+  const modern = parseProbeOutput(
+    "#identity zfs-2.3.2-2~bpo12+2 zfs-kmod-2.3.2-2~bpo12+2 2.3.2-2~bpo12+2 343477274 147560\n#probe list -p:1\n",
+  );
+  assert.equal(listsGuidsCheaply(modern), true);
+  assert.deepEqual(
+    snapshotNamesArgv(modern, ["b/fs"], "children"),
+    words("zfs list -H -p -o name,guid,createtxg -s createtxg -t snapshot -d 1 b/fs"),
+  );
+  const identity = (id: string) => listsGuidsCheaply(parseProbeOutput(`#identity ${id}\n`));
+  // The programs and the kernel module must both be new enough.
+  assert.equal(identity("zfs-2.1.5-1ubuntu6~22.04.4 zfs-kmod-2.1.5-1ubuntu6~22.04.4"), false);
+  assert.equal(identity("zfs-2.2.0-1 zfs-kmod-2.1.14-1"), false);
+  assert.equal(identity("zfs-2.2.2-FreeBSD_g494aaae zfs-kmod-2.2.2-FreeBSD_g494aaae"), true);
+  assert.equal(identity("zfs-3.0.0 zfs-kmod-3.0.0"), true);
+  // No zfs version (zfs-fuse, illumos): names only.
+  assert.equal(identity(""), false);
+});
+
+Deno.test("ListingBuilder: snapshots and bookmarks listed with guids wait only for written and userrefs", () => {
+  const b = new ListingBuilder(new Map([["p/a", emptyDataset("p/a")]]));
+  b.point("p/a@s2", "0022", 20);
+  b.point("p/a#s1_9", "11", 10);
+  b.point("p/a@s1", "11", 10);
+  b.point("p/other@x", "5", 3);
+  const a = b.result().get("p/a")!;
+  assert.deepEqual(a.snapshots, [
+    { name: "s1", guid: "11", createtxg: 10, written: undefined, userrefs: undefined, details: "written" },
+    { name: "s2", guid: "22", createtxg: 20, written: undefined, userrefs: undefined, details: "written" },
+  ]);
+  assert.deepEqual(a.bookmarks, [{ name: "s1_9", guid: "11", createtxg: 10 }]);
 });
 
 Deno.test("ListingBuilder: snapshots and bookmarks listed by name keep their listed order and wait for their details", () => {
