@@ -17,9 +17,9 @@
  *
  * On another host the lifeline is the ssh session: the remote watchdog writes a heartbeat line to
  * stderr every 0.3 s (every 2 s for a read-only command), and those writes fail once sshd has
- * closed the session. sshd does so
- * when our master connection dies (ssh.ts runs it as a guarded child of ours, so it dies with
- * the tool) and when the local ssh of the command dies with nothing left to deliver. The
+ * closed the session. sshd does so when our master connection dies (ssh.ts runs it as a guarded
+ * child of ours, so it dies with the tool) and when the local ssh of the command dies with
+ * nothing left to deliver. The
  * heartbeat lines are dropped on our side (`dropHeartbeat`, MarkerReader). Each heartbeat starts
  * a `sleep` process: on a slow host (an emulated one measured 36 ms per fork and exec) four
  * listings beating every 0.3 s took a fifth of its CPU from the listings themselves. A read-only

@@ -212,20 +212,7 @@ export class ListingBuilder {
    * creation order: its properties are read later (`details: "pending"`).
    */
   pointName(fullName: string): void {
-    const at = fullName.search(/[@#]/);
-    if (at <= 0) return;
-    const point = {
-      name: this.#name(fullName.slice(at + 1)),
-      guid: undefined,
-      createtxg: ++this.#order,
-      details: "pending" as const,
-    };
-    if (fullName[at] === "#") listIn(this.#bookmarks, fullName.slice(0, at)).push(point);
-    else {listIn(this.#snapshots, fullName.slice(0, at)).push({
-        ...point,
-        written: undefined,
-        userrefs: undefined,
-      });}
+    this.#point(fullName, undefined, ++this.#order, "pending");
   }
 
   /**
@@ -233,16 +220,30 @@ export class ListingBuilder {
    * cheaply as names): only a snapshot's written and userrefs are left to read.
    */
   point(fullName: string, guid: string, createtxg: number): void {
+    this.#point(fullName, guidOf(guid), createtxg, undefined);
+  }
+
+  /**
+   * One listed snapshot or bookmark; `details` says what is left to read (a snapshot listed with
+   * its guid still lacks written and userrefs, a bookmark nothing).
+   */
+  #point(
+    fullName: string,
+    guid: string | undefined,
+    createtxg: number,
+    details: "pending" | undefined,
+  ): void {
     const at = fullName.search(/[@#]/);
     if (at <= 0) return;
-    const point = { name: this.#name(fullName.slice(at + 1)), guid: guidOf(guid), createtxg };
-    if (fullName[at] === "#") listIn(this.#bookmarks, fullName.slice(0, at)).push(point);
+    const point = { name: this.#name(fullName.slice(at + 1)), guid, createtxg };
+    const dataset = fullName.slice(0, at);
+    if (fullName[at] === "#") listIn(this.#bookmarks, dataset).push(details ? { ...point, details } : point);
     else {
-      listIn(this.#snapshots, fullName.slice(0, at)).push({
+      listIn(this.#snapshots, dataset).push({
         ...point,
         written: undefined,
         userrefs: undefined,
-        details: "written",
+        details: details ?? "written",
       });
     }
   }
@@ -593,8 +594,8 @@ function rootsArgs(roots: readonly string[] | undefined): string[] {
 
 /**
  * Every filesystem and volume (and, where `zfs get` cannot leave them out, snapshot) by name,
- * below `roots` (none: on the host).
- * Names cannot hold tabs or newlines, so this listing is what the others are checked against.
+ * below `roots` (none: on the host). Names cannot hold tabs or newlines, so this listing is what
+ * the others are checked against.
  */
 async function listNames(
   host: Host,
@@ -610,10 +611,10 @@ async function listNames(
 }
 
 /**
- * The selection property of every filesystem and volume (below `roots`, when given: pools, see
- * selectionRoots), with its source (`local`, `inherited from X`, `received`, ...), checked against a listing of the names that exist, taken at the
- * same time: a forged row is never believed, and a dataset whose value holds control characters is
- * returned as unreadable. With `zfs get -t` the datasets' own properties come along (the same
+ * The selection property of every filesystem and volume (below `roots` when given: pools, see
+ * selectionRoots), with its source (`local`, `inherited from X`, `received`, ...), checked
+ * against a listing of the names that exist, taken at the same time: a forged row is never
+ * believed, and a dataset whose value holds control characters is returned as unreadable. With `zfs get -t` the datasets' own properties come along (the same
  * objects are read anyway), checked the same way. Old zfs has no `-t` and lists snapshots too;
  * they are dropped here. The output is one row per dataset and property, never per snapshot, so
  * it is read whole.
